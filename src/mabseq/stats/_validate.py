@@ -1,0 +1,101 @@
+"""Argument checks shared by the statistics kernels.
+
+Every check raises ``ValueError`` naming the argument and the first offending position, so a caller
+(the study layer, a notebook user) can find the bad record without a debugger.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def as_times(x, name: str, *, allow_negative: bool = False) -> np.ndarray:
+    """Return ``x`` as a 1-d float64 array of finite (by default non-negative) times."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: values must be numeric ({exc})") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-d array, got shape {arr.shape}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = _first_bad(bad)
+        raise ValueError(f"{name}: value at position {i} is {arr[i]!r}; times must be finite numbers")
+    if not allow_negative:
+        neg = arr < 0
+        if neg.any():
+            i = _first_bad(neg)
+            raise ValueError(f"{name}: value at position {i} is {arr[i]!r}; times must be >= 0")
+    return arr
+
+
+def as_event(x, name: str, n: int, *, codes: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """Return ``x`` as an int8 array whose values all lie in ``codes``."""
+    raw = np.asarray(x)
+    if raw.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-d array, got shape {raw.shape}")
+    if raw.shape[0] != n:
+        raise ValueError(f"{name}: length {raw.shape[0]} does not match time length {n}")
+    if raw.dtype == np.bool_:
+        return raw.astype(np.int8)
+    try:
+        arr = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: values must be integer codes {codes}") from None
+    ok = np.zeros(n, dtype=bool)
+    for c in codes:
+        ok |= arr == c
+    if not ok.all():
+        i = _first_bad(~ok)
+        raise ValueError(f"{name}: value at position {i} is {raw[i]!r}; allowed codes are {codes}")
+    return arr.astype(np.int8)
+
+
+def check_length(x, name: str, n: int) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-d array, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name}: length {arr.shape[0]} does not match time length {n}")
+    return arr
+
+
+def as_entry(x, n: int, time: np.ndarray) -> np.ndarray:
+    """Delayed-entry times: finite, >= 0 and strictly before the exit time (as R's Surv(start, stop))."""
+    check_length(x, "entry", n)
+    entry = as_times(x, "entry")
+    bad = entry >= time
+    if bad.any():
+        i = _first_bad(bad)
+        raise ValueError(
+            f"entry: value at position {i} is {entry[i]!r}, not before time {time[i]!r}; "
+            "entry must be strictly less than time"
+        )
+    return entry
+
+
+def as_codes(x, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Factorise labels into integer codes 0..k-1 (sorted labels, as R's factor levels). No missing labels."""
+    arr = check_length(x, name, n)
+    if arr.dtype.kind == "f":
+        bad = np.isnan(arr)
+        if bad.any():
+            raise ValueError(f"{name}: value at position {_first_bad(bad)} is missing")
+    elif arr.dtype.kind == "O":
+        bad = np.array([v is None or (isinstance(v, float) and v != v) for v in arr], dtype=bool)
+        if bad.any():
+            raise ValueError(f"{name}: value at position {_first_bad(bad)} is missing")
+        arr = arr.astype(str)
+    levels, codes = np.unique(arr, return_inverse=True)
+    return levels, codes.astype(np.int64)
+
+
+def conf_z(conf_level: float) -> float:
+    from scipy.stats import norm
+
+    if not (0.0 < conf_level < 1.0):
+        raise ValueError(f"conf_level: {conf_level!r} is not in (0, 1)")
+    return float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))

@@ -1,0 +1,233 @@
+# Reference values for mabseq.stats from R (survival, stats) on public datasets.
+#
+# Regenerate (from the repository root):
+#   apt-get install -y r-base-core r-cran-survival r-cran-cmprsk r-cran-kmsurv
+#   Rscript tests/golden/make_goldens.R
+# Writes tests/golden/data/*.csv (the inputs, exactly as used) and tests/golden/survival_goldens.csv
+# (long format: case, quantity, idx, value; numbers printed with 17 significant digits).
+suppressPackageStartupMessages({
+  library(survival)
+  library(KMsurv)
+})
+
+args <- commandArgs(trailingOnly = FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
+datadir <- file.path(here, "data")
+dir.create(datadir, showWarnings = FALSE)
+
+fmt <- function(x) {
+  out <- ifelse(is.na(x), "NA", ifelse(is.infinite(x), ifelse(x > 0, "Inf", "-Inf"), sprintf("%.17g", x)))
+  out[is.nan(x)] <- "NA"
+  out
+}
+rows <- list()
+put <- function(case, quantity, values) {
+  values <- as.numeric(values)
+  if (length(values) == 0) return(invisible())
+  rows[[length(rows) + 1]] <<- data.frame(case = case, quantity = quantity,
+                                          idx = seq_along(values) - 1L, value = fmt(values))
+}
+write_data <- function(df, name) {
+  out <- df
+  for (nm in names(out)) if (is.numeric(out[[nm]])) out[[nm]] <- fmt(out[[nm]])
+  write.csv(out, file.path(datadir, paste0(name, ".csv")), row.names = FALSE, quote = TRUE)
+}
+
+# ---- datasets (complete cases of the columns used) ----------------------------------------------------------
+lung_d <- with(survival::lung, data.frame(time = time, status = status - 1, sex = sex, age = age,
+                                          ph_ecog = ph.ecog))
+lung_d <- lung_d[!is.na(lung_d$ph_ecog), ]
+n <- nrow(lung_d)
+# a deterministic delayed entry: every third patient enters at half of the exit time
+lung_d$entry <- ifelse(seq_len(n) %% 3 == 0, floor(lung_d$time / 2), 0)
+write_data(lung_d, "lung")
+
+aml_d <- with(survival::aml, data.frame(time = time, status = status, x = as.character(x)))
+write_data(aml_d, "aml")
+
+vet_d <- with(survival::veteran, data.frame(time = time, status = status, trt = trt,
+                                            celltype = as.character(celltype), karno = karno, age = age))
+write_data(vet_d, "veteran")
+
+data(bmt, package = "KMsurv")
+bmt_d <- with(bmt, data.frame(group = group, t2 = t2, d3 = d3, ta = ta, da = da, z1 = z1, z2 = z2))
+# entry at the time of acute GVHD for those who had it before the DFS time (a classic left-truncated set-up)
+bmt_d$entry <- ifelse(bmt_d$da == 1 & bmt_d$ta < bmt_d$t2, bmt_d$ta, 0)
+write_data(bmt_d, "bmt")
+
+# ---- Kaplan-Meier --------------------------------------------------------------------------------------------
+km_case <- function(case, time, status, entry = NULL, conf.type = "log", times = NULL, probs = c(.25, .5, .75)) {
+  fit <- if (is.null(entry)) survfit(Surv(time, status) ~ 1, conf.type = conf.type)
+         else survfit(Surv(entry, time, status) ~ 1, conf.type = conf.type)
+  put(case, "time", fit$time); put(case, "n_risk", fit$n.risk); put(case, "n_event", fit$n.event)
+  put(case, "n_censor", fit$n.censor); put(case, "surv", fit$surv)
+  put(case, "std_err_log", fit$std.err)
+  put(case, "lower", fit$lower); put(case, "upper", fit$upper)
+  tab <- summary(fit)$table
+  put(case, "median_table", tab[c("median", "0.95LCL", "0.95UCL")])
+  q <- quantile(fit, probs = probs)
+  put(case, "quantile_probs", probs)
+  put(case, "quantile_est", q$quantile); put(case, "quantile_lower", q$lower); put(case, "quantile_upper", q$upper)
+  if (!is.null(times)) {
+    s <- summary(fit, times = times)
+    put(case, "at_times", s$time); put(case, "at_n_risk", s$n.risk); put(case, "at_n_event", s$n.event)
+    put(case, "at_n_censor", s$n.censor); put(case, "at_surv", s$surv); put(case, "at_std_err", s$std.err)
+    put(case, "at_lower", s$lower); put(case, "at_upper", s$upper)
+  }
+}
+
+for (ct in c("log", "log-log", "plain")) {
+  with(lung_d, km_case(paste0("km_lung_", ct), time, status, conf.type = ct, times = c(0, 5, 100, 365, 500, 1000)))
+  with(lung_d, km_case(paste0("km_lung_entry_", ct), time, status, entry = entry, conf.type = ct,
+                       times = c(1, 100, 365, 730)))
+  with(bmt_d, km_case(paste0("km_bmt_", ct), t2, d3, conf.type = ct, times = c(0, 100, 365, 1000, 2000)))
+  with(bmt_d, km_case(paste0("km_bmt_entry_", ct), t2, d3, entry = entry, conf.type = ct, times = c(30, 365)))
+}
+for (g in sort(unique(lung_d$sex))) with(lung_d[lung_d$sex == g, ], km_case(paste0("km_lung_sex", g), time, status))
+for (g in sort(unique(aml_d$x))) with(aml_d[aml_d$x == g, ], km_case(paste0("km_aml_", g), time, status,
+                                                                       times = c(0, 12, 24, 48)))
+for (g in sort(unique(vet_d$celltype))) with(vet_d[vet_d$celltype == g, ],
+                                             km_case(paste0("km_veteran_", g), time, status))
+for (g in sort(unique(bmt_d$group))) with(bmt_d[bmt_d$group == g, ], km_case(paste0("km_bmt_group", g), t2, d3))
+
+# reverse Kaplan-Meier (median follow-up)
+revfu <- function(case, time, status) {
+  fit <- survfit(Surv(time, 1 - status) ~ 1)
+  put(case, "median_table", summary(fit)$table[c("median", "0.95LCL", "0.95UCL")])
+}
+with(lung_d, revfu("followup_lung", time, status))
+with(bmt_d, revfu("followup_bmt", t2, d3))
+with(vet_d, revfu("followup_veteran", time, status))
+
+# ---- small and edge cases (inputs written alongside) -----------------------------------------------------------
+small <- list(
+  flat_half_end = list(time = c(1, 2, 3, 4), status = c(1, 1, 0, 0)),
+  flat_half_mid = list(time = c(1, 2, 3, 4, 5, 6), status = c(1, 1, 1, 0, 1, 1)),
+  events_at_zero = list(time = c(0, 0, 0, 1, 2, 2, 3, 5), status = c(1, 1, 0, 1, 1, 0, 1, 0)),
+  all_censored = list(time = c(3, 1, 4, 1, 5), status = c(0, 0, 0, 0, 0)),
+  one_patient_event = list(time = c(7), status = c(1)),
+  one_patient_censored = list(time = c(7), status = c(0)),
+  all_die_same_time = list(time = c(2, 2, 2), status = c(1, 1, 1)),
+  heavy_ties = list(time = rep(c(1, 2, 3), each = 20), status = rep(c(1, 0, 1, 1), 15)),
+  unsorted = list(time = c(9, 3, 7, 1, 3, 5, 2, 8), status = c(1, 0, 1, 1, 1, 0, 1, 0)),
+  last_is_event = list(time = c(1, 2, 3, 4), status = c(0, 1, 0, 1))
+)
+set.seed(20221)
+for (i in 1:150) {
+  n <- sample(3:30, 1)
+  small[[sprintf("random_%03d", i)]] <- list(time = sample(0:12, n, replace = TRUE),
+                                              status = rbinom(n, 1, runif(1, 0.3, 0.95)))
+}
+small_rows <- list()
+for (nm in names(small)) {
+  d <- small[[nm]]
+  small_rows[[nm]] <- data.frame(case = nm, time = d$time, status = d$status)
+  for (ct in c("log", "log-log", "plain")) {
+    km_case(paste0("small_", nm, "_", ct), d$time, d$status, conf.type = ct,
+            times = sort(unique(c(0, 1.5, d$time))), probs = c(0.1, .25, .5, .75, .9))
+  }
+}
+write_data(do.call(rbind, small_rows), "small_cases")
+
+# ---- log-rank (survdiff), and with delayed entry (Breslow score test of coxph) --------------------------------
+lr <- function(case, fml, data, rho = 0) {
+  s <- survdiff(fml, data = data, rho = rho)
+  obs <- if (is.matrix(s$obs)) rowSums(s$obs) else s$obs
+  put(case, "statistic", s$chisq)
+  put(case, "df", length(s$n) - 1)
+  put(case, "p_value", pchisq(s$chisq, length(s$n) - 1, lower.tail = FALSE))
+  put(case, "observed", obs); put(case, "expected", s$exp)
+}
+lr("lr_lung_sex", Surv(time, status) ~ sex, lung_d)
+lr("lr_lung_sex_rho1", Surv(time, status) ~ sex, lung_d, rho = 1)
+lr("lr_lung_sex_strata", Surv(time, status) ~ sex + strata(ph_ecog), lung_d)
+lr("lr_lung_ecog", Surv(time, status) ~ ph_ecog, lung_d)
+lr("lr_aml_x", Surv(time, status) ~ x, aml_d)
+lr("lr_veteran_celltype", Surv(time, status) ~ celltype, vet_d)
+lr("lr_veteran_trt_strata", Surv(time, status) ~ trt + strata(celltype), vet_d)
+lr("lr_veteran_trt_strata_rho05", Surv(time, status) ~ trt + strata(celltype), vet_d, rho = 0.5)
+lr("lr_bmt_group", Surv(t2, d3) ~ group, bmt_d)
+lr("lr_bmt_group_rho1", Surv(t2, d3) ~ group, bmt_d, rho = 1)
+
+score <- function(case, fml, data) {
+  fit <- coxph(fml, data = data, ties = "breslow")
+  put(case, "statistic", fit$score)
+  put(case, "df", length(coef(fit)))
+  put(case, "p_value", pchisq(fit$score, length(coef(fit)), lower.tail = FALSE))
+}
+score("lr_lung_sex_entry", Surv(entry, time, status) ~ factor(sex), lung_d)
+score("lr_lung_ecog_entry", Surv(entry, time, status) ~ factor(ph_ecog), lung_d)
+score("lr_lung_sex_entry_strata", Surv(entry, time, status) ~ factor(sex) + strata(ph_ecog), lung_d)
+score("lr_bmt_group_entry", Surv(entry, t2, d3) ~ factor(group), bmt_d)
+
+# ---- Table 1 tests ---------------------------------------------------------------------------------------------
+kw <- function(case, x, g) {
+  k <- kruskal.test(x, factor(g))
+  put(case, "statistic", k$statistic); put(case, "df", k$parameter); put(case, "p_value", k$p.value)
+}
+kw("kw_lung_age_ecog", lung_d$age, lung_d$ph_ecog)
+kw("kw_lung_age_sex", lung_d$age, lung_d$sex)
+kw("kw_veteran_karno_celltype", vet_d$karno, vet_d$celltype)
+kw("kw_aml_time_x", aml_d$time, aml_d$x)
+
+wx <- function(case, x, y) {
+  w <- suppressWarnings(wilcox.test(x, y))
+  put(case, "statistic", w$statistic); put(case, "p_value", w$p.value)
+}
+wx("wx_exact_small", c(1.1, 2.3, 3.7, 8.2, 9.9), c(4.4, 5.1, 6.6, 7.0, 10.5, 11.2))
+wx("wx_ties_small", c(1, 2, 2, 3, 5), c(2, 4, 4, 6, 7, 7))
+wx("wx_aml_time", aml_d$time[aml_d$x == "Maintained"], aml_d$time[aml_d$x == "Nonmaintained"])
+wx("wx_lung_age_sex", lung_d$age[lung_d$sex == 1], lung_d$age[lung_d$sex == 2])
+set.seed(7)
+wx_x <- round(rnorm(60), 6); wx_y <- round(rnorm(70, 0.4), 6)
+write_data(data.frame(x = c(wx_x, rep(NA, 10)), y = wx_y), "wilcoxon_large")
+wx("wx_large_no_ties", wx_x, wx_y)
+
+tables <- list(
+  t2x2_a = matrix(c(12, 5, 9, 14), 2),
+  t2x2_small = matrix(c(3, 1, 1, 3), 2),
+  t2x2_zero = matrix(c(0, 5, 4, 2), 2),
+  t2x2_paper_ph = matrix(c(4, 21, 0, 4), 2),
+  t3x2_site = matrix(c(20, 3, 2, 3, 1, 0), 3),
+  t3x2_b = matrix(c(10, 12, 3, 2, 2, 0), 3),
+  t2x3 = matrix(c(5, 1, 2, 6, 3, 3), 2),
+  t3x3 = matrix(c(4, 2, 1, 1, 5, 2, 0, 2, 6), 3),
+  t4x2 = matrix(c(6, 3, 2, 1, 2, 4, 5, 3), 4),
+  t2x4_big = matrix(c(15, 9, 12, 10, 8, 14, 5, 11), 2)
+)
+tab_rows <- list()
+for (nm in names(tables)) {
+  m <- tables[[nm]]
+  tab_rows[[nm]] <- data.frame(case = nm, row = rep(seq_len(nrow(m)) - 1, ncol(m)),
+                               col = rep(seq_len(ncol(m)) - 1, each = nrow(m)), count = as.vector(m))
+  put(paste0("fisher_", nm), "p_value", fisher.test(m)$p.value)
+  for (corr in c(TRUE, FALSE)) {
+    ch <- suppressWarnings(chisq.test(m, correct = corr))
+    cs <- paste0("chisq_", nm, if (corr) "_yates" else "")
+    put(cs, "statistic", ch$statistic); put(cs, "df", ch$parameter); put(cs, "p_value", ch$p.value)
+  }
+}
+write_data(do.call(rbind, tab_rows), "tables")
+
+qx <- list(q_if_days = c(17, 67, 165, 387), q_lung_age = lung_d$age, q_odd = c(3.2, 1.5, 9.9, 4.4, 4.4, 7.1, 0.2),
+           q_n25 = (1:25)^1.5, q_n29 = sqrt(1:29) * 10, q_one = c(5))
+probs <- c(0, 0.1, 0.25, 0.5, 0.75, 0.9, 1)
+q_rows <- list()
+for (nm in names(qx)) {
+  q_rows[[nm]] <- data.frame(case = nm, value = fmt(qx[[nm]]))
+  for (ty in c(2, 7)) put(paste0(nm, "_type", ty), "quantile", quantile(qx[[nm]], probs, type = ty, names = FALSE))
+}
+put("quantile_probs", "probs", probs)
+write.csv(do.call(rbind, q_rows), file.path(datadir, "quantile_inputs.csv"), row.names = FALSE)
+
+for (xn in list(c(0, 10), c(1, 10), c(10, 25), c(13, 25), c(25, 25), c(3, 4), c(17, 29))) {
+  b <- binom.test(xn[1], xn[2])
+  put(sprintf("binom_%d_%d", xn[1], xn[2]), "conf_int", b$conf.int)
+  b90 <- binom.test(xn[1], xn[2], conf.level = 0.9)
+  put(sprintf("binom90_%d_%d", xn[1], xn[2]), "conf_int", b90$conf.int)
+}
+
+out <- do.call(rbind, rows)
+write.csv(out, file.path(here, "survival_goldens.csv"), row.names = FALSE, quote = FALSE)
+cat(sprintf("wrote %d reference values (%s; survival %s)\n", nrow(out), R.version.string,
+            as.character(packageVersion("survival"))))
