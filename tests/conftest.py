@@ -13,6 +13,8 @@ RTOL = 1e-8
 ATOL = 1e-13  # only matters for reference values that are exactly zero
 
 _matched = {"values": 0}
+_used: dict[tuple[str, str], int] = {}
+_all_goldens: list = []
 
 
 class Goldens:
@@ -25,12 +27,15 @@ class Goldens:
         self._data: dict[tuple[str, str], np.ndarray] = {}
         for (case, qty), idx in df.groupby(["case", "quantity"], sort=False).indices.items():
             self._data[(case, qty)] = vals[idx]
+        _all_goldens.append(self)
         self.cases = defaultdict(set)
         for case, qty in self._data:
             self.cases[case].add(qty)
 
     def __getitem__(self, key):
-        return self._data[key]
+        value = self._data[key]
+        _used[key] = value.size
+        return value
 
     def has(self, case, qty):
         return (case, qty) in self._data
@@ -59,4 +64,9 @@ def goldens() -> Goldens:
 
 def pytest_terminal_summary(terminalreporter):
     if _matched["values"]:
-        terminalreporter.write_line(f"R reference values matched at rtol={RTOL:g}: {_matched['values']}")
+        total = sum(v.size for g in _all_goldens for v in g._data.values())
+        used = sum(_used.values())
+        terminalreporter.write_line(
+            f"R reference values: {used} of {total} in the goldens read by tests; "
+            f"{_matched['values']} comparisons matched at rtol={RTOL:g}"
+        )
