@@ -12,6 +12,11 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _show(v) -> str:
+    """A value as a person reads it (no numpy type wrappers)."""
+    return repr(v.item()) if isinstance(v, np.generic) else repr(v)
+
+
 def as_times(x, name: str, *, allow_negative: bool = False) -> np.ndarray:
     """Return ``x`` as a 1-d float64 array of finite (by default non-negative) times."""
     try:
@@ -23,12 +28,12 @@ def as_times(x, name: str, *, allow_negative: bool = False) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = _first_bad(bad)
-        raise ValueError(f"{name}: value at position {i} is {arr[i]!r}; times must be finite numbers")
+        raise ValueError(f"{name}: value at position {i} is {_show(arr[i])}; times must be finite numbers")
     if not allow_negative:
         neg = arr < 0
         if neg.any():
             i = _first_bad(neg)
-            raise ValueError(f"{name}: value at position {i} is {arr[i]!r}; times must be >= 0")
+            raise ValueError(f"{name}: value at position {i} is {_show(arr[i])}; times must be >= 0")
     return arr
 
 
@@ -41,6 +46,11 @@ def as_event(x, name: str, n: int, *, codes: tuple[int, ...] = (0, 1)) -> np.nda
         raise ValueError(f"{name}: length {raw.shape[0]} does not match time length {n}")
     if raw.dtype == np.bool_:
         return raw.astype(np.int8)
+    if raw.dtype.kind in "iu" and n and codes == tuple(range(codes[0], codes[-1] + 1)):
+        # integer codes: a min/max check is enough (one pass each, no temporaries)
+        lo, hi = raw.min(), raw.max()
+        if lo >= codes[0] and hi <= codes[-1]:
+            return raw.astype(np.int8, copy=False)
     try:
         arr = raw.astype(np.float64)
     except (TypeError, ValueError):
@@ -50,7 +60,7 @@ def as_event(x, name: str, n: int, *, codes: tuple[int, ...] = (0, 1)) -> np.nda
         ok |= arr == c
     if not ok.all():
         i = _first_bad(~ok)
-        raise ValueError(f"{name}: value at position {i} is {raw[i]!r}; allowed codes are {codes}")
+        raise ValueError(f"{name}: value at position {i} is {_show(raw[i])}; allowed codes are {codes}")
     return arr.astype(np.int8)
 
 
@@ -71,7 +81,7 @@ def as_entry(x, n: int, time: np.ndarray) -> np.ndarray:
     if bad.any():
         i = _first_bad(bad)
         raise ValueError(
-            f"entry: value at position {i} is {entry[i]!r}, not before time {time[i]!r}; "
+            f"entry: value at position {i} is {_show(entry[i])}, not before time {_show(time[i])}; "
             "entry must be strictly less than time"
         )
     return entry
@@ -89,8 +99,20 @@ def as_codes(x, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         if bad.any():
             raise ValueError(f"{name}: value at position {_first_bad(bad)} is missing")
         arr = arr.astype(str)
-    levels, codes = np.unique(arr, return_inverse=True)
-    return levels, codes.astype(np.int64)
+    if arr.dtype.kind in "iu" and n:
+        lo = int(arr.min())
+        span = int(arr.max()) - lo + 1
+        if span <= max(n, 1 << 16):
+            # small integer labels: factorise by counting, no sort or hash
+            shifted = arr.astype(np.int64) - lo
+            present = np.flatnonzero(np.bincount(shifted, minlength=span))
+            lookup = np.zeros(span, dtype=np.int64)
+            lookup[present] = np.arange(present.size)
+            return (present + lo).astype(arr.dtype), lookup[shifted]
+    import pandas as pd
+
+    codes, levels = pd.factorize(arr, sort=True)
+    return np.asarray(levels), codes.astype(np.int64)
 
 
 def conf_z(conf_level: float) -> float:
