@@ -8,6 +8,7 @@
 suppressPackageStartupMessages({
   library(survival)
   library(KMsurv)
+  library(cmprsk)
 })
 
 args <- commandArgs(trailingOnly = FALSE)
@@ -233,6 +234,41 @@ for (xn in list(c(0, 10), c(1, 10), c(10, 25), c(13, 25), c(25, 25), c(3, 4), c(
   b90 <- binom.test(xn[1], xn[2], conf.level = 0.9)
   put(sprintf("binom90_%d_%d", xn[1], xn[2]), "conf_int", b90$conf.int)
 }
+
+# ---- competing risks (cmprsk::cuminc) ----------------------------------------------------------------------------
+# bmt: cause 1 = relapse, cause 2 = death in remission; pbc: 1 = transplant, 2 = death
+bmt_d$d1 <- bmt$d1; bmt_d$d2 <- bmt$d2
+bmt_d$cr_status <- ifelse(bmt_d$d2 == 1, 1, ifelse(bmt_d$d1 == 1, 2, 0))
+pbc_d <- with(survival::pbc[!is.na(survival::pbc$trt), ], data.frame(time = time, status = status,
+                                                                     trt = trt, sex = as.character(sex)))
+write_data(pbc_d, "pbc")
+ci_case <- function(case, time, status, group, times) {
+  ci <- cuminc(time, status, group)
+  tests <- ci$Tests
+  put(case, "gray_cause", as.numeric(rownames(tests)))
+  put(case, "gray_stat", tests[, "stat"]); put(case, "gray_p", tests[, "pv"]); put(case, "gray_df", tests[, "df"])
+  for (nm in setdiff(names(ci), "Tests")) {
+    parts <- strsplit(nm, " ")[[1]]
+    g <- parts[1]; cause <- parts[2]
+    cur <- ci[[nm]]
+    # cuminc lists a curve at the event times of its own cause (each twice, for plotting); take the value after
+    # the jump at each of them
+    ev <- sort(unique(time[status == as.numeric(cause) & as.character(group) == g]))
+    last <- sapply(ev, function(x) max(which(cur$time == x)))
+    key <- paste0(case, "|", g, "|", cause)
+    put(key, "time", ev); put(key, "estimate", cur$est[last]); put(key, "variance", cur$var[last])
+  }
+  tp <- timepoints(ci, times)
+  put(case, "tp_times", times)
+  for (nm in rownames(tp$est)) {
+    key <- paste0(case, "|", sub(" ", "|", nm))
+    put(key, "tp_estimate", tp$est[nm, ]); put(key, "tp_variance", tp$var[nm, ])
+  }
+}
+with(bmt_d, ci_case("ci_bmt", t2, cr_status, group, c(0, 50, 100, 365, 1000, 2000, 2640)))
+with(pbc_d, ci_case("ci_pbc_trt", time, status, trt, c(0, 365, 1000, 2000, 4000)))
+with(pbc_d, ci_case("ci_pbc_sex", time, status, sex, c(500, 1500, 3000)))
+write_data(bmt_d, "bmt")
 
 out <- do.call(rbind, rows)
 write.csv(out, file.path(here, "survival_goldens.csv"), row.names = FALSE, quote = FALSE)

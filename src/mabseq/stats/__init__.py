@@ -1,10 +1,12 @@
 """Statistics kernels: arrays in, results out. They know nothing of leukemia.
 
 Survival: :func:`kaplan_meier`, :func:`median_followup`, :func:`logrank_test`.
+Competing risks: :func:`cumulative_incidence` (Aalen-Johansen, cmprsk's variance).
 Table 1 comparisons: :func:`kruskal_wallis`, :func:`wilcoxon_rank_sum`, :func:`chi_square`, :func:`fisher_exact`,
 :func:`compare_categorical`. Descriptives: :func:`quantile`, :func:`summarize`, :func:`clopper_pearson`.
 Each function's docstring gives its formula and the R function it equals.
 """
+from .competing_risks import CumulativeIncidence, cumulative_incidence
 from .descriptive import Proportion, Summary, clopper_pearson, quantile, summarize
 from .group_tests import (
     TEST_LABELS,
@@ -24,6 +26,7 @@ from .logrank import LogRankResult, logrank_test
 __all__ = [
     "KaplanMeier", "Quantile", "kaplan_meier", "median_followup",
     "LogRankResult", "logrank_test",
+    "CumulativeIncidence", "cumulative_incidence",
     "TestResult", "TEST_LABELS", "TESTS", "kruskal_wallis", "wilcoxon_rank_sum", "chi_square", "fisher_exact",
     "compare_categorical", "expected_counts", "crosstab",
     "quantile", "summarize", "Summary", "clopper_pearson", "Proportion",

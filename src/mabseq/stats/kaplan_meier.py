@@ -194,7 +194,7 @@ class KaplanMeier:
         ``n_risk`` is the number at risk at t; ``n_event`` and ``n_censor`` count what happened after the previous
         requested time up to and including t (the first from the start). Times after the last exit time give NaN
         estimates with ``n_risk = 0`` (R drops such rows; with ``extend=True`` the last value is carried, as R's
-        ``extend=TRUE``). Times must be finite; they are reported in the order given after sorting.
+        ``extend=TRUE``). Times must be finite; rows come in ascending order of time.
         """
         t = np.sort(as_times(times, "times", allow_negative=True))
         x = self._times
