@@ -270,6 +270,42 @@ with(pbc_d, ci_case("ci_pbc_trt", time, status, trt, c(0, 365, 1000, 2000, 4000)
 with(pbc_d, ci_case("ci_pbc_sex", time, status, sex, c(500, 1500, 3000)))
 write_data(bmt_d, "bmt")
 
+# ---- Cox regression (coxph), converged tightly so that both sides report the maximiser itself ----------------------
+ctl <- coxph.control(eps = 1e-12, toler.chol = 1e-15, iter.max = 100)
+cox_case <- function(case, fml, data, ...) {
+  f <- coxph(fml, data = data, control = ctl, ...)
+  put(case, "coef", coef(f)); put(case, "se", sqrt(diag(vcov(f)))); put(case, "naive_se", sqrt(diag(f$naive.var %||% vcov(f))))
+  put(case, "loglik", f$loglik); put(case, "score", f$score); put(case, "wald", f$wald.test)
+}
+`%||%` <- function(a, b) if (is.null(a)) b else a
+cox_case("cox_lung_efron", Surv(time, status) ~ age + sex, lung_d)
+cox_case("cox_lung_breslow", Surv(time, status) ~ age + sex, lung_d, ties = "breslow")
+cox_case("cox_lung_robust", Surv(time, status) ~ age + sex, lung_d, robust = TRUE)
+cox_case("cox_lung_entry_strata_efron", Surv(entry, time, status) ~ age + sex + strata(ph_ecog), lung_d)
+cox_case("cox_lung_entry_strata_breslow", Surv(entry, time, status) ~ age + sex + strata(ph_ecog), lung_d,
+         ties = "breslow")
+cox_case("cox_veteran", Surv(time, status) ~ trt + karno + age, vet_d)
+heart_d <- with(survival::heart, data.frame(id = id, start = start, stop = stop, event = event, age = age,
+                                            year = year, surgery = surgery, transplant = as.numeric(transplant) - 1))
+# tie-free times (shift each subject's intervals together) for the score-test form of the Mantel-Byar test
+heart_d$start_u <- ifelse(heart_d$start > 0, heart_d$start + heart_d$id / 1e4, 0)
+heart_d$stop_u <- heart_d$stop + heart_d$id / 1e4
+write_data(heart_d, "heart")
+cox_case("cox_heart_td", Surv(start, stop, event) ~ age + year + surgery + transplant, heart_d)
+cox_case("cox_heart_td_cluster", Surv(start, stop, event) ~ age + year + surgery + transplant + cluster(id), heart_d)
+cox_case("cox_heart_td_cluster_breslow", Surv(start, stop, event) ~ age + surgery + transplant + cluster(id), heart_d,
+         ties = "breslow")
+# Mantel-Byar: the log-rank score test with a time-dependent group (reference: Breslow score test on tie-free times)
+mb <- coxph(Surv(start_u, stop_u, event) ~ transplant, data = heart_d, ties = "breslow", control = ctl)
+put("mantel_byar_heart", "statistic", mb$score)
+put("mantel_byar_heart", "p_value", pchisq(mb$score, 1, lower.tail = FALSE))
+# Simon-Makuch: Kaplan-Meier curves of a time-dependent group from counting-process data
+for (g in c(0, 1)) {
+  sm <- survfit(Surv(start, stop, event) ~ 1, data = heart_d[heart_d$transplant == g, ])
+  put(paste0("simon_makuch_heart_", g), "time", sm$time); put(paste0("simon_makuch_heart_", g), "surv", sm$surv)
+  put(paste0("simon_makuch_heart_", g), "n_risk", sm$n.risk)
+}
+
 out <- do.call(rbind, rows)
 write.csv(out, file.path(here, "survival_goldens.csv"), row.names = FALSE, quote = FALSE)
 cat(sprintf("wrote %d reference values (%s; survival %s)\n", nrow(out), R.version.string,
