@@ -87,6 +87,17 @@ def as_entry(x, n: int, time: np.ndarray) -> np.ndarray:
     return entry
 
 
+def survival_arrays(time, event, entry=None, *, event_name: str = "event", codes: tuple[int, ...] = (0, 1)):
+    """The checked (time, event, entry) triple every survival kernel starts from; entry may be None."""
+    t = as_times(time, "time")
+    n = t.shape[0]
+    if n == 0:
+        raise ValueError("time: no records")
+    e = as_event(event, event_name, n, codes=codes)
+    en = as_entry(entry, n, t) if entry is not None else None
+    return t, e, en
+
+
 def as_codes(x, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Factorise labels into integer codes 0..k-1 (sorted labels, as R's factor levels). No missing labels."""
     arr = check_length(x, name, n)

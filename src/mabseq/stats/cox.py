@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from ._validate import as_codes, as_entry, as_event, as_times
+from ._validate import as_codes, survival_arrays
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,8 @@ def cox_ph(time, event, X, *, entry=None, strata=None, ties: str = "efron", robu
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties: {ties!r} is not 'efron' or 'breslow'")
-    t = as_times(time, "time")
+    t, e, en = survival_arrays(time, event, entry)
     n = t.shape[0]
-    if n == 0:
-        raise ValueError("time: no records")
-    e = as_event(event, "event", n)
     Xa = np.asarray(X, dtype=float)
     if Xa.ndim == 1:
         Xa = Xa[:, None]
@@ -219,7 +216,6 @@ def cox_ph(time, event, X, *, entry=None, strata=None, ties: str = "efron", robu
         raise ValueError(f"X: value at row {i}, column {j} is not finite")
     if names is None:
         names = list(X.columns) if isinstance(X, pd.DataFrame) else [f"x{j + 1}" for j in range(Xa.shape[1])]
-    en = as_entry(entry, n, t) if entry is not None else None
     if strata is None:
         s_codes, n_s = np.zeros(n, dtype=np.int64), 1
     else:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._counting import count_by_time
-from ._validate import as_entry, as_event, as_times, conf_z
+from ._validate import as_times, conf_z, survival_arrays
 
 CONF_TYPES = ("log", "log-log", "plain")
 _TOL = float(np.sqrt(np.finfo(float).eps))
@@ -257,12 +257,8 @@ def kaplan_meier(time, event, *, entry=None, conf_type: str = "log", conf_level:
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type: {conf_type!r} is not one of {CONF_TYPES}")
-    t = as_times(time, "time")
+    t, e, en = survival_arrays(time, event, entry)
     n = t.shape[0]
-    if n == 0:
-        raise ValueError("time: no records")
-    e = as_event(event, "event", n)
-    en = as_entry(entry, n, t) if entry is not None else None
     c = count_by_time(t, e, entry=en)
     d = c.events[0]
     m = c.exits[0]
@@ -282,8 +278,7 @@ def median_followup(time, event, *, conf_type: str = "log", conf_level: float = 
     The censoring indicator is reversed (a death censors follow-up; being alive at last contact is the 'event')
     and the median of that curve is returned, as R's ``survfit(Surv(time, 1 - status) ~ 1)`` prints it.
     """
-    t = as_times(time, "time")
-    e = as_event(event, "event", t.shape[0])
+    t, e, _ = survival_arrays(time, event)
     return kaplan_meier(t, 1 - e, conf_type=conf_type, conf_level=conf_level).median
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from ._counting import count_by_time
-from ._validate import as_codes, as_entry, as_event, as_times
+from ._validate import as_codes, survival_arrays
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,8 @@ def logrank_test(time, event, group, *, entry=None, strata=None, rho: float = 0.
     Returns statistic, df, p_value, and per group (sorted labels) the observed and expected (weighted) event counts,
     as ``survdiff`` prints them (summed over strata).
     """
-    t = as_times(time, "time")
+    t, e, en = survival_arrays(time, event, entry)
     n = t.shape[0]
-    if n == 0:
-        raise ValueError("time: no records")
-    e = as_event(event, "event", n)
     levels, g = as_codes(group, "group", n)
     k = levels.shape[0]
     if k < 2:
@@ -64,7 +61,6 @@ def logrank_test(time, event, group, *, entry=None, strata=None, rho: float = 0.
     rho = float(rho)
     if not np.isfinite(rho):
         raise ValueError(f"rho: {rho!r} is not finite")
-    en = as_entry(entry, n, t) if entry is not None else None
     if strata is None:
         s_codes = np.zeros(n, dtype=np.int64)
         n_strata = 1
