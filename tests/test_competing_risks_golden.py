@@ -60,3 +60,13 @@ def test_estimates_sum_with_km_to_one():
     km = kaplan_meier(t, (s > 0).astype(int)).table.set_index("time")
     f = ci.pivot_table(index="time", columns="cause", values="estimate")
     np.testing.assert_allclose(f.sum(axis=1) + km.loc[f.index, "surv"], 1.0, rtol=1e-12)
+
+
+def test_large_and_bad_status_codes_are_not_wrapped():
+    # a code of 200 is a cause of its own (int8 storage would wrap it to censored)
+    ci = cumulative_incidence([1, 2, 3, 4, 5], [1, 200, 0, 1, 200])
+    assert ci.causes == [1, 200]
+    at4 = ci.at([4]).set_index("cause").estimate
+    assert at4[1] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"status: value at position 1 is inf"):
+        cumulative_incidence([1, 2], [1, np.inf])

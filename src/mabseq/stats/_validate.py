@@ -49,7 +49,7 @@ def as_event(x, name: str, n: int, *, codes: tuple[int, ...] = (0, 1)) -> np.nda
     if raw.dtype.kind in "iu" and n and codes == tuple(range(codes[0], codes[-1] + 1)):
         # integer codes: a min/max check is enough (one pass each, no temporaries)
         lo, hi = raw.min(), raw.max()
-        if lo >= codes[0] and hi <= codes[-1]:
+        if lo >= codes[0] and hi <= codes[-1] and codes[-1] < 128:
             return raw.astype(np.int8, copy=False)
     try:
         arr = raw.astype(np.float64)
@@ -61,7 +61,7 @@ def as_event(x, name: str, n: int, *, codes: tuple[int, ...] = (0, 1)) -> np.nda
     if not ok.all():
         i = _first_bad(~ok)
         raise ValueError(f"{name}: value at position {i} is {_show(raw[i])}; allowed codes are {codes}")
-    return arr.astype(np.int8)
+    return arr.astype(np.int8 if max(codes) < 128 else np.int64)
 
 
 def check_length(x, name: str, n: int) -> np.ndarray:

@@ -24,9 +24,26 @@ import numpy as np
 import pandas as pd
 
 from ._counting import count_by_time
-from ._validate import as_codes, as_event, as_times, conf_z
+from ._validate import as_codes, as_times, conf_z
 
 TABLE_COLUMNS = ["group", "cause", "time", "estimate", "variance", "lower", "upper"]
+
+
+def _as_status(status, n: int) -> np.ndarray:
+    """Status codes as int64: 0 = censored, 1, 2, ... = causes; anything else names its position."""
+    raw = np.asarray(status)
+    if raw.ndim != 1 or raw.shape[0] != n:
+        raise ValueError(f"status: expected {n} values in a 1-d array, got shape {raw.shape}")
+    try:
+        arr = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("status: values must be integer codes (0 = censored, 1..K = causes)") from None
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr)) | (arr > 2**31)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        v = raw[i].item() if isinstance(raw[i], np.generic) else raw[i]
+        raise ValueError(f"status: value at position {i} is {v!r}; codes are 0 (censored) or 1..K (causes)")
+    return arr.astype(np.int64)
 
 
 def _loglog_interval(est: np.ndarray, var: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -128,9 +145,7 @@ def cumulative_incidence(time, status, group=None, *, conf_level: float = 0.95) 
     n = t.shape[0]
     if n == 0:
         raise ValueError("time: no records")
-    raw = np.asarray(status)
-    k_max = int(np.nanmax(raw)) if raw.size and raw.dtype.kind in "iuf" else 1
-    st = as_event(raw, "status", n, codes=tuple(range(0, max(k_max, 1) + 1)))
+    st = _as_status(status, n)
     causes = np.unique(st[st > 0])
     if group is None:
         levels, g = np.array(["all"]), np.zeros(n, dtype=np.int64)

@@ -11,9 +11,12 @@ log-rank test, rho = 1 the Peto-Peto modification of the Gehan-Wilcoxon test). T
 (O - E)' V^- (O - E) on the groups with positive expected count, with df = that number of groups minus one
 (Harrington & Fleming 1982, Biometrika 69:553; Kalbfleisch & Prentice 2002, ch. 7.3).
 
-With delayed entry (``entry``), a record is at risk in ``entry < t <= time``; the statistic is then the Breslow score
-test of a Cox model with left truncation, which is how R users obtain it (``coxph(Surv(entry, time, event) ~ group)``,
-``ties = "breslow"``), since survdiff accepts right-censored data only.
+With delayed entry (``entry``), a record is at risk in ``entry < t <= time`` and the same statistic (with the
+hypergeometric variance above) is computed on those risk sets. R's survdiff accepts right-censored data only; R users
+get the delayed-entry test as the Breslow score test of ``coxph(Surv(entry, time, event) ~ group)``, which equals
+this statistic when no event times are tied and differs slightly under ties (its variance lacks the factor
+(n - d)/(n - 1)). Where the variance matrix is singular, a generalised inverse is used and df is its rank
+(R's survdiff stops with an error instead).
 """
 from __future__ import annotations
 
@@ -104,7 +107,8 @@ def logrank_test(time, event, group, *, entry=None, strata=None, rho: float = 0.
         diff = (obs - exp)[keep][:-1]
         v = var[np.ix_(keep, keep)][:-1, :-1]
         stat = float(diff @ np.linalg.pinv(v, hermitian=True) @ diff)
-        pval = float(chi2.sf(stat, df))
+        df = int(np.linalg.matrix_rank(v, hermitian=True))
+        pval = float(chi2.sf(stat, df)) if df > 0 else float("nan")
     sizes = np.bincount(g, minlength=k)
     return LogRankResult(stat, df, pval, levels, obs, exp, var, sizes, rho)
 
