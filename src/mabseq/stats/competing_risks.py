@@ -63,18 +63,21 @@ def _tie_weight(surv_before: np.ndarray, d: np.ndarray, n: np.ndarray) -> np.nda
 
 def _one_group(t: np.ndarray, status: np.ndarray, causes: np.ndarray):
     """Aalen-Johansen curves and variances of every cause for one group, at its distinct event times."""
-    any_event = (status > 0).astype(np.int8)
-    base = count_by_time(t, any_event)
-    n = base.at_risk[0]
-    d_all = base.events[0]
+    # one counting pass with the status code as the cell: exits of cell c are the cause-c events at each time
+    codes = np.concatenate([[0], causes])
+    cell = np.searchsorted(codes, status)
+    base = count_by_time(t, np.zeros(t.shape[0], dtype=np.int8), cell=cell, n_cells=codes.size)
+    by_cause = base.exits[1:]
+    d_all = by_cause.sum(axis=0)
     is_event = d_all > 0
     times = base.times[is_event]
-    n, d_all = n[is_event], d_all[is_event]
+    n = base.at_risk.sum(axis=0)[is_event]
+    d_all = d_all[is_event]
     surv_after = np.cumprod(1.0 - d_all / n)
     surv_before = np.concatenate([[1.0], surv_after[:-1]])
     out = {}
-    for c in causes:
-        d_c = count_by_time(t, (status == c).astype(np.int8)).events[0][is_event]
+    for c, counts in zip(causes, by_cause):
+        d_c = counts[is_event]
         est = np.cumsum(surv_before * d_c / n)
         d_o = d_all - d_c
         a_c = _tie_weight(surv_before, d_c, n)

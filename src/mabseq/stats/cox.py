@@ -78,6 +78,9 @@ class _Stratum:
             self.entry_pos = np.searchsorted(self.entry_sorted, ev_times, side="left")
         else:
             self.entry_order = None
+        # for each record, the event-time index range (lo, hi] in which it is at risk (entry < t <= stop)
+        self.upto = np.searchsorted(ev_times, stop, side="right")
+        self.after = None if entry is None else np.searchsorted(ev_times, entry, side="right")
         dead = np.flatnonzero(event == 1)
         self.dead = dead
         self.dead_time_idx = np.searchsorted(ev_times, stop[dead])
@@ -102,14 +105,9 @@ class _Stratum:
         """For each record, the sum of h(t) over the event times at which it is at risk (entry < t <= stop)."""
         h = np.asarray(h, dtype=float)
         cum = np.concatenate([np.zeros((1,) + h.shape[1:]), np.cumsum(h, axis=0)])  # cum[k] = sum of first k times
-        stop = np.empty(self.stop_order.size)
-        stop[self.stop_order] = self.stop_sorted
-        upto = np.searchsorted(self.times, stop, side="right")
-        out = cum[upto]
-        if self.entry_order is not None:
-            entry = np.empty(self.entry_order.size)
-            entry[self.entry_order] = self.entry_sorted
-            out = out - cum[np.searchsorted(self.times, entry, side="right")]
+        out = cum[self.upto]
+        if self.after is not None:
+            out = out - cum[self.after]
         return out
 
 

@@ -93,9 +93,13 @@ def _as_table(table) -> np.ndarray:
     return tab
 
 
-def expected_counts(table) -> np.ndarray:
-    tab = _as_table(table)
+def _expected(tab: np.ndarray) -> np.ndarray:
     return np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+
+
+def expected_counts(table) -> np.ndarray:
+    """Expected counts under independence, after dropping all-zero rows and columns."""
+    return _expected(_as_table(table))
 
 
 def chi_square(table, *, correct: bool = False) -> TestResult:
@@ -107,7 +111,7 @@ def chi_square(table, *, correct: bool = False) -> TestResult:
     tab = _as_table(table)
     if tab.shape[0] < 2 or tab.shape[1] < 2:
         return TestResult("chi_square_yates" if correct else "chi_square", float("nan"), 0, float("nan"))
-    exp = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+    exp = _expected(tab)
     is_2x2 = tab.shape == (2, 2)
     dev = np.abs(tab - exp)
     if correct and is_2x2:
@@ -195,7 +199,7 @@ def compare_categorical(table, *, min_expected: float = 5.0) -> TestResult:
     tab = _as_table(table)
     if tab.shape[0] < 2 or tab.shape[1] < 2:
         return TestResult("chi_square", float("nan"), 0, float("nan"))
-    exp = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+    exp = _expected(tab)
     if exp.min() < min_expected:
         r = fisher_exact(tab)
         return TestResult(r.test, r.statistic, r.df, r.p_value, float(exp.min()))
