@@ -25,6 +25,7 @@ report: install
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/bench_km.py
+	$(PY) benchmarks/bench_competing.py
 
 # Needs R: apt-get install -y r-base-core r-cran-survival r-cran-cmprsk r-cran-kmsurv
 goldens:

@@ -55,6 +55,20 @@ def _integer_view(time: np.ndarray) -> np.ndarray | None:
     return ti
 
 
+def time_codes(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct times (sorted) and each record's index into them; no sort for day-resolution integer times."""
+    ti = _integer_view(time)
+    if ti is None:
+        times, inv = np.unique(time, return_inverse=True)
+        return times, inv.ravel()
+    tmin = int(ti.min())
+    idx = ti - tmin
+    present = np.bincount(idx) > 0
+    grid = np.flatnonzero(present)
+    rank = np.cumsum(present) - 1
+    return (grid + tmin).astype(np.float64), rank[idx]
+
+
 def count_by_time(
     time: np.ndarray,
     event: np.ndarray,

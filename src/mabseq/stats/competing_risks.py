@@ -117,7 +117,7 @@ class CumulativeIncidence:
             lo, hi = _loglog_interval(est, var, self._z)
             parts.append(pd.DataFrame({"group": g, "cause": c, "time": times, "estimate": est, "variance": var,
                                        "lower": lo, "upper": hi}))
-        return pd.concat(parts, ignore_index=True)[TABLE_COLUMNS]
+        return _stack(parts)
 
     def at(self, times) -> pd.DataFrame:
         """Values at given times, as cmprsk ``timepoints``: the step function at t, NaN after a group's last time."""
@@ -133,7 +133,14 @@ class CumulativeIncidence:
             lo, hi = _loglog_interval(e, v, self._z)
             parts.append(pd.DataFrame({"group": g, "cause": c, "time": t, "estimate": e, "variance": v,
                                        "lower": lo, "upper": hi}))
-        return pd.concat(parts, ignore_index=True)[TABLE_COLUMNS]
+        return _stack(parts)
+
+
+def _stack(parts) -> pd.DataFrame:
+    """The tidy table; with no event of any cause it has the columns and no rows."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float if c != "group" else object) for c in TABLE_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[TABLE_COLUMNS]
 
 
 def cumulative_incidence(time, status, group=None, *, conf_level: float = 0.95) -> CumulativeIncidence:
@@ -142,7 +149,8 @@ def cumulative_incidence(time, status, group=None, *, conf_level: float = 0.95) 
     Parameters
     ----------
     time : times >= 0.
-    status : 0 = censored, 1..K = cause of the event. Curves are made for every cause that occurs in the data.
+    status : 0 = censored, 1..K = cause of the event. Curves are made for every cause that occurs in the data;
+        a cause with no events has no curve, and with no events at all the tables are empty.
     group : optional group labels (curves per group, sorted labels); None gives one group labelled "all".
     """
     t = as_times(time, "time")
@@ -248,7 +256,8 @@ def gray_test(time, status, group, *, strata=None, rho: float = 0.0) -> pd.DataF
     chi-square with K-1 df. Where V is singular the statistic and p-value are NaN (R reports -1). Memory is
     O(K^2 T) for T distinct event times.
 
-    Returns a DataFrame with columns ``cause, statistic, df, p_value``, one row per cause present in ``status``.
+    Returns a DataFrame with columns ``cause, statistic, df, p_value``, one row per cause present in ``status``
+    (no rows when nothing but censoring was observed).
     """
     t = as_times(time, "time")
     n = t.shape[0]
@@ -284,7 +293,8 @@ def gray_test(time, status, group, *, strata=None, rho: float = 0.0) -> pd.DataF
         else:
             stat = p = float("nan")
         rows.append({"cause": int(c), "statistic": stat, "df": K - 1, "p_value": p})
-    return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
+    out = pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
+    return out.astype({"cause": np.int64, "statistic": float, "df": np.int64, "p_value": float})
 
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence", "gray_test"]

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._counting import time_codes
 from ._validate import as_times, conf_z
 
 
@@ -95,109 +96,128 @@ class FineGrayResult:
 
 
 class _Design:
-    """Sorted data and the pieces of the scan that do not depend on beta."""
+    """The data reduced to distinct times, and the parts of the scan that do not depend on beta.
+
+    No record-level sort: each record carries the index of its distinct time, and every sum over a set of times is
+    a weighted ``bincount`` over records followed by a cumulative sum over the T distinct times.
+    """
 
     def __init__(self, t: np.ndarray, kind: np.ndarray, X: np.ndarray):
-        order = np.argsort(t, kind="stable")
-        self.t = t[order]
-        self.kind = kind[order]  # 0 censored, 1 cause of interest, 2 competing cause
-        self.X = X[order]
-        self.X = self.X - self.X.mean(axis=0)  # centring leaves every estimate unchanged and keeps exp() finite
-        self.order = order
-        n = t.shape[0]
-        uniq, first, inv = np.unique(self.t, return_index=True, return_inverse=True)
-        inv = inv.ravel()
-        at_risk = n - first  # number with T >= v at each distinct time v
-        cens = np.bincount(inv, weights=(self.kind == 0).astype(float), minlength=uniq.size)
+        self.X = np.asfortranarray(X - X.mean(axis=0))  # centring changes no estimate and keeps exp() finite
+        uniq, inv = time_codes(t)
+        self.inv = inv
+        T = uniq.shape[0]
+        self.T = T
+        ev, comp, cens = kind == 1, kind == 2, kind == 0
+        self.is_event, self.is_comp, self.is_cens = ev, comp, cens
+        counts = np.bincount(inv, minlength=T).astype(float)
+        at_risk = np.cumsum(counts[::-1])[::-1]  # number with T >= v
+        n_cens = np.bincount(inv, weights=cens.astype(float), minlength=T)
         # Kaplan-Meier of the censoring distribution, left limit at each distinct time
-        g_after = np.cumprod(1.0 - cens / at_risk)
+        g_after = np.cumprod(1.0 - n_cens / at_risk)
         g_before = np.concatenate([[1.0], g_after[:-1]])
         self.G = g_before[inv]  # G(T_j-) of every subject
-        ev = self.kind == 1
-        self.is_event, self.is_comp, self.is_cens = ev, self.kind == 2, self.kind == 0
-        d = np.bincount(inv, weights=ev.astype(float), minlength=uniq.size)
-        k = np.flatnonzero(d > 0)
-        self.k_first = first[k]  # first sorted index at each event time
-        self.k_d = d[k]
-        self.k_G = g_before[k]  # G(t_k-)
-        # for each subject, the number of event times <= T_j
-        self.k_upto = np.searchsorted(uniq[k], self.t, side="right")
-        # censoring part of psi: distinct times with a censoring
-        c = np.flatnonzero(cens > 0)
-        self.c_first, self.c_count, self.c_risk = first[c], cens[c], at_risk[c].astype(float)
-        # for each censoring time, the number of event times < v (so events with t_k >= v follow)
-        self.c_kstart = np.searchsorted(uniq[k], uniq[c], side="left")
-        self.c_upto = np.searchsorted(uniq[c], self.t, side="right")  # censoring times <= T_j
+        d = np.bincount(inv, weights=ev.astype(float), minlength=T)
+        is_k = d > 0
+        self.k = np.flatnonzero(is_k)  # distinct-time index of each event time
+        self.k_d = d[is_k]
+        self.k_G = g_before[is_k]  # G(t_k-)
+        self.k_upto_time = np.cumsum(is_k)  # per distinct time v: number of event times <= v
+        is_c = n_cens > 0
+        self.c = np.flatnonzero(is_c)
+        self.c_count, self.c_risk = n_cens[is_c], at_risk[is_c]
+        self.c_kstart = (np.cumsum(is_k) - is_k)[is_c]  # event times < v, so those with t_k >= v follow
+        self.c_upto_time = np.cumsum(is_c)  # per distinct time v: number of censoring times <= v
+        self.comp_rows = np.flatnonzero(comp)
+        self.event_rows, self.cens_rows = np.flatnonzero(ev), np.flatnonzero(cens)
+        self.inv_comp = inv[self.comp_rows]
+        self.X_comp = self.X[self.comp_rows]
+        self.comp_w = 1.0 / self.G[self.comp_rows]  # 1 / G(T_j-) of the competing failures
+        self.sum_x_events = self.X[ev].sum(axis=0)
+
+    def _by_time(self, w: np.ndarray, rows=None) -> np.ndarray:
+        """(T, 1 + p) sums of w and w x over the records at each distinct time (only ``rows`` if given)."""
+        X, inv, T = self.X, self.inv, self.T
+        if rows is not None:
+            X, inv = self.X_comp, self.inv_comp
+        out = np.empty((T, 1 + X.shape[1]))
+        out[:, 0] = np.bincount(inv, weights=w, minlength=T)
+        for j in range(X.shape[1]):
+            out[:, 1 + j] = np.bincount(inv, weights=w * X[:, j], minlength=T)
+        return out
 
     def sums(self, beta):
-        """e, S0_k, xbar_k and the forward cumulative sums over competing failures."""
-        X = self.X
-        eta = X @ beta
+        """e, S0_k, xbar_k, and the forward sums over competing failures before each time (A0, A1)."""
+        eta = self.X @ beta
         e = np.exp(eta)
-        ex = e[:, None] * X
-        back0 = np.concatenate([np.cumsum(e[::-1])[::-1], [0.0]])
-        back1 = np.vstack([np.cumsum(ex[::-1], axis=0)[::-1], np.zeros((1, X.shape[1]))])
-        a = np.where(self.is_comp, e / self.G, 0.0)
-        fwd0 = np.concatenate([[0.0], np.cumsum(a)])  # fwd[i] = sum over j < i
-        fwd1 = np.vstack([np.zeros((1, X.shape[1])), np.cumsum(a[:, None] * X, axis=0)])
-        f = self.k_first
-        S0 = back0[f] + self.k_G * fwd0[f]
-        S1 = back1[f] + self.k_G[:, None] * fwd1[f]
-        return eta, e, S0, S1 / S0[:, None], fwd0, fwd1
-
-    def loglik(self, beta) -> float:
-        eta, _, S0, _, _, _ = self.sums(beta)
-        return float(eta[self.is_event].sum() - (self.k_d * np.log(S0)).sum())
+        at = self._by_time(e)
+        back = np.cumsum(at[::-1], axis=0)[::-1]  # sums over T_j >= v
+        comp = self._by_time(e[self.comp_rows] * self.comp_w, rows=True)
+        fwd = np.cumsum(comp, axis=0) - comp  # sums over competing failures with T_j < v
+        S = back[self.k] + self.k_G[:, None] * fwd[self.k]
+        S0 = S[:, 0]
+        return e, S0, S[:, 1:] / S0[:, None], fwd
 
     def derivatives(self, beta):
         """Log-likelihood, score and information at beta."""
         X = self.X
-        eta, e, S0, xbar, _, _ = self.sums(beta)
-        ll = float(eta[self.is_event].sum() - (self.k_d * np.log(S0)).sum())
-        U = X[self.is_event].sum(axis=0) - (self.k_d[:, None] * xbar).sum(axis=0)
-        c0, _, d0, _ = self._kernels(S0, xbar)
-        w = e * (c0 + np.where(self.is_comp, d0 / self.G, 0.0))
+        e, S0, xbar, _ = self.sums(beta)
+        ll = float(self.sum_x_events @ beta - (self.k_d * np.log(S0)).sum())
+        U = self.sum_x_events - self.k_d @ xbar
+        C, D = self._kernels(S0, xbar, with_x=False)
+        w = e * C[self.inv, 0]
+        w[self.comp_rows] += e[self.comp_rows] * self.comp_w * D[self.inv_comp, 0]
         info = (X * w[:, None]).T @ X - (xbar * self.k_d[:, None]).T @ xbar
         return ll, U, info
 
-    def _kernels(self, S0, xbar):
-        """Per subject: C(T_j) = sum_{t_k <= T_j} d_k / S0_k (and with xbar_k), D(T_j) = the same over t_k > T_j
-        with G(t_k-)."""
-        up = self.k_upto
-        p = xbar.shape[1]
+    def _kernels(self, S0, xbar, with_x=True):
+        """Per distinct time v: C(v) = sum_{t_k <= v} d_k / S0_k (and with xbar_k), D(v) = the same over t_k > v
+        with G(t_k-) as a factor. Arrays (T, 1 + p) (or (T, 1) without the xbar columns)."""
         r = self.k_d / S0
-        cum0 = np.concatenate([[0.0], np.cumsum(r)])
-        cum1 = np.vstack([np.zeros((1, p)), np.cumsum(r[:, None] * xbar, axis=0)])
-        rg = r * self.k_G
-        cg0 = np.concatenate([[0.0], np.cumsum(rg)])
-        cg1 = np.vstack([np.zeros((1, p)), np.cumsum(rg[:, None] * xbar, axis=0)])
-        c0, c1 = cum0[up], cum1[up]
-        d0, d1 = cg0[-1] - cg0[up], cg1[-1] - cg1[up]
-        return c0, c1, d0, d1
+        cols = [r[:, None]] + ([r[:, None] * xbar] if with_x else [])
+        rk = np.hstack(cols)
+        cum = np.zeros((rk.shape[0] + 1, rk.shape[1]))
+        np.cumsum(rk, axis=0, out=cum[1:])
+        cg = np.zeros_like(cum)
+        np.cumsum(rk * self.k_G[:, None], axis=0, out=cg[1:])
+        up = self.k_upto_time
+        return cum[up], cg[-1] - cg[up]
 
     def influence(self, beta):
-        """eta_i + psi_i for every subject (sorted order)."""
+        """eta_i + psi_i for every subject."""
         X = self.X
-        _, e, S0, xbar, fwd0, fwd1 = self.sums(beta)
-        c0, c1, d0, d1 = self._kernels(S0, xbar)
-        resid = -e[:, None] * (X * c0[:, None] - c1)
-        comp = self.is_comp
-        resid[comp] -= (e[comp] / self.G[comp])[:, None] * (X[comp] * d0[comp, None] - d1[comp])
-        ev = self.is_event
-        resid[ev] += X[ev] - xbar[self.k_upto[ev] - 1]
-        if self.c_first.size:
+        e, S0, xbar, fwd = self.sums(beta)
+        C, D = self._kernels(S0, xbar)
+        inv, rows, p = self.inv, self.comp_rows, X.shape[1]
+        ev = self.event_rows
+        ev_k = self.k_upto_time[inv[ev]] - 1  # each event's own event time
+        c0, d0 = C[:, 0][inv], D[:, 0][self.inv_comp]
+        ec = e[rows] * self.comp_w
+        resid = np.empty((X.shape[0], p), order="F")
+        for j in range(p):  # column by column: 1-d gathers and contiguous columns
+            x = X[:, j]
+            r = -e * (x * c0 - C[:, 1 + j][inv])
+            r[rows] -= ec * (self.X_comp[:, j] * d0 - D[:, 1 + j][self.inv_comp])
+            r[ev] += x[ev] - xbar[ev_k, j]
+            resid[:, j] = r
+        if self.c.size:
             # q(v) = A1(v) B0(v) - A0(v) B1(v): A over competing failures before v, B over event times >= v
             rg = self.k_d * self.k_G / S0
-            b0 = np.concatenate([np.cumsum(rg[::-1])[::-1], [0.0]])
-            b1 = np.vstack([np.cumsum((rg[:, None] * xbar)[::-1], axis=0)[::-1], np.zeros((1, X.shape[1]))])
+            b = np.zeros((rg.shape[0] + 1, 1 + X.shape[1]))
+            b[:-1, 0] = np.cumsum(rg[::-1])[::-1]
+            b[:-1, 1:] = np.cumsum((rg[:, None] * xbar)[::-1], axis=0)[::-1]
             ks = self.c_kstart
-            q = fwd1[self.c_first] * b0[ks, None] - fwd0[self.c_first, None] * b1[ks]
-            lam = np.vstack([np.zeros((1, X.shape[1])),
-                             np.cumsum(q * (self.c_count / self.c_risk**2)[:, None], axis=0)])
-            resid -= lam[self.c_upto]
-            cens = self.is_cens
-            j = self.c_upto[cens] - 1  # a censored subject's own time is the last censoring time <= T_j
-            resid[cens] += q[j] / self.c_risk[j, None]
+            A = fwd[self.c]
+            q = A[:, 1:] * b[ks, :1] - A[:, :1] * b[ks, 1:]
+            lam = np.zeros((q.shape[0] + 1, X.shape[1]))
+            lam[1:] = np.cumsum(q * (self.c_count / self.c_risk**2)[:, None], axis=0)
+            # by distinct time: the censoring-hazard part, plus q / Y at a censoring time for the censored there
+            psi = lam[self.c_upto_time]
+            cens = self.cens_rows
+            own = self.c_upto_time[inv[cens]] - 1  # a censored subject's own time is the last censoring time <= T
+            for j in range(p):
+                resid[:, j] -= psi[:, j][inv]
+                resid[cens, j] += q[own, j] / self.c_risk[own]
         return resid
 
 
@@ -266,39 +286,35 @@ def fine_gray(time, status, X, *, cause=1, cens_code=0, names=None, conf_level: 
     n_events = int((kind == 1).sum())
     if n_events == 0:
         raise ValueError(f"status: no events of cause {cause!r}; the Fine-Gray model needs at least one")
-    const = np.flatnonzero(np.ptp(M, axis=0) == 0) if n else []
+    M = np.asfortranarray(M)
+    const = [j for j in range(M.shape[1]) if M[:, j].min() == M[:, j].max()]
     if len(const):
-        raise ValueError(f"X: column {names[int(const[0])]!r} is constant; it cannot be estimated")
+        raise ValueError(f"X: column {names[const[0]]!r} is constant; it cannot be estimated")
     des = _Design(t, kind, M)
     p = M.shape[1]
     beta = np.zeros(p)
-    ll0 = ll = des.loglik(beta)
+    ll, U, info = des.derivatives(beta)
+    ll0 = ll
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        ll, U, info = des.derivatives(beta)
         try:
             step = np.linalg.solve(info, U)
         except np.linalg.LinAlgError:
             raise ValueError("X: the information matrix is singular (collinear covariates?)") from None
-        new = beta + step
-        ll_new = des.loglik(new)
-        halvings = 0
-        while not (np.isfinite(ll_new) and ll_new >= ll - 1e-12 * max(1.0, abs(ll))):
-            step = step / 2.0
+        for _ in range(40):  # halve the step while the log-likelihood would fall
             new = beta + step
-            ll_new = des.loglik(new)
-            halvings += 1
-            if halvings > 40:
+            ll_new, U_new, info_new = des.derivatives(new)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
                 break
-        beta = new
+            step = step / 2.0
+        beta, ll, U, info = new, ll_new, U_new, info_new
         if np.max(np.abs(step) / np.maximum(np.abs(beta), 1.0)) < tol:
             converged = True
             break
     if not converged or not np.all(np.isfinite(beta)):
         raise ValueError(f"fine_gray did not converge in {max_iter} iterations (monotone likelihood, "
                          "e.g. a covariate level with no events?)")
-    ll, U, info = des.derivatives(beta)
     # monotone likelihood: the information of a coefficient running to infinity vanishes while the steps stop
     # (the score underflows); flag it instead of reporting a finite number
     _, _, info0 = des.derivatives(np.zeros(p))
