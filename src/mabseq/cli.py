@@ -171,5 +171,105 @@ def survival(
         typer.echo(f"wrote {', '.join(sorted(files))} to {out}/")
 
 
+# ---- the cohort: import, validate, templates ------------------------------------------------------------------
+def _load_or_fail(data: Path, mapping: Optional[Path], redcap_dictionary: Optional[Path], quiet: bool,
+                  json_out: Optional[Path] = None):
+    from .cohort import load_cohort
+    cohort, findings = load_cohort(data, mapping=mapping, redcap_dictionary=redcap_dictionary)
+    if json_out is not None:
+        _write_file_atomically(json_out, findings.to_json() + "\n")
+    if findings.errors or cohort is None:
+        err.print(findings.summary_text(limit=40), highlight=False, markup=False)
+        raise typer.Exit(code=2)
+    if findings.warnings and not quiet:
+        err.print(findings.summary_text(limit=40), highlight=False, markup=False)
+    return cohort, findings
+
+
+def _write_file_atomically(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+    os.replace(tmp, path)
+
+
+MAPPING_HELP = "JSON file mapping the center's sheet/file and column names to the schema's."
+REDCAP_HELP = "REDCap data dictionary CSV (for a REDCap records export)."
+
+
+@app.command("validate")
+def validate_cmd(
+    data: Path = typer.Argument(..., help="Cohort: .xlsx, CSV folder, REDCap export, DuckDB file or Parquet folder."),
+    mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
+    redcap_dictionary: Optional[Path] = typer.Option(None, help=REDCAP_HELP),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the findings as JSON here."),
+    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
+) -> None:
+    """Check a cohort against the schema: every finding names file or sheet, row, column, value and rule."""
+    cohort, findings = _load_or_fail(data, mapping, redcap_dictionary, True, json_out)
+    if not quiet:
+        typer.echo(findings.summary_text())
+        n = len(cohort["patients"])
+        typer.echo(f"{data.name}: {n} patients; valid" + (" with warnings" if findings.warnings else ""))
+
+
+@app.command("import")
+def import_cmd(
+    data: Path = typer.Argument(..., help="Cohort: .xlsx, CSV folder or REDCap export (or a stored form)."),
+    db: Optional[Path] = typer.Option(None, help="Write the cohort to this DuckDB file (default cohort.duckdb)."),
+    parquet: Optional[Path] = typer.Option(None, help="Write the cohort as a folder of Parquet files instead."),
+    mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
+    redcap_dictionary: Optional[Path] = typer.Option(None, help=REDCAP_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
+) -> None:
+    """Validate a cohort and store it in the canonical form (DuckDB file or Parquet folder)."""
+    from .cohort.storage import write_duckdb, write_parquet
+    cohort, findings = _load_or_fail(data, mapping, redcap_dictionary, quiet)
+    if parquet is not None and db is not None:
+        _fail("give --db or --parquet, not both")
+    if parquet is not None:
+        target = write_parquet(cohort, parquet)
+    else:
+        target = write_duckdb(cohort, db or Path("cohort.duckdb"))
+    if not quiet:
+        counts = ", ".join(f"{name} {len(df)}" for name, df in cohort.tables.items())
+        typer.echo(f"wrote {target} ({counts} rows)")
+
+
+@app.command("template")
+def template_cmd(
+    kind: str = typer.Argument(..., help="xlsx (a blank workbook) or redcap (a REDCap data dictionary)."),
+    out: Optional[Path] = typer.Option(None, help="Output file (default mabseq-template.xlsx or "
+                                       "mabseq-redcap-dictionary.csv)."),
+) -> None:
+    """Write a blank data-collection template generated from the schema."""
+    from .cohort.templates import build_xlsx_template, deterministic_xlsx_bytes
+    if kind == "xlsx":
+        path = out or Path("mabseq-template.xlsx")
+        _write_file_atomically(path, deterministic_xlsx_bytes(build_xlsx_template()))
+    elif kind == "redcap":
+        from .cohort.redcap import data_dictionary
+        path = out or Path("mabseq-redcap-dictionary.csv")
+        _write_file_atomically(path, data_dictionary())
+    else:
+        _fail(f"template kind must be xlsx or redcap, not {kind!r}")
+        return
+    typer.echo(f"wrote {path}")
+
+
+@app.command("schema")
+def schema_cmd(
+    markdown: bool = typer.Option(True, "--markdown/--summary", help="The full column reference, or counts."),
+) -> None:
+    """Print the cohort schema (the column reference in docs/COHORT_SCHEMA.md)."""
+    from .cohort.schema import TABLES, schema_markdown
+    if markdown:
+        typer.echo(schema_markdown())
+    else:
+        for t in TABLES:
+            typer.echo(f"{t.name}: {len(t.columns)} columns")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,101 @@
+"""One entry point for every kind of DATA: :func:`load_cohort`.
+
+DATA may be a DuckDB file, a folder of Parquet files (the stored forms), an Excel workbook (.xlsx), a folder of CSV
+files (one per table, named after the table), or a REDCap export: a records CSV file (or a folder holding
+``*_DATA_*.csv``) with its data dictionary (``*DataDictionary*.csv`` next to it, or given explicitly).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .findings import ERROR, CohortError, Findings
+from .model import Cohort, RawTable
+from .readers import Mapping, read_csv_folder, read_excel
+from .storage import is_duckdb, is_parquet_folder, read_duckdb, read_parquet
+from .validate import build_cohort, check_cohort
+
+import pandas as pd
+
+
+def _stored_locations(cohort: Cohort, source: str) -> None:
+    cohort.locations = {name: [(f"{source} [table {name}]", i + 1) for i in range(len(df))]
+                        for name, df in cohort.tables.items()}
+    cohort.table_sources = {name: f"{source} [table {name}]" for name in cohort.tables}
+
+
+def _redcap_inputs(path: Path, dictionary: Path | None) -> tuple[Path, Path] | None:
+    if path.is_file() and path.suffix.lower() == ".csv":
+        if dictionary is None:
+            cands = sorted(path.parent.glob("*DataDictionary*.csv")) + sorted(path.parent.glob("*data_dictionary*.csv"))
+            dictionary = cands[0] if cands else None
+        return (path, dictionary) if dictionary is not None else None
+    if path.is_dir():
+        recs = sorted(path.glob("*_DATA_*.csv"))
+        dicts = sorted(path.glob("*DataDictionary*.csv"))
+        if dictionary is not None and not dicts:
+            dicts = [dictionary]
+        if recs and dicts:
+            return recs[0], dicts[0]
+    return None
+
+
+def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None = None,
+             redcap_dictionary: str | Path | None = None) -> list[RawTable] | Cohort:
+    """Raw tables from a spreadsheet-like source, or the cohort itself from a stored form."""
+    p = Path(path)
+    m = Mapping.load(mapping, findings)
+    raws: list[RawTable]
+    if not p.exists():
+        findings.add(ERROR, "file.missing", "no such file or folder", str(p))
+        return []
+    if is_duckdb(p):
+        c = read_duckdb(p)
+        _stored_locations(c, p.name)
+        return c
+    if is_parquet_folder(p):
+        c = read_parquet(p)
+        _stored_locations(c, p.name)
+        return c
+    rc = _redcap_inputs(p, Path(redcap_dictionary) if redcap_dictionary else None)
+    if rc is not None:
+        from .redcap import read_redcap
+        raws = read_redcap(rc[0], rc[1], m, findings)
+    elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm"):
+        raws = read_excel(p, m, findings)
+    elif p.is_dir():
+        raws = read_csv_folder(p, m, findings)
+    elif p.suffix.lower() == ".csv":
+        findings.add(ERROR, "file.redcap_dictionary", "a single CSV file is read as a REDCap records export and "
+                     "needs its data dictionary (--redcap-dictionary)", p.name)
+        return []
+    else:
+        findings.add(ERROR, "file.format", "not a DuckDB file, Parquet folder, .xlsx workbook, CSV folder or "
+                     "REDCap export", p.name)
+        return []
+    if m.study:
+        frame = pd.DataFrame([m.study], dtype=object)
+        raws = [r for r in raws] + [RawTable("study", frame, "column mapping [study]", [1],
+                                             {k: k for k in m.study})]
+    return raws
+
+
+def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
+                redcap_dictionary: str | Path | None = None) -> tuple[Cohort | None, Findings]:
+    """Read and validate DATA. Returns the cohort (None if it could not be read) and every finding."""
+    findings = Findings()
+    got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary)
+    if isinstance(got, Cohort):
+        check_cohort(got, findings)
+        return got, findings
+    if findings.errors and not got:
+        return None, findings
+    cohort = build_cohort(got, findings, Path(path).name)
+    return cohort, findings
+
+
+def load_valid_cohort(path: str | Path, **kwargs) -> tuple[Cohort, Findings]:
+    """:func:`load_cohort`, raising :class:`CohortError` when there is any error."""
+    cohort, findings = load_cohort(path, **kwargs)
+    if cohort is None or findings.errors:
+        raise CohortError(findings)
+    return cohort, findings
