@@ -85,6 +85,11 @@ class Mapping:
         return norm if norm in BY_NAME[table] else None
 
 
+def norm_name(s: str) -> str:
+    """A header or sheet name as a schema name: lower case, runs of other characters as '_'."""
+    return _norm(s)
+
+
 def _norm(s: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(s).strip().lower()).strip("_")
 

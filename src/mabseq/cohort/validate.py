@@ -34,6 +34,11 @@ followup.death_date_alive      error    a death date for a patient recorded aliv
 followup.contact_after_death   error    last contact after the death date
 hla.matched_gt_typed           error    more matched HLA alleles than typed
 dose.outside_course            warning  a dose date outside its course's start and end
+file.* / mapping.*             error    unreadable file, wrong encoding, bad column-mapping file
+redcap.dictionary / .records   error    not a REDCap data dictionary / empty records export
+redcap.instrument              error    a repeat instrument the dictionary does not have (row named)
+redcap.checkbox                error    a checkbox cell that is not 1/0 or Checked/Unchecked
+redcap.record_id               error    no record ID column
 =============================  =======  ==========================================================================
 """
 from __future__ import annotations

@@ -1,0 +1,608 @@
+"""REDCap: the project's data dictionary, generated from the schema, and the reader of its records export.
+
+The dictionary (:func:`data_dictionary`, ``mabseq template redcap``) has one instrument per schema table except
+``study`` (the study row comes from the column-mapping file's ``"study"`` values). The record ID is ``patient_id``,
+the first field of instrument ``patients``.
+
+Repeating instruments
+    ``patients`` and ``follow_up`` hold one row per patient and are ordinary (non-repeating) instruments. Every
+    other instrument (``REPEATING_INSTRUMENTS``: therapies, doses, assessments, ...) holds many rows per patient
+    and must be made *repeating*. A data dictionary cannot say so: after uploading it, go to Project Setup ->
+    "Repeating instruments and events" and tick those instruments (in a longitudinal project, make them repeating
+    within their event).
+
+Field names
+    REDCap field names are unique across the project, lowercase letters, digits and underscores, start with a
+    letter, and should be at most 26 characters. Fields of ``patients`` keep the schema's column name; the fields
+    of every other instrument get a short prefix (``PREFIXES``: ``th_start_date`` is ``therapies.start_date``).
+    ``patient_id`` exists once, as the record ID. :func:`field_name` and :func:`column_of_field` convert.
+
+Field types
+    category -> dropdown (``code, Label | code, Label``); date -> text validated ``date_ymd``; integer / number ->
+    text validated ``integer`` / ``number`` with the schema's range; string -> text (``notes`` for free text); a
+    ';'-separated list with a vocabulary (e.g. ``transplants.conditioning_agents``) -> checkbox whose choices are
+    the vocabulary, so items outside the vocabulary are recorded as ``other``.
+
+Reading (:func:`read_redcap`)
+    A "records" CSV export (raw or labels; raw column headers) with its data dictionary. Each row with a
+    ``redcap_repeat_instrument`` is one row of that instrument's table; a row without one gives a row to every
+    table whose fields on that row are not all empty (patients, follow_up, and in longitudinal projects whatever
+    forms the event holds). Checkbox columns ``field___code`` (1/0 or Checked/Unchecked) become a ';'-separated
+    list of the checked codes. Instrument status (``<form>_complete``), survey timestamps and ``redcap_*``
+    columns are ignored. Values are otherwise passed on as text: the shared coercion reads codes and labels.
+
+    A dictionary from another project works when its forms and fields map to the schema: a form through the
+    mapping's ``"tables"`` or its own name, a field through the mapping's ``"columns"`` or its name (with or
+    without this module's prefix). Its first field is taken as the record ID, whatever its name. Dropdown, radio
+    and yes/no values given as that project's numeric codes are read as their labels.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .findings import ERROR, WARNING, Findings
+from .model import RawTable
+from .readers import Mapping, _norm
+from .schema import BY_NAME, TABLES, Column, Table
+
+DICTIONARY_HEADER = (
+    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
+    "Choices, Calculations, OR Slider Labels", "Field Note", "Text Validation Type OR Show Slider Number",
+    "Text Validation Min", "Text Validation Max", "Identifier?", "Branching Logic (Show field only if...)",
+    "Required Field?", "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name", "Matrix Ranking?",
+    "Field Annotation",
+)
+RECORD_ID = "patient_id"
+MAX_FIELD_NAME = 26
+PREFIXES = {"patients": "", "therapies": "th", "doses": "do", "assessments": "as", "transplants": "tx",
+            "toxicity_episodes": "te", "toxicity_observations": "to", "disease_events": "de", "follow_up": "fu"}
+INSTRUMENTS: tuple[str, ...] = tuple(t.name for t in TABLES if t.name != "study")
+REPEATING_INSTRUMENTS: tuple[str, ...] = tuple(n for n in INSTRUMENTS if BY_NAME[n].key != ("patient_id",))
+NOTES_COLUMNS = {("disease_events", "note")}  # long free text: a "notes" box
+IDENTIFIERS = {("patients", "birth_date")}  # flagged so that de-identified exports drop them
+
+_IMPLICIT_CHOICES = {"yesno": (("1", "Yes"), ("0", "No")), "truefalse": (("1", "True"), ("0", "False"))}
+_CHECKBOX_VALUES = {"1": True, "checked": True, "0": False, "unchecked": False, "": False}
+_COMPLETE = {"raw": "2", "labels": "Complete"}
+
+
+# ------------------------------------------------------------------------------------------------ field names
+
+def _prefix(table: str) -> str:
+    """The field-name prefix of a table's instrument ('' for patients); initials for a table not in PREFIXES."""
+    if table in PREFIXES:
+        return PREFIXES[table]
+    words = table.split("_")
+    return "".join(w[0] for w in words) if len(words) > 1 else table[:2]
+
+
+def field_name(table: str, column: str) -> str:
+    """The REDCap field name of ``table.column`` (``th_start_date``); ``patient_id`` is always the record ID."""
+    if table not in BY_NAME or table == "study" or column not in BY_NAME[table]:
+        raise KeyError(f"{table}.{column} is not a column of an instrument")
+    if column == RECORD_ID:
+        return RECORD_ID
+    p = _prefix(table)
+    return f"{p}_{column}" if p else column
+
+
+_FIELD_INDEX: dict[str, tuple[str, str]] = {
+    field_name(t, c.name): (t, c.name) for t in INSTRUMENTS for c in BY_NAME[t].columns if c.name != RECORD_ID}
+_FIELD_INDEX[RECORD_ID] = ("patients", RECORD_ID)
+
+
+def column_of_field(field: str) -> tuple[str, str] | None:
+    """The inverse of :func:`field_name`: ``(table, column)`` of a field of the generated dictionary, else None."""
+    return _FIELD_INDEX.get(field.strip().lower())
+
+
+# ------------------------------------------------------------------------------------------------ the dictionary
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _choices_text(pairs) -> str:
+    return " | ".join(f"{code}, {label}" for code, label in pairs)
+
+
+def _field_row(table: Table, col: Column) -> dict[str, str]:
+    """One dictionary row for ``table.col``."""
+    row = dict.fromkeys(DICTIONARY_HEADER, "")
+    row.update({"Variable / Field Name": field_name(table.name, col.name), "Form Name": table.name,
+                "Field Type": "text", "Field Label": col.description, "Field Note": col.unit,
+                "Required Field?": "y" if col.required else "",
+                "Identifier?": "y" if (table.name, col.name) in IDENTIFIERS else ""})
+    if col.type == "category":
+        row.update({"Field Type": "dropdown", "Choices, Calculations, OR Slider Labels": _choices_text(col.choices)})
+    elif col.vocabulary:
+        row.update({"Field Type": "checkbox", "Choices, Calculations, OR Slider Labels": _choices_text(col.vocabulary)})
+    elif col.type == "date":
+        row["Text Validation Type OR Show Slider Number"] = "date_ymd"
+    elif col.type in ("integer", "number"):
+        row.update({"Text Validation Type OR Show Slider Number": col.type,
+                    "Text Validation Min": _num(col.min), "Text Validation Max": _num(col.max)})
+    elif col.type == "boolean":
+        row["Field Type"] = "yesno"
+    elif (table.name, col.name) in NOTES_COLUMNS:
+        row["Field Type"] = "notes"
+    return row
+
+
+def dictionary_rows() -> list[dict[str, str]]:
+    """The dictionary as rows (dicts keyed by ``DICTIONARY_HEADER``): the record ID first, then form by form."""
+    rows = []
+    for name in INSTRUMENTS:
+        t = BY_NAME[name]
+        rows += [_field_row(t, c) for c in t.columns if c.name != RECORD_ID or name == "patients"]
+    return rows
+
+
+def _csv_text(header, rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def data_dictionary() -> str:
+    """The REDCap data dictionary (CSV text) generated from the schema; upload it in Project Setup."""
+    return _csv_text(DICTIONARY_HEADER, [[r[h] for h in DICTIONARY_HEADER] for r in dictionary_rows()])
+
+
+# ------------------------------------------------------------------------------------------------ export
+
+def _form_label(form: str) -> str:
+    """The instrument label REDCap gives a form created from a dictionary (shown in label exports)."""
+    return form.replace("_", " ").title()
+
+
+def _cell(v, col: Column, labels: bool) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if col.type == "integer":
+        return str(int(v))
+    if col.type == "number":
+        import numpy as np
+        return np.format_float_positional(float(v), trim="-")
+    if col.type == "category" and labels:
+        return dict(col.choices).get(v, v)
+    return str(v)
+
+
+def _checkbox_cells(v, col: Column, labels: bool) -> list[str]:
+    """One cell per vocabulary item; items outside the vocabulary are ticked as ``other``."""
+    codes = [c for c, _ in col.vocabulary]
+    items = set() if _cell(v, col, False) == "" else {s.strip() for s in str(v).split(";") if s.strip()}
+    ticked = {i for i in items if i in codes}
+    if items - ticked:
+        if "other" not in codes:
+            raise ValueError(f"{col.name}: {sorted(items - ticked)} not in the vocabulary and no 'other' choice")
+        ticked.add("other")
+    on, off = ("Checked", "Unchecked") if labels else ("1", "0")
+    return [on if c in ticked else off for c in codes]
+
+
+def _export_columns() -> list[str]:
+    cols = [RECORD_ID, "redcap_repeat_instrument", "redcap_repeat_instance"]
+    for name in INSTRUMENTS:
+        for c in BY_NAME[name].columns:
+            if c.name == RECORD_ID:
+                continue
+            f = field_name(name, c.name)
+            cols += [f"{f}___{code}" for code, _ in c.vocabulary] if c.vocabulary else [f]
+        cols.append(f"{name}_complete")
+    return cols
+
+
+def _form_cells(name: str, record: dict | None, labels: bool) -> dict[str, str]:
+    """The cells of one instrument filled from one table row (``record``), incl. its ``_complete`` status."""
+    out = {}
+    if record is None:
+        return out
+    for c in BY_NAME[name].columns:
+        if c.name == RECORD_ID:
+            continue
+        f = field_name(name, c.name)
+        if c.vocabulary:
+            out.update(zip([f"{f}___{code}" for code, _ in c.vocabulary],
+                           _checkbox_cells(record.get(c.name), c, labels)))
+        else:
+            out[f] = _cell(record.get(c.name), c, labels)
+    out[f"{name}_complete"] = _COMPLETE["labels" if labels else "raw"]
+    return out
+
+
+def export_records(cohort, labels: bool = False) -> str:
+    """The cohort as a REDCap "records" CSV export (raw codes, or labels with ``labels=True``).
+
+    Rows are ordered as REDCap orders them: per record, the non-repeating row (patients and follow_up), then the
+    instances of each repeating instrument numbered from 1. Useful for demos and to load a cohort into REDCap
+    with the data import tool (raw form). A patient with several follow_up rows exports the first only.
+    """
+    columns = _export_columns()
+    recs = {name: cohort[name].astype(object).where(cohort[name].notna(), None).to_dict("records")
+            for name in INSTRUMENTS}
+    pids = list(dict.fromkeys([r[RECORD_ID] for name in INSTRUMENTS for r in recs[name]]))
+    rows = []
+    for pid in pids:
+        mine = {name: [r for r in recs[name] if r[RECORD_ID] == pid] for name in INSTRUMENTS}
+        base = {name: mine[name][0] for name in INSTRUMENTS if name not in REPEATING_INSTRUMENTS and mine[name]}
+        if base:
+            row = {RECORD_ID: pid}
+            for name, record in base.items():
+                row.update(_form_cells(name, record, labels))
+            rows.append(row)
+        for name in REPEATING_INSTRUMENTS:
+            for k, record in enumerate(mine[name], start=1):
+                row = {RECORD_ID: pid, "redcap_repeat_instance": str(k),
+                       "redcap_repeat_instrument": _form_label(name) if labels else name}
+                row.update(_form_cells(name, record, labels))
+                rows.append(row)
+    return _csv_text(columns, [[r.get(c, "") for c in columns] for r in rows])
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+@dataclass(frozen=True)
+class _Field:
+    """A field of a data dictionary and the schema column it fills (table and column None when it fills none)."""
+
+    name: str
+    form: str
+    type: str
+    choices: tuple[tuple[str, str], ...]
+    table: str | None = None
+    column: str | None = None
+
+    @property
+    def schema_column(self) -> Column | None:
+        return BY_NAME[self.table][self.column] if self.table and self.column else None
+
+    def decode(self, value: str) -> str:
+        """A dropdown/radio/yes-no value: the project's code turned into its label unless the schema knows it."""
+        codes = dict(self.choices)
+        col = self.schema_column
+        if self.type == "checkbox" or value not in codes or col is None:
+            return value
+        if col.type == "category" and any(value.lower() in (c.lower(), lab.lower()) for c, lab in col.choices):
+            return value
+        return codes[value]
+
+    def checkbox_item(self, code: str) -> tuple[int, str]:
+        """(sort key, item) of a ticked choice: the schema vocabulary code when code or label matches it, else
+        the choice label; vocabulary items sort first, in vocabulary order."""
+        label = dict(self.choices).get(code, code)
+        vocab = self.schema_column.vocabulary if self.schema_column else ()
+        for i, (vc, vl) in enumerate(vocab):
+            if code.lower() == vc.lower() or label.lower() in (vc.lower(), vl.lower()):
+                return i, vc
+        order = [c for c, _ in self.choices]
+        return len(vocab) + order.index(code), label
+
+
+@dataclass
+class _Dictionary:
+    record_id: str
+    fields: dict[str, _Field]  # by lowercase field name
+    forms: set[str]
+
+    def tables(self) -> list[str]:
+        """Schema tables with at least one field, in schema order (patients always: the record ID fills it)."""
+        used = {f.table for f in self.fields.values() if f.table} | {"patients"}
+        return [t.name for t in TABLES if t.name in used]
+
+
+def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for part in (text or "").split("|"):
+        code, _, label = part.partition(",")
+        if code.strip():
+            out.append((code.strip(), label.strip() or code.strip()))
+    return tuple(out)
+
+
+def _read_text(path: Path, findings: Findings, rule: str, encoding_rule: str) -> str | None:
+    """The file's text (UTF-8, BOM or not); None with an ERROR finding when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        findings.add(ERROR, encoding_rule, "not UTF-8 text; export the file again as CSV (UTF-8)", path.name)
+    except FileNotFoundError:
+        findings.add(ERROR, rule, "file not found", path.name)
+    except OSError as exc:
+        findings.add(ERROR, rule, f"cannot read the file ({exc.strerror})", path.name)
+    return None
+
+
+def _place(name: str, form: str, mapping: Mapping) -> tuple[str | None, str | None]:
+    """The schema (table, column) a dictionary field fills: form via the mapping or its name; field via the
+    mapping or its name, with or without the table's prefix."""
+    table = mapping.table_name(form)
+    if table is None or table == "study":
+        return None, None
+    column = mapping.column_name(table, name)
+    p = _prefix(table) + "_"
+    if column is None and p != "_" and name.lower().startswith(p):
+        column = mapping.column_name(table, name[len(p):])
+    if column is None or column == RECORD_ID:
+        return None, None
+    return table, column
+
+
+def read_dictionary(path: Path, mapping: Mapping, findings: Findings) -> _Dictionary | None:
+    """The fields of a REDCap data dictionary and where they go; None (with an ERROR) if it is not one."""
+    text = _read_text(path, findings, "redcap.dictionary", "redcap.dictionary")
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    need = ("variable / field name", "form name", "field type")
+    if not header or header[0] != need[0] or any(h not in header for h in need):
+        findings.add(ERROR, "redcap.dictionary", "not a REDCap data dictionary: its header must start with "
+                     "'Variable / Field Name' and have 'Form Name' and 'Field Type'", path.name)
+        return None
+    ix = {h: header.index(h) for h in need}
+    choice_ix = header.index(DICTIONARY_HEADER[5].lower()) if DICTIONARY_HEADER[5].lower() in header else None
+    fields, placed, forms, record_id = {}, {}, set(), None
+    for line_no, row in enumerate(reader, start=2):
+        get = lambda key: row[ix[key]].strip() if ix[key] < len(row) else ""  # noqa: E731
+        name, form, ftype = get("variable / field name"), get("form name"), get("field type").lower()
+        if not name or ftype == "descriptive":
+            continue
+        forms.add(form.lower())
+        if record_id is None:
+            record_id = name
+            continue
+        choices = _parse_choices(row[choice_ix]) if choice_ix is not None and choice_ix < len(row) else ()
+        table, column = _place(name, form, mapping)
+        if table and (table, column) in placed:
+            findings.add(ERROR, "column.duplicate", f"two fields map to {table}.{column} (also "
+                         f"{placed[(table, column)]!r}); this one is ignored", path.name, table, line_no, name)
+            table = column = None
+        elif table:
+            placed[(table, column)] = name
+        fields[name.lower()] = _Field(name, form, ftype, choices or _IMPLICIT_CHOICES.get(ftype, ()), table, column)
+    if record_id is None:
+        findings.add(ERROR, "redcap.dictionary", "the data dictionary has no fields", path.name)
+        return None
+    return _Dictionary(record_id, fields, forms)
+
+
+@dataclass
+class _Checkbox:
+    """The ``field___code`` columns of one checkbox field: (column index, choice code) pairs."""
+
+    field: _Field
+    columns: list[tuple[int, str]]
+
+
+@dataclass
+class _Layout:
+    """Where each schema column sits in the records file's header."""
+
+    record_ix: int
+    instrument_ix: int | None
+    plain: dict[str, dict[str, tuple[int, _Field]]]  # table -> column -> (index, field)
+    checks: dict[str, dict[str, _Checkbox]]  # table -> column -> checkbox columns
+
+
+def _is_bookkeeping(h: str, forms: set[str]) -> bool:
+    """REDCap's own columns: redcap_*, and per instrument <form>_complete and <form>_timestamp."""
+    if h.startswith("redcap_"):
+        return True
+    for suffix in ("_complete", "_timestamp"):
+        if h.endswith(suffix) and h[: -len(suffix)] in forms:
+            return True
+    return False
+
+
+def _layout(header: list[str], dd: _Dictionary, source: str, findings: Findings) -> _Layout | None:
+    """Match the records header with the dictionary; unknown fields give column.unknown warnings."""
+    names = [h.strip() for h in header]
+    low = [h.lower() for h in names]
+    if dd.record_id.lower() not in low:
+        findings.add(ERROR, "redcap.record_id", f"no column for the record ID field {dd.record_id!r} (the first "
+                     "field of the data dictionary)", source)
+        return None
+    lay = _Layout(low.index(dd.record_id.lower()),
+                  low.index("redcap_repeat_instrument") if "redcap_repeat_instrument" in low else None,
+                  {t: {} for t in dd.tables()}, {t: {} for t in dd.tables()})
+    warned = set()
+
+    def unknown(h: str, why: str, table: str = "") -> None:
+        if h not in warned:
+            warned.add(h)
+            findings.add(WARNING, "column.unknown", f"{why}; it is ignored", source, table, None, h)
+
+    for j, (h, key) in enumerate(zip(names, low)):
+        if j == lay.record_ix or not key or _is_bookkeeping(key, dd.forms):
+            continue
+        base, sep, code = key.rpartition("___") if "___" in key else (key, "", "")
+        f = dd.fields.get(base)
+        if f is None:
+            unknown(h.rpartition("___")[0] if sep else h, "field not in the data dictionary")
+        elif f.table is None:
+            unknown(f.name, f"field of form {f.form!r} is not a column of the schema")
+        elif bool(sep) != (f.type == "checkbox"):
+            unknown(h, f"column does not fit field {f.name!r} of type {f.type}", f.table)
+        elif sep:
+            match = [c for c, _ in f.choices if c.lower() == code]
+            if match:
+                lay.checks[f.table].setdefault(f.column, _Checkbox(f, [])).columns.append((j, match[0]))
+            else:
+                unknown(h, f"not a choice of checkbox field {f.name!r}", f.table)
+        elif f.column in lay.plain[f.table]:
+            unknown(h, "field repeated", f.table)
+        else:
+            lay.plain[f.table][f.column] = (j, f)
+    return lay
+
+
+def _read_records(path: Path, findings: Findings) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """Header and (first line number, fields) of each non-blank record; quoted line breaks are allowed."""
+    text = _read_text(path, findings, "file.missing", "file.encoding")
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        findings.add(ERROR, "redcap.records", "the records file is empty", path.name)
+        return None
+    rows, end = [], reader.line_num
+    for row in reader:
+        start, end = end + 1, reader.line_num
+        if not any(v.strip() for v in row):
+            continue
+        if len(row) > len(header):
+            findings.add(ERROR, "row.too_many_fields", f"{len(row)} fields for {len(header)} columns", path.name,
+                         "", start)
+        rows.append((start, row))
+    return header, rows
+
+
+def _text_at(row: list[str], j: int | None) -> str:
+    """The stripped cell ``j`` of a CSV row ('' when the column is absent or the row is short)."""
+    return row[j].strip() if j is not None and j < len(row) else ""
+
+
+class _TableRows:
+    """The rows collected for one table: values by canonical column, and their CSV line numbers."""
+
+    def __init__(self, table: str, columns: list[str]):
+        self.table, self.columns = table, [RECORD_ID] + [c for c in BY_NAME[table].column_names if c in columns]
+        self.values: list[dict] = []
+        self.lines: list[int] = []
+
+    def add(self, line: int, values: dict) -> None:
+        self.values.append(values)
+        self.lines.append(line)
+
+    def raw(self, source: str, header: dict[str, str]) -> RawTable:
+        """The RawTable, rows in file order."""
+        order = sorted(range(len(self.lines)), key=self.lines.__getitem__)
+        data = {c: [self.values[i].get(c) for i in order] for c in self.columns}
+        frame = pd.DataFrame(data, index=range(len(order)), columns=self.columns, dtype=object)
+        return RawTable(self.table, frame, source, [self.lines[i] for i in order],
+                        {c: header[c] for c in self.columns})
+
+
+class _RecordsReader:
+    """Turns the rows of a records export into per-table rows."""
+
+    def __init__(self, dd: _Dictionary, lay: _Layout, header: list[str], mapping: Mapping, source: str,
+                 findings: Findings):
+        self.dd, self.lay, self.mapping, self.source, self.findings = dd, lay, mapping, source, findings
+        self.header = [h.strip() for h in header]
+        self.tables = {t: _TableRows(t, list(lay.plain[t]) + list(lay.checks[t])) for t in dd.tables()}
+        self.form_tables = {_norm(f.form): f.table for f in dd.fields.values() if f.table}
+
+    def instrument_table(self, value: str) -> str | None:
+        """The table of a ``redcap_repeat_instrument`` value (form name or, in label exports, its label)."""
+        table = self.form_tables.get(_norm(value)) or self.mapping.table_name(value)
+        return table if table in self.tables else None
+
+    def checkbox_value(self, box: _Checkbox, row: list[str], line: int) -> str | None:
+        items = []
+        for j, code in box.columns:
+            v = _text_at(row, j)
+            if v.lower() not in _CHECKBOX_VALUES:
+                self.findings.add(ERROR, "redcap.checkbox", "a checkbox column holds 1/0 or Checked/Unchecked",
+                                  self.source, box.field.table, line, self.header[j], v,
+                                  _text_at(row, self.lay.record_ix))
+            elif _CHECKBOX_VALUES[v.lower()]:
+                items.append(box.field.checkbox_item(code))
+        return ";".join(item for _, item in sorted(items)) or None
+
+    def values(self, table: str, row: list[str], line: int) -> dict:
+        """Canonical column -> raw text (None when empty) of ``table``'s fields on one row."""
+        out = {}
+        for col, (j, f) in self.lay.plain[table].items():
+            v = _text_at(row, j)
+            out[col] = f.decode(v) if v else None
+        for col, box in self.lay.checks[table].items():
+            out[col] = self.checkbox_value(box, row, line)
+        return out
+
+    def read_row(self, line: int, row: list[str]) -> None:
+        pid = _text_at(row, self.lay.record_ix) or None
+        instrument = _text_at(row, self.lay.instrument_ix)
+        if instrument:
+            table = self.instrument_table(instrument)
+            if table is None:
+                self.findings.add(ERROR, "redcap.instrument", f"repeating instrument {instrument!r} is not an "
+                                  "instrument of the data dictionary that maps to a table of the schema", self.source,
+                                  "", line, "redcap_repeat_instrument", instrument, pid or "")
+                return
+            self.tables[table].add(line, {RECORD_ID: pid, **self.values(table, row, line)})
+            return
+        for table in self.tables:
+            vals = self.values(table, row, line)
+            if any(v is not None for v in vals.values()):
+                self.tables[table].add(line, {RECORD_ID: pid, **vals})
+
+    def add_missing_patients(self, first_line: dict[str, int]) -> None:
+        """A record without any patients data still gets its (empty) patients row, so that the missing values
+        are named at the record's first line rather than every other row being an unknown patient."""
+        pats = self.tables.get("patients")
+        if pats is None:
+            return
+        have = {v[RECORD_ID] for v in pats.values}
+        for pid, line in first_line.items():
+            if pid not in have:
+                pats.add(line, {RECORD_ID: pid})
+
+    def raw_tables(self) -> list[RawTable]:
+        out = []
+        for table, rows in self.tables.items():
+            header = {RECORD_ID: self.dd.record_id}
+            header.update({c: f.name for c, (_, f) in self.lay.plain[table].items()})
+            header.update({c: box.field.name for c, box in self.lay.checks[table].items()})
+            out.append(rows.raw(self.source, header))
+        return out
+
+
+def read_redcap(records_path: str | Path, dictionary_path: str | Path, mapping: Mapping,
+                findings: Findings) -> list[RawTable]:
+    """Raw tables (one per schema table the dictionary has fields for) from a REDCap records CSV export.
+
+    ``rows`` are the records file's line numbers (header = line 1); ``source`` is its file name. Problems are added
+    to ``findings``: ``redcap.dictionary`` (not a data dictionary), ``redcap.record_id`` (no record ID column),
+    ``redcap.instrument`` (unknown repeating instrument), ``redcap.checkbox`` (a checkbox cell other than 1/0 or
+    Checked/Unchecked), ``column.unknown`` (a field not in the dictionary or not in the schema; a warning).
+    """
+    records_path, dictionary_path = Path(records_path), Path(dictionary_path)
+    dd = read_dictionary(dictionary_path, mapping, findings)
+    if dd is None:
+        return []
+    got = _read_records(records_path, findings)
+    if got is None:
+        return []
+    header, rows = got
+    source = records_path.name
+    lay = _layout(header, dd, source, findings)
+    if lay is None:
+        return []
+    reader = _RecordsReader(dd, lay, header, mapping, source, findings)
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        reader.read_row(line, row)
+        pid = _text_at(row, lay.record_ix)
+        if pid:
+            first_line.setdefault(pid, line)
+    reader.add_missing_patients(first_line)
+    return reader.raw_tables()
+
+
+__all__ = ["DICTIONARY_HEADER", "INSTRUMENTS", "PREFIXES", "REPEATING_INSTRUMENTS", "column_of_field",
+           "data_dictionary", "dictionary_rows", "export_records", "field_name", "read_dictionary", "read_redcap"]
