@@ -271,5 +271,73 @@ def schema_cmd(
             typer.echo(f"{t.name}: {len(t.columns)} columns")
 
 
+# ---- the study: run, explain, synth ----------------------------------------------------------------------------
+@app.command("run")
+def run_cmd(
+    data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it to run on the bundled twin."),
+    study: str = typer.Option("paper", help="Study preset."),
+    out: Path = typer.Option(Path("out"), help="Output directory."),
+    mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
+    redcap_dictionary: Optional[Path] = typer.Option(None, help=REDCAP_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
+) -> None:
+    """Run the study: results (JSON and CSV), fidelity table, analysis datasets and an R script that checks them."""
+    from .cohort import CohortError
+    from .studies.run import output_files, run_study
+    try:
+        run = run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
+    except CohortError as exc:
+        err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
+        raise typer.Exit(code=2)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    files = output_files(run)
+    _write_atomically(out, files)
+    if not quiet:
+        typer.echo(files["summary.txt"], nl=False)
+        typer.echo(f"wrote {', '.join(sorted(files))} to {out}/")
+
+
+@app.command("explain")
+def explain_cmd(
+    data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it for the bundled twin."),
+    patient: str = typer.Option(..., help="Study ID of the patient."),
+    study: str = typer.Option("paper", help="Study preset."),
+    mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
+) -> None:
+    """Show how each derived value of one patient was reached (inputs, rule, result)."""
+    from .cohort import CohortError
+    from .studies.run import explain_patient, run_study
+    try:
+        run = run_study(data, study=study, mapping=mapping)
+    except CohortError as exc:
+        err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
+        raise typer.Exit(code=2)
+    try:
+        typer.echo(explain_patient(run, patient))
+    except KeyError:
+        _fail(f"patient {patient!r} is not in the cohort")
+
+
+@app.command("synth")
+def synth_cmd(
+    n: int = typer.Option(1000, help="Number of patients."),
+    seed: int = typer.Option(1, help="Random seed (same seed, same cohort)."),
+    out: Path = typer.Option(Path("synthetic.duckdb"), help="A .duckdb file, or a folder for Parquet files."),
+) -> None:
+    """Write a larger SYNTHETIC cohort drawn from the twin's patterns, in the canonical stored form."""
+    from .cohort.storage import write_duckdb, write_parquet
+    from .studies.synth import synthesize
+    if n < 1:
+        _fail("--n must be at least 1")
+    cohort = synthesize(n, seed)
+    if out.suffix.lower() in (".duckdb", ".db"):
+        write_duckdb(cohort, out)
+    else:
+        write_parquet(cohort, out)
+    typer.echo(f"wrote {n} synthetic patients to {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

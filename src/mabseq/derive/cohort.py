@@ -1,0 +1,97 @@
+"""From a validated cohort to the analysis datasets: one row per patient (ADSL-like), one row per patient and
+endpoint (ADTTE-like), the excluded patients with reasons, per-patient timelines and explanations."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..cohort.model import Cohort
+from .endpoints import endpoints_for
+from .params import DeriveParams
+from .patient import Derived, PatientData, derive_patient
+
+
+@dataclass
+class DerivedCohort:
+    adsl: pd.DataFrame  # included patients, one row each
+    adtte: pd.DataFrame  # patient_id, endpoint, origin, time, status, entry
+    excluded: pd.DataFrame  # patient_id, reason
+    derived: dict[str, Derived] = field(default_factory=dict)
+    params: DeriveParams | None = None
+    cutoff: dt.date | None = None
+    timelines: pd.DataFrame | None = None
+
+    def explain(self, pid: str) -> list[tuple[str, object, str]]:
+        d = self.derived[pid]
+        return [(k, v, d.why.get(k, "")) for k, v in d.values.items()]
+
+
+def _enrollment(cohort: Cohort, params: DeriveParams):
+    st = cohort["study"]
+    start = params.enrollment_start or (st["enrollment_start"].iloc[0].date() if len(st) and
+                                        pd.notna(st["enrollment_start"].iloc[0]) else None)
+    end = params.enrollment_end or (st["enrollment_end"].iloc[0].date() if len(st) and
+                                    pd.notna(st["enrollment_end"].iloc[0]) else None)
+    return start, end
+
+
+def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> DerivedCohort:
+    params = params or DeriveParams()
+    cutoff = params.cutoff or cohort.cutoff.date()
+    enrollment = _enrollment(cohort, params)
+    derived, rows, excluded, tte, timelines = {}, [], [], [], []
+    for pid in cohort.patient_ids:
+        data = PatientData(cohort, pid, cutoff)
+        d = derive_patient(data, params, enrollment)
+        derived[pid] = d
+        if d.values.get("excluded_reason"):
+            excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"]})
+            continue
+        rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
+        tte.extend(endpoints_for(pid, d.values, params))
+        timelines.extend(timeline_for(pid, data, d.values))
+    adsl = pd.DataFrame(rows)
+    adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
+    exc = pd.DataFrame(excluded, columns=["patient_id", "reason"])
+    tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])
+    return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl)
+
+
+def timeline_for(pid: str, data: PatientData, v: dict) -> list[dict]:
+    """Swimmer-plot rows in days from mAb1: therapies as intervals; response, relapse, transplant, death and last
+    contact as points (end = start)."""
+    m1 = v["mab1_start"]
+    out = []
+
+    def day(d):
+        return None if d is None else (d - m1).days
+
+    for t in data.therapies:
+        if t["start_date"] > data.cutoff or t["therapy_class"] in ("intrathecal", "tki", "cytoreduction"):
+            continue
+        if t["start_date"] < m1 and t.get("intent") == "frontline":
+            continue
+        end = t.get("end_date") or t["start_date"]
+        out.append({"patient_id": pid, "kind": "therapy", "label": t["therapy_class"], "start": day(t["start_date"]),
+                    "end": day(min(end, data.cutoff))})
+    for k in ("mab1", "mab2"):
+        if v.get(f"resp_{k}") == "cr" and v.get(f"resp_{k}_date"):
+            dd = day(v[f"resp_{k}_date"])
+            out.append({"patient_id": pid, "kind": "response", "label": "CR", "start": dd, "end": dd})
+    for key in ("event1_date", "event2_date", "tx_relapse_date"):
+        if v.get(key):
+            dd = day(v[key])
+            if not any(o["kind"] == "relapse" and o["start"] == dd for o in out):
+                out.append({"patient_id": pid, "kind": "relapse", "label": "relapse/progression", "start": dd,
+                            "end": dd})
+    if v.get("tx"):
+        dd = day(v["tx_date"])
+        out.append({"patient_id": pid, "kind": "transplant", "label": "alloHSCT", "start": dd, "end": dd})
+    last = day(v.get("last_date"))
+    if last is not None:
+        kind = "death" if v.get("dead") else "alive"
+        out.append({"patient_id": pid, "kind": kind, "label": "death" if v.get("dead") else "alive at last contact",
+                    "start": last, "end": last})
+    return out

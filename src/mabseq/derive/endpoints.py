@@ -1,0 +1,72 @@
+"""Time-to-event data per patient and endpoint (study-definition section 3).
+
+Times are whole days from the origin; status 0 = censored, 1 = event, 2 = competing event. ``entry`` is the
+delayed-entry time (left truncation) where an analysis guards against immortal time (EXT), else None.
+"""
+from __future__ import annotations
+
+from .params import DeriveParams
+
+
+def _days(a, b):
+    return None if a is None or b is None else (b - a).days
+
+
+def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
+    out = []
+    last, dead = v.get("last_date"), bool(v.get("dead"))
+    if last is None or v.get("death_date_missing"):
+        return out  # a death without a date is excluded from time-to-event analyses and counted
+
+    def add(endpoint, origin_name, origin, time, status, entry=None):
+        if time is None:
+            return
+        if time < 0:
+            raise ValueError(f"patient {pid}: {endpoint} has an event before its origin ({origin_name} {origin})")
+        out.append({"patient_id": pid, "endpoint": endpoint, "origin": origin_name, "time": time, "status": status,
+                    "entry": entry})
+
+    m1, m2 = v["mab1_start"], v["mab2_start"]
+    ev1, ev2 = v.get("event1_date"), v.get("event2_date")
+    # OS from mAb2 and from mAb1
+    add("os_mab2", "mab2", m2, _days(m2, last), int(dead))
+    add("os_mab1", "mab1", m1, _days(m1, last), int(dead), entry=_days(m1, m2))
+    # EFS from mAb1: the post-mAb1 relapse/progression, else death, else censored
+    efs_origin = m1 if params.efs_mab1_origin == "mab1_start" else (ev1 or m1)
+    if ev1 is not None:
+        t = _days(efs_origin, ev1)
+        if params.efs_nonresponder == "day0" and v.get("resp_mab1") == "nr":
+            t = 0
+        add("efs_mab1", "mab1", efs_origin, t, 1)
+    else:
+        add("efs_mab1", "mab1", efs_origin, _days(efs_origin, last), int(dead))
+    # OS from the post-mAb1 relapse (entry = mAb2 start for the immortal-time guard)
+    if ev1 is not None:
+        add("os_relapse1", "post_mab1_relapse", ev1, _days(ev1, last), int(dead), entry=_days(ev1, m2))
+    # cumulative incidence of relapse/progression after mAb2, death without it competing
+    if ev2 is not None and ev2 <= last:
+        add("cir_mab2", "mab2", m2, _days(m2, ev2), 1)
+    else:
+        add("cir_mab2", "mab2", m2, _days(m2, last), 2 if dead else 0)
+    # after alloHSCT
+    if v.get("tx"):
+        d0 = v["tx_date"]
+        rel = v.get("tx_relapse_date")
+        add("os_tx", "hsct", d0, _days(d0, last), int(dead))
+        if rel is not None and rel <= last:
+            add("efs_tx", "hsct", d0, _days(d0, rel), 1)
+            add("cir_tx", "hsct", d0, _days(d0, rel), 1)
+        else:
+            add("efs_tx", "hsct", d0, _days(d0, last), int(dead))
+            add("cir_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
+        g2 = v.get("agvhd_ge2_date")
+        if g2 is not None and g2 <= last:
+            add("agvhd24_tx", "hsct", d0, _days(d0, g2), 1)
+        else:
+            add("agvhd24_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
+        g3 = v.get("agvhd_ge3_date")
+        if g3 is not None and g3 <= last:
+            add("agvhd34_tx", "hsct", d0, _days(d0, g3), 1)
+        else:
+            add("agvhd34_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
+    return out

@@ -1,0 +1,323 @@
+"""Per-patient derivations: the treatment sequence, responses, antigen status, transplant, toxicities, death.
+
+Each derived value is stored with a one-line explanation (inputs, rule, result) so that ``mabseq explain`` can show
+how it was reached. Rules follow study-definition section 2; their parameters are in :mod:`.params`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..cohort.model import Cohort
+from . import rules
+from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
+
+AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
+
+
+@dataclass
+class Derived:
+    patient_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    timeline: list[dict] = field(default_factory=list)
+
+    def set(self, name: str, value, why: str = "") -> None:
+        self.values[name] = value
+        if why:
+            self.why[name] = why
+
+
+def _d(ts) -> dt.date | None:
+    if ts is None or ts is pd.NaT or (not isinstance(ts, (dt.date, str)) and pd.isna(ts)):
+        return None
+    if isinstance(ts, pd.Timestamp):
+        return ts.date()
+    return ts
+
+
+def _days(a, b) -> int | None:
+    a, b = _d(a), _d(b)
+    return None if a is None or b is None else (b - a).days
+
+
+def _v(x):
+    return None if x is None or x is pd.NA or (not isinstance(x, str) and pd.isna(x)) else x
+
+
+class PatientData:
+    """One patient's rows of every table, with dates as ``datetime.date``."""
+
+    def __init__(self, cohort: Cohort, pid: str, cutoff: dt.date):
+        self.pid = pid
+        self.cutoff = cutoff
+
+        def rows(name, date_cols=()):
+            df = cohort[name]
+            sub = df[df["patient_id"] == pid] if "patient_id" in df.columns else df
+            out = []
+            for rec in sub.to_dict("records"):
+                rec = {k: _v(v) for k, v in rec.items()}
+                for c in date_cols:
+                    rec[c] = _d(rec.get(c))
+                out.append(rec)
+            return out
+
+        self.patient = rows("patients", ("birth_date", "diagnosis_date", "frontline_cr_date"))[0]
+        self.therapies = sorted(rows("therapies", ("start_date", "end_date")), key=lambda r: (r["start_date"],
+                                                                                               r["course_id"]))
+        self.doses = rows("doses", ("dose_date",))
+        self.assessments = sorted(rows("assessments", ("assessment_date",)),
+                                  key=lambda r: (r["assessment_date"], r["specimen"]))
+        self.transplants = sorted(rows("transplants", ("transplant_date", "conditioning_start_date",
+                                                       "anc_engraftment_date")), key=lambda r: r["transplant_date"])
+        self.tox = sorted(rows("toxicity_episodes", ("onset_date", "resolution_date")), key=lambda r: r["onset_date"])
+        self.tox_obs = sorted(rows("toxicity_observations", ("observation_date",)),
+                              key=lambda r: r["observation_date"])
+        self.events = sorted(rows("disease_events", ("event_date",)), key=lambda r: r["event_date"])
+        fu = rows("follow_up", ("last_contact_date", "death_date"))
+        self.follow_up = fu[0] if fu else {}
+
+    def in_cutoff(self, d: dt.date | None) -> bool:
+        return d is not None and d <= self.cutoff
+
+
+def age_at(p: dict, when: dt.date) -> float | None:
+    if p.get("birth_date"):
+        return (when - p["birth_date"]).days / 365.25
+    if p.get("age_at_diagnosis") is not None and p.get("diagnosis_date"):
+        return p["age_at_diagnosis"] + (when - p["diagnosis_date"]).days / 365.25
+    return None
+
+
+def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.date | None, dt.date | None]) -> Derived:
+    """All derived values of one patient; ``values['excluded_reason']`` is set when the patient is not included."""
+    D = Derived(pd_.pid)
+    p = pd_.patient
+    cut = pd_.cutoff
+    D.set("sex", p.get("sex"))
+    D.set("diagnosis", p.get("diagnosis"))
+
+    # ---- inclusion (study-definition 0) ----------------------------------------------------------------------
+    if p.get("diagnosis") != "b_all":
+        D.set("excluded_reason", f"diagnosis {p.get('diagnosis')} is not B-ALL", "inclusion requires B-ALL")
+        return D
+    courses = [t for t in pd_.therapies if t["therapy_class"] in MAB_CLASSES and t.get("intent") != "frontline"
+               and t["start_date"] <= cut]
+    agents = {c["therapy_class"] for c in courses}
+    if agents != set(MAB_CLASSES):
+        missing = sorted(set(MAB_CLASSES) - agents)
+        D.set("excluded_reason", f"did not receive both antibodies for R/R disease (no {', '.join(missing)})",
+              "inclusion requires blinatumomab and inotuzumab")
+        return D
+    mab1 = courses[0]
+    other = "inotuzumab" if mab1["therapy_class"] == "blinatumomab" else "blinatumomab"
+    mab2 = next(c for c in courses if c["therapy_class"] == other and c["start_date"] >= mab1["start_date"])
+    start, end = enrollment
+    if (start and mab1["start_date"] < start) or (end and mab1["start_date"] > end):
+        D.set("excluded_reason", f"mAb1 started {mab1['start_date']} outside the enrollment period",
+              "inclusion window for mAb1")
+        return D
+    age_mab1 = age_at(p, mab1["start_date"])
+    if age_mab1 is None:
+        D.set("excluded_reason", "age unknown (no birth date or age at diagnosis)", "inclusion requires age >= 15")
+        return D
+    if age_mab1 < params.age_min_years:
+        D.set("excluded_reason", f"age {age_mab1:.1f} < {params.age_min_years:g} at mAb1", "age eligibility")
+        return D
+    D.set("excluded_reason", None)
+
+    m1, m2 = mab1["start_date"], mab2["start_date"]
+    seq = "BF" if mab1["therapy_class"] == "blinatumomab" else "IF"
+    D.set("seq", seq, f"mAb1 = {mab1['therapy_class']} course {mab1['course_id']} from {m1}; mAb2 = "
+          f"{mab2['therapy_class']} course {mab2['course_id']} from {m2} (first course of the other agent)")
+    D.set("mab1_agent", mab1["therapy_class"])
+    D.set("mab2_agent", mab2["therapy_class"])
+    D.set("mab1_start", m1)
+    D.set("mab2_start", m2)
+    D.set("days_mab1_mab2", (m2 - m1).days, f"{m1} to {m2}")
+    age_dx = p.get("age_at_diagnosis")
+    if age_dx is None and p.get("birth_date") and p.get("diagnosis_date"):
+        age_dx = (p["diagnosis_date"] - p["birth_date"]).days / 365.25
+    D.set("age_dx", age_dx)
+    D.set("age_mab1", age_mab1)
+    retreats = [c for c in courses if c is not mab1 and c is not mab2 and c["start_date"] > m2]
+    D.set("retreatments", [(c["therapy_class"], c["start_date"]) for c in retreats])
+    early = [c for c in courses if c is not mab1 and c is not mab2 and c["start_date"] < m2]
+    if early:
+        D.flags.append("re-treatment with the mAb1 agent before mAb2")
+    blina = mab1 if mab1["therapy_class"] == "blinatumomab" else mab2
+    ino = mab1 if mab1["therapy_class"] == "inotuzumab" else mab2
+    D.set("blina_cycles", blina.get("cycles"))
+    D.set("ino_cycles", ino.get("cycles"))
+    D.set("ino_total_dose", ino.get("total_dose"))
+
+    # ---- baseline (2.5) -----------------------------------------------------------------------------------------
+    D.set("ph_pos", p.get("ph_status") == "positive")
+    D.set("kmt2a_r", p.get("kmt2a") == "rearranged")
+    D.set("cyto_risk", rules.cytogenetic_risk(p), "UKALLXII/ECOG2993")
+    D.set("frontline", "cr" if p.get("frontline_response") == "cr" else
+          ("refractory" if p.get("frontline_response") == "refractory" else None))
+    prior_lines = rules.prior_lines(pd_.therapies, m1, p)
+    D.set("prior_lines", prior_lines, "lines started before mAb1 (frontline = 1; IT, TKI alone not lines)")
+    prior_tx = any(t["transplant_date"] < m1 for t in pd_.transplants) or p.get("prior_allohsct") == "yes"
+    D.set("prior_hsct", prior_tx)
+    prior_cart = any(t["therapy_class"] == "car_t" and t["start_date"] < m1 for t in pd_.therapies) \
+        or p.get("prior_cart") == "yes"
+    D.set("prior_cart", prior_cart)
+    D.set("emd_before_mab1", p.get("emd_before_mab1") == "yes")
+    base = rules.baseline_marrow(pd_.assessments, m1, params.marrow_lookback_days)
+    D.set("blasts_mab1", base.get("bm_blast_pct"), f"last marrow <= {params.marrow_lookback_days} days before mAb1")
+    state = mab1.get("disease_state_at_start")
+    burden = "mrd" if state == "mrd" else ("morphologic" if state == "morphologic" else
+                                          ("mrd" if base.get("bm_blast_pct") is not None and
+                                           base["bm_blast_pct"] < 5 else "morphologic"))
+    D.set("burden_mab1", burden)
+    D.set("site_mab1", rules.site_at(pd_.assessments, m1, params.marrow_lookback_days))
+
+    # ---- the post-mAb1 event and interim therapy (2.2, 2.4) ---------------------------------------------------
+    ev1 = rules.first_event(pd_.events, m1, m2, params.mrd_relapse_is_event)
+    D.set("event1_date", ev1["event_date"] if ev1 else None,
+          f"first relapse/progression after mAb1 and before mAb2: {ev1['event_type'] if ev1 else 'none'}")
+    D.set("days_mab1_event", _days(m1, ev1["event_date"]) if ev1 else None)
+    D.set("site_event1", ev1.get("site") if ev1 else None)
+    D.set("cns_event1", (ev1.get("cns_involved") == "yes") if ev1 else None)
+    between_tx = [t for t in pd_.transplants if m1 < t["transplant_date"] < m2]
+    D.set("hsct_between", bool(between_tx))
+    win_start = ev1["event_date"] if (ev1 and params.interim_window_start == "post_mab1_relapse") else \
+        (mab1.get("end_date") or m1)
+    interim = [t for t in pd_.therapies if t["therapy_class"] in SYSTEMIC_LINE_CLASSES
+               and win_start <= t["start_date"] < m2 and t.get("intent") not in ("prophylaxis",)]
+    D.set("interim_lines", len(interim), f"non-antibody systemic lines from {win_start} to before mAb2: "
+          + (", ".join(f"{t['course_id']} {t.get('regimen') or t['therapy_class']}" for t in interim) or "none"))
+    D.set("interim", len(interim) > 0)
+    D.set("ino_plus_chemo", rules.combination_partner(ino))
+    D.set("ponatinib_with_blina", (blina.get("concurrent_tki") or "").lower() == "ponatinib")
+
+    # ---- responses (2.3) -----------------------------------------------------------------------------------------
+    cond_dates = [t.get("conditioning_start_date") or t["transplant_date"] for t in pd_.transplants]
+    death = pd_.follow_up.get("death_date")
+    for k, course in (("mab1", mab1), ("mab2", mab2)):
+        win_end = rules.response_window_end(course, pd_.therapies, cond_dates, death, cut)
+        resp = rules.best_response(course, pd_.assessments, pd_.events, win_end, params)
+        D.set(f"resp_{k}", resp["response"], resp["why"])
+        D.set(f"mrd_{k}", resp["mrd"])
+        D.set(f"resp_{k}_date", resp["date"])
+
+    # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
+    next_line = rules.next_line_after(pd_.therapies, ev1["event_date"] if ev1 else None)
+    if ev1:
+        for antigen in ("cd19", "cd22"):
+            st = rules.antigen_at_event(pd_.assessments, ev1["event_date"], next_line, antigen, params)
+            D.set(f"{antigen}_event1", st["binary"], st["why"])
+            D.set(f"{antigen}_event1_status", st["status"])
+    # the relapse/progression after mAb2, and CD22/CD19 at it
+    ev2 = rules.first_event(pd_.events, m2, cut + dt.timedelta(days=1), params.mrd_relapse_is_event)
+    D.set("event2_date", ev2["event_date"] if ev2 else None)
+    D.set("days_mab2_event2", _days(m2, ev2["event_date"]) if ev2 else None)
+    if ev2:
+        nl2 = rules.next_line_after(pd_.therapies, ev2["event_date"])
+        for antigen in ("cd19", "cd22"):
+            st = rules.antigen_at_event(pd_.assessments, ev2["event_date"], nl2, antigen, params)
+            D.set(f"{antigen}_event2", st["binary"], st["why"])
+
+    # ---- transplant after mAb2 (2.6) ------------------------------------------------------------------------------
+    tx = next((t for t in pd_.transplants if t["transplant_date"] > m2 and t["transplant_date"] <= cut), None)
+    D.set("tx", tx is not None, f"first alloHSCT after mAb2: {tx['transplant_date'] if tx else 'none'}")
+    if tx:
+        d0 = tx["transplant_date"]
+        cart_between = [t for t in pd_.therapies if t["therapy_class"] == "car_t" and m2 < t["start_date"] < d0]
+        route = "after_cart" if cart_between else ("direct_ino" if mab2["therapy_class"] == "inotuzumab"
+                                                   else "direct_blina")
+        D.set("tx_route", route)
+        D.set("tx_date", d0)
+        anchor = m2
+        if params.tx_interval_anchor == "last_dose":
+            last = rules.last_dose(pd_.doses, ino)
+            anchor = last or m2
+        D.set("days_mab2_tx", (d0 - m2).days)
+        last_ino = rules.last_dose(pd_.doses, ino)
+        D.set("days_last_ino_tx", (d0 - last_ino).days if last_ino and mab2 is ino else None)
+        D.set("age_tx", age_at(p, d0))
+        D.set("tx_status", rules.tx_status(tx, pd_.assessments, params.marrow_lookback_days))
+        for col in ("graft_source", "donor_type", "donor_sex", "conditioning_regimen", "conditioning_agents",
+                    "conditioning_intensity", "tbi_dose", "gvhd_prophylaxis", "ex_vivo_tcd", "cd34_dose",
+                    "hla_matched", "hla_typed", "busulfan_dose", "melphalan_dose", "thiotepa_dose"):
+            D.set(f"tx_{col}", tx.get(col))
+        eng = tx.get("anc_engraftment_date")
+        D.set("engraft_days", (eng - d0).days if eng else None)
+        D.set("tx_prior_hsct", any(t["transplant_date"] < d0 for t in pd_.transplants))
+        ev_tx = rules.first_event(pd_.events, d0, cut + dt.timedelta(days=1), params.mrd_relapse_is_event,
+                                  inclusive=False)
+        D.set("tx_relapse_date", ev_tx["event_date"] if ev_tx else None)
+        ag = [e for e in pd_.tox if e["toxicity"] == "agvhd" and e["onset_date"] > d0]
+        D.set("agvhd", bool(ag))
+        grades = [e.get("grade") for e in ag if e.get("grade") is not None]
+        D.set("agvhd_grade", max(grades) if grades else (None if not ag else "ungraded"))
+        D.set("agvhd_date", ag[0]["onset_date"] if ag else None)
+        D.set("agvhd_ge2_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 2), None))
+        D.set("agvhd_ge3_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 3), None))
+        sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= d0 + dt.timedelta(
+            days=params.sos_post_window)]
+        D.set("sos", bool(sos))
+        D.set("sos_severity", sos[0].get("severity") if sos else None)
+        D.set("sos_fatal", bool(sos and sos[0].get("fatal") == "yes"))
+    else:
+        D.set("tx_route", None)
+        reason = p.get("no_transplant_reason")
+        if reason is None:
+            reason = rules.no_tx_reason_fallback(D.values, pd_.follow_up)
+            D.flags.append("reason for no transplant derived (not recorded)")
+        D.set("no_tx_reason", reason)
+
+    # ---- after mAb2 (2.7) -----------------------------------------------------------------------------------------
+    further = [t for t in pd_.therapies if t["start_date"] > m2 and t is not mab2 and
+               (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)
+               and t["start_date"] <= cut and (not tx or t["start_date"] < tx["transplant_date"] or True)]
+    post_lines = [t for t in further if not tx or t["start_date"] != tx["transplant_date"]]
+    D.set("n_lines_after_mab2", len(post_lines))
+    D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
+    D.set("cart_after_mab2", any(t["therapy_class"] == "car_t" for t in post_lines))
+    D.set("retreat_agents", sorted({t["therapy_class"] for t in post_lines if t["therapy_class"] in MAB_CLASSES}))
+    salvage_resp = []
+    for t in post_lines:
+        win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
+        r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
+        salvage_resp.append((t["therapy_class"], r["response"]))
+    D.set("salvage_responses", salvage_resp)
+    after_ev2 = [t for t, r in zip(post_lines, salvage_resp)
+                 if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    D.set("salvage_cr", any(r == "cr" for t, (_, r) in zip(post_lines, salvage_resp)
+                            if ev2 is None or t["start_date"] >= ev2["event_date"]) if post_lines else None)
+    del after_ev2
+
+    # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
+    crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
+    D.set("crs_blina", crs)
+    D.set("icans_blina", icans)
+    transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
+                                              params)
+    D.set("transaminitis_ino", transam)
+    D.set("hyperbili_ino", hyperbili)
+
+    # ---- death, follow-up, status (2.7, 2.8, 3) ----------------------------------------------------------------
+    fu = pd_.follow_up
+    dead = fu.get("vital_status") == "dead"
+    ddate = fu.get("death_date")
+    last = ddate if dead and ddate else fu.get("last_contact_date")
+    dead_by_cut = dead and ddate is not None and ddate <= cut
+    if last is not None and last > cut:
+        last = cut
+    D.set("dead", dead_by_cut, f"vital status {fu.get('vital_status')}, death {ddate}, last contact "
+          f"{fu.get('last_contact_date')}, cut-off {cut}")
+    D.set("death_date_missing", dead and ddate is None)
+    D.set("last_date", last)
+    D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
+    D.set("death_class", rules.death_class(fu, ev2 or ev1, dead_by_cut) if dead_by_cut else None)
+    D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
+    D.set("days_mab2_last", _days(m2, last))
+    return D

@@ -1,0 +1,182 @@
+"""The analysis results: the one place every computed thing lives. Renderers read only this.
+
+* :class:`Record`: one number (or label), with its stable id, population, method and provenance (which patients,
+  which rule), and ``paper_ref``: the id in ``published-results.csv`` when it corresponds to a published number.
+* :class:`Curve`: Kaplan-Meier or cumulative-incidence steps with intervals, numbers at risk at chosen times, and
+  the id of the test record that compares its groups.
+* :class:`Flow`: the patient-flow graph (boxes with counts and patients, edges) and the excluded patients with
+  their reasons.
+* :class:`TableSpec`: the layout of a table (rows of labels and record ids); cells are rendered from the records.
+* ``timelines``: per-patient therapy intervals and events (days from mAb1) for the swimmer plot.
+* ``text``: paragraphs as templates whose placeholders are record ids, so every number in a sentence is computed.
+
+``to_json()`` is sorted and stable, so the same input and version give byte-identical files.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass
+class Record:
+    id: str
+    value: Any  # number, string ("NR"), or None when not computable
+    statistic: str  # n, pct, median, q1, q3, min, max, p_value, estimate_pct, ci_low_pct, ci_high_pct, days, months
+    quantity: str = ""
+    denominator: int | None = None
+    population: str = ""  # analysis set, e.g. "BF" or "TX"
+    method: str = ""  # e.g. "quantile type 7", "Kruskal-Wallis", "Kaplan-Meier S(365), log CI"
+    patients: tuple[str, ...] = ()  # provenance: the patients counted / analysed
+    rule: str = ""  # the derivation rule or parameters behind it
+    paper_ref: str = ""  # id in published-results.csv
+    block: str = ""  # "Table 1", "Figure 3A", "EXT: immortal time", ...
+    decimals: int | None = None  # display decimals
+    note: str = ""
+    extension: bool = False  # beyond the paper (EXT): shown, never part of fidelity
+
+
+@dataclass
+class Curve:
+    id: str
+    kind: str  # "km" or "cif"
+    title: str
+    population: str
+    endpoint: str
+    steps: pd.DataFrame  # group, time, n_risk, n_event, n_censor, estimate, lower, upper (cif: cause column too)
+    at_risk: pd.DataFrame  # group, time, n_risk
+    test_id: str = ""
+    time_unit: str = "days"
+    block: str = ""
+    extension: bool = False
+    note: str = ""
+
+
+@dataclass
+class Flow:
+    boxes: list[dict] = field(default_factory=list)  # id, label, n, patients, level
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)  # patient_id, reason
+
+
+@dataclass
+class TableSpec:
+    id: str
+    title: str
+    columns: list[str]  # header labels (first is the row label column)
+    rows: list[dict]  # {"label": str, "cells": [record id or "" ...], "p": record id or "", "indent": int,
+    #                    "kind": "n_pct" | "median_iqr" | "median_range" | "header"}
+    footnotes: list[str] = field(default_factory=list)
+    block: str = ""
+    pct_style: str = "paren"  # "paren": n (x.x); "percent": n (x.x%)
+
+
+class ResultSet:
+    def __init__(self, study: str, source: str = "", synthetic: bool = False):
+        self.study = study
+        self.source = source
+        self.synthetic = synthetic
+        self.records: dict[str, Record] = {}
+        self.curves: dict[str, Curve] = {}
+        self.tables: dict[str, TableSpec] = {}
+        self.flow = Flow()
+        self.timelines = pd.DataFrame()
+        self.text: dict[str, list[str]] = {}
+        self.meta: dict[str, Any] = {}
+        # how to recompute survival and competing-risk records in R from the analysis datasets (see rscript.py)
+        self.checks: list[dict] = []
+
+    # ---- adding -----------------------------------------------------------------------------------------------
+    def add(self, rec: Record) -> Record:
+        if rec.id in self.records:
+            raise ValueError(f"result id {rec.id!r} added twice")
+        self.records[rec.id] = rec
+        return rec
+
+    def rec(self, id: str, value, statistic: str, **kw) -> Record:
+        return self.add(Record(id, _clean(value), statistic, **kw))
+
+    def get(self, id: str) -> Record:
+        return self.records[id]
+
+    def value(self, id: str):
+        return self.records[id].value
+
+    # ---- output -------------------------------------------------------------------------------------------------
+    def records_frame(self) -> pd.DataFrame:
+        rows = []
+        for r in self.records.values():
+            d = asdict(r)
+            d["patients"] = ";".join(r.patients)
+            rows.append(d)
+        cols = ["id", "block", "population", "quantity", "statistic", "value", "denominator", "decimals", "method",
+                "rule", "paper_ref", "extension", "note", "patients"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_csv(self) -> str:
+        return self.records_frame().to_csv(index=False, lineterminator="\n")
+
+    def to_dict(self) -> dict:
+        return {
+            "study": self.study,
+            "source": self.source,
+            "synthetic": self.synthetic,
+            "meta": self.meta,
+            "records": [_record_json(r) for r in self.records.values()],
+            "curves": [{"id": c.id, "kind": c.kind, "title": c.title, "population": c.population,
+                        "endpoint": c.endpoint, "test_id": c.test_id, "time_unit": c.time_unit, "block": c.block,
+                        "extension": c.extension, "note": c.note,
+                        "steps": _frame_json(c.steps), "at_risk": _frame_json(c.at_risk)}
+                       for c in self.curves.values()],
+            "tables": [asdict(t) for t in self.tables.values()],
+            "flow": {"boxes": self.flow.boxes, "edges": [list(e) for e in self.flow.edges],
+                     "excluded": self.flow.excluded},
+            "timelines": _frame_json(self.timelines),
+            "text": self.text,
+            "r_checks": self.checks,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True, default=_default, allow_nan=False) + "\n"
+
+
+def _clean(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            return v.item()
+        except (AttributeError, ValueError):
+            return v
+    return v
+
+
+def _record_json(r: Record) -> dict:
+    d = asdict(r)
+    d["patients"] = list(r.patients)
+    return d
+
+
+def _frame_json(df: pd.DataFrame) -> list[dict]:
+    if df is None or not len(df):
+        return []
+    out = []
+    for rec in df.to_dict("records"):
+        out.append({k: _clean(v) if not isinstance(v, float) or math.isfinite(v) else None for k, v in rec.items()})
+    return out
+
+
+def _default(o):
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -1,0 +1,387 @@
+"""The `paper` preset: Wudhikarn et al., Blood Adv 2022;6(5):1432, as its analysis plan
+(`study-definition.md`) states it. Each block below names its population, origin and statistic; record ids equal
+the ids of `published-results.csv` wherever a record corresponds to a printed number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..cohort.model import Cohort
+from ..derive import DeriveParams, derive_cohort
+from ..results.records import ResultSet, TableSpec
+from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop
+
+NAME = "paper"
+TITLE = ("Outcomes of relapsed B-cell ALL after sequential treatment with blinatumomab and inotuzumab "
+         "(Wudhikarn et al., Blood Adv 2022)")
+
+
+@dataclass
+class PaperParams:
+    derive: DeriveParams = field(default_factory=DeriveParams)
+    analysis: AnalysisParams = field(default_factory=AnalysisParams)
+
+
+def _eq(col, value):
+    return lambda f: f[col] == value
+
+
+def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
+    full = Pop("FULL", "All patients", adsl)
+    bf = full.where("BF", "Blinatumomab mAb1", _eq("seq", "BF"))
+    P = {"FULL": full, "BF": bf, "IF": full.where("IF", "Inotuzumab mAb1", _eq("seq", "IF"))}
+    P["BF-INT"] = bf.where("BF-INT", "Received interim therapy", lambda f: f["interim"] == True)  # noqa: E712
+    P["BF-NOINT"] = bf.where("BF-NOINT", "No interim therapy", lambda f: f["interim"] != True)  # noqa: E712
+    P["BF-CD19N"] = bf.where("BF-CD19N", "CD19 neg/dim relapse", _eq("cd19_event1", "negdim"))
+    P["BF-CD19P"] = bf.where("BF-CD19P", "CD19 pos relapse", _eq("cd19_event1", "pos"))
+    P["BF-CRB"] = bf.where("BF-CRB", "CR to blinatumomab", _eq("resp_mab1", "cr"))
+    P["BF-NCRB"] = bf.where("BF-NCRB", "No CR to blinatumomab", lambda f: f["resp_mab1"] != "cr")
+    P["BF-CRI"] = bf.where("BF-CRI", "CR to inotuzumab", _eq("resp_mab2", "cr"))
+    P["BF-NCRI"] = bf.where("BF-NCRI", "No CR to inotuzumab", lambda f: f["resp_mab2"] != "cr")
+    P["CR2"] = full.where("CR2", "CR after mAb2", _eq("resp_mab2", "cr"))
+    P["TX"] = full.where("TX", "alloHSCT after mAb2", lambda f: f["tx"] == True)  # noqa: E712
+    P["NTX"] = full.where("NTX", "No alloHSCT after mAb2", lambda f: f["tx"] != True)  # noqa: E712
+    tx = P["TX"]
+    P["TX-ENG"] = tx.where("TX-ENG", "Engrafted", lambda f: f["engraft_days"].notna())
+    P["TX-DEAD"] = tx.where("TX-DEAD", "Died after alloHSCT", lambda f: f["dead"] == True)  # noqa: E712
+    P["TX-GR"] = tx.where("TX-GR", "aGVHD with a recorded grade",
+                          lambda f: f["agvhd_grade"].apply(lambda g: isinstance(g, (int, np.integer, float))
+                                                           and not pd.isna(g) and g >= 1))
+    P["SOS"] = tx.where("SOS", "Hepatic SOS", lambda f: f["sos"] == True)  # noqa: E712
+    P["NTX-SALV"] = P["NTX"].where("NTX-SALV", "Further lines after mAb2", lambda f: f["n_lines_after_mab2"] > 0)
+    P["BF-CD22"] = bf.where("BF-CD22", "CD22 known at relapse after inotuzumab", lambda f: f["cd22_event2"].notna())
+    P["TX-MAC"] = tx.where("TX-MAC", "Myeloablative", _eq("tx_conditioning_intensity", "mac"))
+    P["TX-RIC"] = tx.where("TX-RIC", "Reduced intensity / non-myeloablative",
+                           lambda f: f["tx_conditioning_intensity"].isin(["ric", "nma"]))
+    return P
+
+
+def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = False,
+        source: str = "") -> tuple[ResultSet, object]:
+    params = params or PaperParams()
+    dc = derive_cohort(cohort, params.derive)
+    res = ResultSet(NAME, source, synthetic)
+    res.meta.update({"title": TITLE, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
+                     "n_excluded": len(dc.excluded)})
+    adsl = dc.adsl
+    if not len(adsl):
+        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
+    P = populations(adsl)
+    b = Builder(res, dc.adtte, params.analysis)
+    _flow(res, dc, P)
+    _table1(b, P)
+    _table2(b, P)
+    _table3(b, P)
+    _text(b, P, adsl)
+    _survival(b, P)
+    _extensions(b, P)
+    res.timelines = dc.timelines
+    return res, dc
+
+
+# ---- Figure 1: patient flow --------------------------------------------------------------------------------------
+def _flow(res: ResultSet, dc, P) -> None:
+    f = res.flow
+    screened = len(dc.adsl) + len(dc.excluded)
+    f.excluded = dc.excluded.to_dict("records")
+
+    def box(id_, label, pop_or_ids, level):
+        ids = pop_or_ids.ids if isinstance(pop_or_ids, Pop) else tuple(pop_or_ids)
+        f.boxes.append({"id": id_, "label": label, "n": len(ids), "patients": list(ids), "level": level})
+
+    f.boxes.append({"id": "screened", "label": "Patients in the data set", "n": screened,
+                    "patients": sorted(list(dc.adsl["patient_id"]) + list(dc.excluded["patient_id"])), "level": 0})
+    box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"], 1)
+    f.edges.append(("screened", "included"))
+    for seq, a1, a2 in (("BF", "Blinatumomab", "inotuzumab"), ("IF", "Inotuzumab", "blinatumomab")):
+        pop = P[seq]
+        box(seq, f"{a1} mAb1", pop, 2)
+        f.edges.append(("included", seq))
+        cr = pop.where(f"{seq}-CR1", "", _eq("resp_mab1", "cr"))
+        box(f"{seq}_cr1", "CR after mAb1", cr, 3)
+        box(f"{seq}_nr1", "No response to mAb1", pop.where("x", "", lambda d: d["resp_mab1"] != "cr"), 3)
+        f.edges += [(seq, f"{seq}_cr1"), (seq, f"{seq}_nr1")]
+        box(f"{seq}_int", "Interim therapy before mAb2", pop.where("x", "", lambda d: d["interim"] == True), 4)  # noqa
+        box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop, 5)
+        box(f"{seq}_cr2", "CR after mAb2", pop.where("x", "", _eq("resp_mab2", "cr")), 6)
+        box(f"{seq}_nr2", "No response to mAb2", pop.where("x", "", lambda d: d["resp_mab2"] != "cr"), 6)
+        box(f"{seq}_tx", "alloHSCT after mAb2", pop.where("x", "", lambda d: d["tx"] == True), 7)  # noqa: E712
+        box(f"{seq}_cart", "CAR T cells after mAb2", pop.where("x", "", lambda d: d["cart_after_mab2"] == True), 7)  # noqa
+        f.edges += [(f"{seq}_cr1", f"{seq}_int"), (f"{seq}_nr1", f"{seq}_int"), (f"{seq}_int", f"{seq}_mab2"),
+                    (f"{seq}_mab2", f"{seq}_cr2"), (f"{seq}_mab2", f"{seq}_nr2"), (f"{seq}_cr2", f"{seq}_tx"),
+                    (f"{seq}_cr2", f"{seq}_cart")]
+    b = Builder(res, pd.DataFrame(), block="Figure 1")
+    b.count("fig1_n_total", P["FULL"].n, P["FULL"], quantity="patients in the consort diagram",
+            patients=P["FULL"].ids, statistic="count_of")
+    b.n_pct("fig1_blina_mab1_n", None, P["FULL"], _eq("seq", "BF"), quantity="blinatumomab mAb1 then inotuzumab mAb2")
+    b.n_pct("fig1_ino_mab1_n", None, P["FULL"], _eq("seq", "IF"), quantity="inotuzumab mAb1 then blinatumomab mAb2")
+
+
+# ---- Table 1 -----------------------------------------------------------------------------------------------------
+T1_COLS = (("all", "FULL"), ("blina1", "BF"), ("ino1", "IF"))
+
+
+def _table1(b: Builder, P) -> None:
+    b.block = "Table 1"
+    rows = []
+
+    def cat(stem, label, var, indent=0):
+        for suffix, pop in T1_COLS:
+            b.n_pct(f"t1_{stem}_n_{suffix}", f"t1_{stem}_pct_{suffix}", P[pop], var, quantity=label)
+        rows.append({"label": label, "kind": "n_pct", "indent": indent,
+                     "cells": [f"t1_{stem}_n_{s}" for s, _ in T1_COLS], "p": ""})
+
+    def cont(stem, label, var, stats, decimals=0):
+        for suffix, pop in T1_COLS:
+            b.summary(f"t1_{stem}", f"_{suffix}", P[pop], var, stats=stats, quantity=label, decimals=decimals)
+        kind = "median_iqr" if "q1" in stats else "median_range"
+        rows.append({"label": label, "kind": kind, "indent": 0, "cells": [f"t1_{stem}_median_{s}" for s, _ in T1_COLS],
+                     "p": "", "decimals": decimals})
+
+    for suffix, pop in T1_COLS:
+        b.count(f"t1_n_{suffix}", P[pop].n, P[pop], quantity="column size (patients)", patients=P[pop].ids,
+                statistic="count_of")
+    cont("age_dx", "Median age at diagnosis (IQR, y)", "age_dx", ("median", "q1", "q3"), 1)
+    cat("male", "Male sex", _eq("sex", "male"))
+    rows.append({"label": "Cytogenetic stratification*", "kind": "header", "indent": 0, "cells": [], "p": ""})
+    cat("cyto_high", "High risk", _eq("cyto_risk", "high"), 1)
+    cat("cyto_std", "Standard risk", _eq("cyto_risk", "standard"), 1)
+    cat("cyto_missing", "Missing data", _eq("cyto_risk", "missing"), 1)
+    cat("ph_pos", "Philadelphia chromosome-positive B-ALL", "ph_pos")
+    cat("emd", "Presence of extramedullary disease", "emd_before_mab1")
+    rows.append({"label": "Complete response to first-line induction therapy", "kind": "header", "indent": 0,
+                 "cells": [], "p": ""})
+    cat("firstline_relapse_after_cr", "Relapse after achieving CR", _eq("frontline", "cr"), 1)
+    cat("firstline_refractory", "Refractory", _eq("frontline", "refractory"), 1)
+    cont("prior_lines", "Median no. of prior treatment lines before first mAb (range, lines)", "prior_lines",
+         ("median", "min", "max"))
+    cat("prior_allohsct", "Prior alloHSCT before mAb1", "prior_hsct")
+    cat("prior_cart", "Prior CD19 CAR T-cell therapy before mAb1", "prior_cart")
+    cont("bm_blast", "Median bone marrow blast percentage at mAb1 (IQR, %)", "blasts_mab1", ("median", "q1", "q3"))
+    cat("mrd_at_mab1", "MRD at the time of mAb1", _eq("burden_mab1", "mrd"))
+    cont("time_mab1_mab2", "Median time from mAb1 to mAb2 (IQR, d)", "days_mab1_mab2", ("median", "q1", "q3"))
+    cat("interim", "Received interim treatment between 2 mAbs", "interim")
+    cont("blina_cycles", "Median number of blinatumomab cycles (range, cycles)", "blina_cycles",
+         ("median", "min", "max"))
+    cont("ino_cycles", "Median number of inotuzumab cycles (range, cycles)", "ino_cycles", ("median", "min", "max"))
+    cat("allohsct_after_mab2", "alloHSCT after mAb2", "tx")
+    b.results.tables["table1"] = TableSpec(
+        "table1", "Table 1. Baseline characteristics of patients who received both blinatumomab and inotuzumab",
+        ["Characteristic"] + [f"{P[p].label} (N = {P[p].n})" if p == "FULL" else f"{P[p].label} (n = {P[p].n})"
+                              for _, p in T1_COLS], rows,
+        ["Data are presented as no. (%) unless otherwise indicated.", "*Based on UKALLXII/ECOG2993."], "Table 1")
+
+
+# ---- Table 2 -----------------------------------------------------------------------------------------------------
+T2_COLS = (("all", "BF"), ("nointerim", "BF-NOINT"), ("interim", "BF-INT"))
+
+
+def _table2(b: Builder, P) -> None:
+    b.block = "Table 2"
+    rows = []
+    groups = [P["BF-NOINT"], P["BF-INT"]]
+
+    def cat(stem, label, var, test=True, indent=0, test_var=None, p_id=None):
+        for suffix, pop in T2_COLS:
+            b.n_pct(f"t2_{stem}_n_{suffix}", f"t2_{stem}_pct_{suffix}", P[pop], var, quantity=label)
+        pid = ""
+        if test:
+            pid = p_id or f"t2_{stem}_p"
+            tv = test_var if test_var is not None else (lambda f, v=var: _as_yes_no(f, v))
+            b.categorical(pid, groups, tv, quantity=label)
+        rows.append({"label": label, "kind": "n_pct", "indent": indent,
+                     "cells": [f"t2_{stem}_n_{s}" for s, _ in T2_COLS], "p": pid})
+
+    def header(label, p_id, var):
+        b.categorical(p_id, groups, var, quantity=label)
+        rows.append({"label": label, "kind": "header", "indent": 0, "cells": [], "p": p_id})
+
+    def cont(stem, label, var, stats):
+        for suffix, pop in T2_COLS:
+            b.summary(f"t2_{stem}", f"_{suffix}", P[pop], var, stats=stats, quantity=label, decimals=1
+                      if stem == "age_dx" else 0)
+        b.kw(f"t2_{stem}_p", groups, var, quantity=label)
+        rows.append({"label": label, "kind": "median_iqr" if "q1" in stats else "median_range", "indent": 0,
+                     "cells": [f"t2_{stem}_median_{s}" for s, _ in T2_COLS], "p": f"t2_{stem}_p",
+                     "decimals": 1 if stem == "age_dx" else 0})
+
+    for suffix, pop in T2_COLS:
+        b.count(f"t2_n_{suffix}", P[pop].n, P[pop], quantity="column size (patients)", patients=P[pop].ids,
+                statistic="count_of")
+    cont("age_dx", "Median age at diagnosis (IQR, y)", "age_dx", ("median", "q1", "q3"))
+    cat("age_gt45", "Age >45 y", lambda f: f["age_dx"] > 45)
+    cat("male", "Male sex", _eq("sex", "male"))
+    cont("prior_lines", "Median number of prior lines of therapy before blinatumomab (range, lines)", "prior_lines",
+         ("median", "min", "max"))
+    cat("prior_allohsct", "Prior alloHSCT before mAb1", "prior_hsct")
+    cat("cyto_high", "High-risk cytogenetic abnormalities", _eq("cyto_risk", "high"))
+    cat("ph_pos", "Philadelphia chromosome positive", "ph_pos")
+    cat("mll_r", "Presence of MLL rearrangement", "kmt2a_r")
+    header("Disease burden at the time of blinatumomab mAb1", "t2_burden_mab1_p", "burden_mab1")
+    cat("burden_mrd", "MRD", _eq("burden_mab1", "mrd"), test=False, indent=1)
+    cat("burden_morph", "Morphologic disease", _eq("burden_mab1", "morphologic"), test=False, indent=1)
+    header("Site of disease at the time of blinatumomab mAb1", "t2_site_mab1_p", "site_mab1")
+    cat("site_mab1_marrow", "Isolated marrow", _eq("site_mab1", "marrow"), test=False, indent=1)
+    cat("site_mab1_em", "Isolated extramedullary", _eq("site_mab1", "extramedullary"), test=False, indent=1)
+    cat("site_mab1_both", "Both", _eq("site_mab1", "both"), test=False, indent=1)
+    cont("blina_cycles", "Median no. of blinatumomab mAb1 cycles (range, cycles)", "blina_cycles",
+         ("median", "min", "max"))
+    header("Best response to blinatumomab mAb1", "t2_best_resp_blina_p", "resp_mab1")
+    cat("best_resp_blina_cr", "CR", _eq("resp_mab1", "cr"), test=False, indent=1)
+    cat("best_resp_blina_nr", "No response", lambda f: f["resp_mab1"] != "cr", test=False, indent=1)
+    cont("time_blina_to_relapse", "Median time from blinatumomab to progression/relapse (IQR, d)", "days_mab1_event",
+         ("median", "q1", "q3"))
+    header("Site of disease at the time of relapse following blinatumomab mAb1", "t2_site_relapse_p", "site_event1")
+    cat("site_relapse_marrow", "Isolated marrow", _eq("site_event1", "marrow"), test=False, indent=1)
+    cat("site_relapse_em", "Isolated extramedullary", _eq("site_event1", "extramedullary"), test=False, indent=1)
+    cat("site_relapse_both", "Both", lambda f: f["site_event1"].isin(["combined", "both"]), test=False, indent=1)
+    cat("cns_relapse", "Central nervous system involvement at the time of relapse after blinatumomab mAb1",
+        "cns_event1")
+    header("Response to inotuzumab mAb2", "t2_cr_ino_p", "resp_mab2")
+    cat("cr_ino", "CR", _eq("resp_mab2", "cr"), test=False, indent=1)
+    cat("nr_ino", "No response", lambda f: f["resp_mab2"] != "cr", test=False, indent=1)
+    b.results.tables["table2"] = TableSpec(
+        "table2", "Table 2. Characteristics of patients who received blinatumomab mAb1 and inotuzumab mAb2 stratified "
+        "according to the receipt of other interim therapy between mAb1 and mAb2",
+        ["Characteristic", f"All (N = {P['BF'].n})", f"No interim therapy (n = {P['BF-NOINT'].n})",
+         f"Received interim therapy (n = {P['BF-INT'].n})", "P"], rows,
+        ["Kruskal-Wallis test for continuous rows; Pearson chi-square without continuity correction when the "
+         "smallest expected count is at least 3, otherwise Fisher's exact test (Fisher-Freeman-Halton for larger "
+         "tables).", "MLL, mixed lymphoid lineage."], "Table 2", pct_style="percent")
+
+
+def _as_yes_no(f: pd.DataFrame, var) -> pd.Series:
+    s = var(f) if callable(var) else f[var]
+    return s.apply(lambda v: "yes" if (v is True or v == 1 or v is np.True_) else "no")
+
+
+# ---- Table 3 -----------------------------------------------------------------------------------------------------
+def _table3(b: Builder, P) -> None:
+    b.block = "Table 3"
+    tx = P["TX"]
+    rows = []
+
+    def cat(stem, label, var, indent=1, denominator=None, pop=None):
+        b.n_pct(f"t3_{stem}_n", f"t3_{stem}_pct", pop or tx, var, quantity=label, denominator=denominator)
+        rows.append({"label": label, "kind": "n_pct", "indent": indent, "cells": [f"t3_{stem}_n"], "p": ""})
+
+    def head(label):
+        rows.append({"label": label, "kind": "header", "indent": 0, "cells": [], "p": ""})
+
+    b.count("t3_n", tx.n, tx, quantity="column size (patients)", patients=tx.ids, statistic="count_of")
+    b.summary("t3_age_tx", "", tx, "age_tx", quantity="age at transplantation (years)", decimals=0)
+    rows.append({"label": "Median age at transplantation (IQR, y)", "kind": "median_iqr", "indent": 0,
+                 "cells": ["t3_age_tx_median"], "p": "", "decimals": 0})
+    head("Disease status at the time of transplantation")
+    cat("status_mrdneg_cr", "MRD-negative CR", _eq("tx_status", "cr_mrd_neg"))
+    cat("status_mrdpos_cr", "MRD-positive CR", _eq("tx_status", "cr_mrd_pos"))
+    head("Graft source")
+    cat("graft_bm", "Bone marrow", _eq("tx_graft_source", "bm"))
+    cat("graft_pb", "Peripheral blood", _eq("tx_graft_source", "pbsc"))
+    cat("graft_cord", "Cord blood", lambda f: f["tx_graft_source"].isin(["ucb_single", "ucb_double"]))
+    head("Donor")
+    cat("donor_related", "Related", lambda f: f["tx_donor_type"].isin(["matched_sibling", "haploidentical",
+                                                                       "other_related"]))
+    cat("donor_mrd_sib", "HLA matched sibling", _eq("tx_donor_type", "matched_sibling"), indent=2)
+    cat("donor_haplo", "HLA haploidentical", _eq("tx_donor_type", "haploidentical"), indent=2)
+    cat("donor_unrelated", "Unrelated", lambda f: f["tx_donor_type"].isin(["matched_unrelated",
+                                                                           "mismatched_unrelated"]))
+    cat("donor_cord", "Umbilical cord blood or haploidentical-umbilical cord",
+        lambda f: f["tx_donor_type"].isin(["cord", "haplo_cord"]))
+    head("Recipient-donor gender relation")
+    pair = tx.frame.apply(lambda r: None if r["tx_donor_sex"] not in ("male", "female") else
+                          f"{r['sex']}-{r['tx_donor_sex']}", axis=1)
+    for stem, lab, val in (("sex_mm", "Male-male", "male-male"), ("sex_mf", "Male-female", "male-female"),
+                           ("sex_fm", "Female-male", "female-male"), ("sex_ff", "Female-female", "female-female")):
+        cat(stem, lab, lambda f, v=val: pair.loc[f.index] == v)
+    cat("sex_na", "NA*", lambda f: pair.loc[f.index].isna())
+    head("Histocompatibility")
+    from ..criteria.transplant import hla_10_category
+    hla = tx.frame.apply(lambda r: hla_10_category(_int(r["tx_hla_matched"]), _int(r["tx_hla_typed"])), axis=1)
+    cat("hla_10of10", "10/10 (fully HLA matched)", lambda f: hla.loc[f.index] == "10/10")
+    cat("hla_9of10", "9/10 (one HLA locus mismatched)", lambda f: hla.loc[f.index] == "9/10")
+    cat("hla_le8of10", "<=8/10 (2 or more loci mismatched including haploidentical HLA)",
+        lambda f: hla.loc[f.index] == "<=8/10")
+    head("Conditioning regimens")
+    reg = tx.frame["tx_conditioning_agents"].fillna("").apply(_regimen_key)
+    for stem, lab in (("cond_mac_clo_bu", "Clofarabine, busulfan 16 mg/kg"),
+                      ("cond_mac_cy_thio_tbi", "Cyclophosphamide, thiotepa, TBI"),
+                      ("cond_mac_flu_cy_thio_tbi", "Fludarabine, cyclophosphamide, thiotepa, TBI"),
+                      ("cond_mac_clo_mel_thio", "Clofarabine, melphalan, thiotepa"),
+                      ("cond_ric_flu_cy_tbi200", "Fludarabine, cyclophosphamide, TBI-200"),
+                      ("cond_ric_flu_mel", "Fludarabine, melphalan")):
+        cat(stem, lab, lambda f, k=stem: reg.loc[f.index] == k, indent=2)
+    head("GVHD prophylaxis")
+    from ..criteria.transplant import gvhd_prophylaxis_category
+    ppx = tx.frame.apply(lambda r: gvhd_prophylaxis_category(
+        (r["tx_gvhd_prophylaxis"] or "").split(";"), ex_vivo_tcd=r["tx_ex_vivo_tcd"] == "yes").value, axis=1)
+    for stem, lab, val in (("gvhdppx_tcd", "Ex vivo T-cell depletion (CD34 selection)", "ex_vivo_TCD_or_CD34_selection"),
+                           ("gvhdppx_ptcy", "Posttransplant cyclophosphamide", "PTCy_based"),
+                           ("gvhdppx_mtx_cni", "Methotrexate, calcineurin inhibitor", "CNI_MTX"),
+                           ("gvhdppx_cni_mmf", "Calcineurin inhibitor, mycophenolate mofetil", "CNI_MMF")):
+        cat(stem, lab, lambda f, v=val: ppx.loc[f.index] == v)
+    b.summary("t3_cd34_dose", "", tx, "tx_cd34_dose", quantity="CD34+ dose (x10^6 cells/kg)", decimals=2)
+    rows.append({"label": "Median number of CD34+ dose (IQR, x10^6 cells/kg)", "kind": "median_iqr", "indent": 0,
+                 "cells": ["t3_cd34_dose_median"], "p": "", "decimals": 2})
+    b.summary("t3_engraft_anc", "", P["TX-ENG"], "engraft_days",
+              quantity="time from infusion to neutrophil engraftment (days)")
+    rows.append({"label": "Median time from infusion to neutrophil engraftment (IQR, d)", "kind": "median_iqr",
+                 "indent": 0, "cells": ["t3_engraft_anc_median"], "p": "", "decimals": 0})
+    head("GVHD")
+    gr = P["TX-GR"]
+    for g in (1, 2, 3, 4):
+        cat(f"agvhd_grade{g}", f"Grade {g}", lambda f, g=g: f["agvhd_grade"] == g, pop=gr)
+    cat("sos", "SOS", "sos", indent=0)
+    cat("relapse_after_tx", "Relapse after alloHSCT", lambda f: f["tx_relapse_date"].notna(), indent=0)
+    head("Death after alloHSCT")
+    dead = P["TX-DEAD"]
+    cat("death_pd", "Died of progressive disease", _eq("death_class", "progression"), pop=dead)
+    cat("death_in_remission", "Died in remission", lambda f: f["tx_relapse_date"].isna(), pop=dead)
+    b.results.tables["table3"] = TableSpec(
+        "table3", f"Table 3. Detailed information of {tx.n} patients who underwent alloHSCT after mAb2",
+        ["Characteristic", f"N = {tx.n}"], rows,
+        ["Data are presented as no. (%) unless otherwise indicated.", "NA, not applicable; TBI, total body irradiation.",
+         "*Donor sex not available (e.g. a single cord blood unit).",
+         "GVHD grades are over the patients with a recorded grade; causes of death over those who died."],
+        "Table 3")
+
+
+def _int(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else int(v)
+
+
+def _regimen_key(agents: str) -> str:
+    a = {x.strip() for x in agents.split(";") if x.strip()}
+    table = [({"clofarabine", "busulfan"}, "cond_mac_clo_bu"), ({"cyclophosphamide", "thiotepa", "tbi"},
+                                                                  "cond_mac_cy_thio_tbi"),
+             ({"fludarabine", "cyclophosphamide", "thiotepa", "tbi"}, "cond_mac_flu_cy_thio_tbi"),
+             ({"clofarabine", "melphalan", "thiotepa"}, "cond_mac_clo_mel_thio"),
+             ({"fludarabine", "cyclophosphamide", "tbi"}, "cond_ric_flu_cy_tbi200"),
+             ({"fludarabine", "melphalan"}, "cond_ric_flu_mel")]
+    for agents_set, key in table:
+        if a == agents_set:
+            return key
+    return "other"
+
+
+# ---- Results text numbers ----------------------------------------------------------------------------------------
+def _text(b: Builder, P, adsl) -> None:
+    from .paper_text import add_text_records
+    add_text_records(b, P, adsl)
+
+
+# ---- survival (Figures 2-4) ----------------------------------------------------------------------------------------
+def _survival(b: Builder, P) -> None:
+    from .paper_text import add_survival_records
+    add_survival_records(b, P)
+
+
+def _extensions(b: Builder, P) -> None:
+    from .paper_extensions import add_extensions
+    add_extensions(b, P)
+
+
+__all__ = ["run", "PaperParams", "populations", "NAME", "TITLE", "MONTH_DAYS"]

@@ -1,0 +1,155 @@
+"""Beyond the paper (study-definition section 6), on by default and shown beside the paper's numbers, never part of
+fidelity: the immortal-time guard, exact intervals for proportions, cumulative incidences after alloHSCT, the EFS
+definition sensitivity. Every p-value here is exploratory and unadjusted.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..results.records import Curve, Record
+from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
+from .builder import Builder
+
+
+def _eq(col, value):
+    return lambda f: f[col] == value
+
+
+def add_extensions(b: Builder, P: dict) -> None:
+    b.extension = True
+    _exact_intervals(b, P)
+    _immortal_time(b, P)
+    _transplant_time_dependent(b, P)
+    _cumulative_incidence(b, P)
+    b.extension = False
+
+
+def _exact_intervals(b: Builder, P: dict) -> None:
+    b.block = "EXT: exact intervals"
+    for id_, pop, var, q in (
+        ("ext_cr_mab1", P["FULL"], _eq("resp_mab1", "cr"), "CR after mAb1"),
+        ("ext_cr_mab2", P["FULL"], _eq("resp_mab2", "cr"), "CR after mAb2"),
+        ("ext_cr_blina_bf", P["BF"], _eq("resp_mab1", "cr"), "CR after blinatumomab mAb1"),
+        ("ext_cr_ino_bf", P["BF"], _eq("resp_mab2", "cr"), "CR after inotuzumab mAb2"),
+        ("ext_cd19_negdim_bf", P["BF"], _eq("cd19_event1", "negdim"), "CD19-neg/dim relapse after blinatumomab"),
+        ("ext_engraft_tx", P["TX"], lambda f: f["engraft_days"].notna(), "neutrophil engraftment"),
+        ("ext_agvhd_tx", P["TX"], lambda f: f["agvhd"] == True, "acute GVHD any grade"),  # noqa: E712
+        ("ext_relapse_tx", P["TX"], lambda f: f["tx_relapse_date"].notna(), "relapse after alloHSCT (crude)"),
+        ("ext_nrm_tx", P["TX"], lambda f: (f["dead"] == True) & f["tx_relapse_date"].isna(),  # noqa: E712
+         "non-relapse mortality (crude)"),
+    ):
+        b.n_pct(f"{id_}_n", f"{id_}_pct", pop, var, quantity=q, paper=False)
+        b.proportion_ci(id_, pop, var, quantity=q)
+
+
+def _immortal_time(b: Builder, P: dict) -> None:
+    """OS from the post-mAb1 relapse with left truncation at the start of mAb2 (survival to mAb2 was required for
+    inclusion), beside each naive split of the paper."""
+    b.block = "EXT: immortal time"
+    for stem, groups, title in (
+        ("cd19", [P["BF-CD19N"], P["BF-CD19P"]], "by CD19 at relapse"),
+        ("cr_blina", [P["BF-CRB"], P["BF-NCRB"]], "by CR to blinatumomab"),
+        ("interim", [P["BF-INT"], P["BF-NOINT"]], "by interim therapy"),
+        ("cr_ino", [P["BF-CRI"], P["BF-NCRI"]], "by CR to inotuzumab"),
+    ):
+        b.km(f"ext_os_relapse1_lt_{stem}", f"OS after post-blinatumomab relapse {title}, left-truncated at mAb2",
+             groups, "os_relapse1", entry=True, test_id=f"ext_os_relapse1_lt_{stem}_p", paper_test=False,
+             ids={g.name: f"ext_os_relapse1_lt_{stem}_{g.name.lower()}" for g in groups},
+             cut_at_risk=b.params.km_min_at_risk)
+    # interim therapy as a baseline variable: OS from mAb2
+    b.km("ext_os_mab2_interim", "OS after mAb2 by interim therapy (origin at mAb2)", [P["BF-INT"], P["BF-NOINT"]],
+         "os_mab2", test_id="ext_os_mab2_interim_p", paper_test=False,
+         ids={"BF-INT": "ext_os_mab2_interim_int", "BF-NOINT": "ext_os_mab2_interim_noint"})
+
+
+def _transplant_time_dependent(b: Builder, P: dict) -> None:
+    """alloHSCT after mAb2 as a time-dependent group: Mantel-Byar, Simon-Makuch curves, time-varying Cox, and a
+    landmark analysis with the landmark chosen from the data (study-definition 6.1)."""
+    b.block = "EXT: immortal time"
+    full = P["FULL"]
+    d = b.tte(full, "os_mab2").merge(full.frame[["patient_id", "tx", "days_mab2_tx"]], on="patient_id")
+    start, stop, event, group = [], [], [], []
+    for _, r in d.iterrows():
+        t, e = float(r["time"]), int(r["status"])
+        u = r["days_mab2_tx"] if r["tx"] == True else None  # noqa: E712
+        if u is not None and not pd.isna(u) and 0 < u < t:
+            start += [0.0, float(u)]
+            stop += [float(u), t]
+            event += [0, e]
+            group += ["no alloHSCT yet", "after alloHSCT"]
+        else:
+            start.append(0.0)
+            stop.append(t)
+            event.append(e)
+            group.append("no alloHSCT yet" if u is None or pd.isna(u) or u >= t else "after alloHSCT")
+    start, stop, event, group = map(np.asarray, (start, stop, event, group))
+    if len(set(group)) == 2:
+        mb = mantel_byar(start, stop, event, group)
+        b.results.add(Record("ext_mantel_byar_tx_p", mb.p_value, "p_value", quantity="OS after mAb2, alloHSCT as a "
+                             "time-dependent group (Mantel-Byar)", population="FULL", patients=full.ids, decimals=2,
+                             method="Mantel-Byar (log-rank with time-dependent group)", block=b.block,
+                             extension=True, note="exploratory, unadjusted"))
+        curves = simon_makuch(start, stop, event, group)
+        steps = []
+        for g, fit in curves.items():
+            tab = fit.table.rename(columns={"surv": "estimate"})
+            tab.insert(0, "group", g)
+            steps.append(tab[["group", "time", "n_risk", "n_event", "n_censor", "estimate", "lower", "upper"]])
+        b.results.curves["ext_simon_makuch_tx"] = Curve(
+            "ext_simon_makuch_tx", "km", "Simon-Makuch: OS after mAb2 with alloHSCT as a time-dependent group",
+            "FULL", "os_mab2", pd.concat(steps, ignore_index=True), pd.DataFrame(columns=["group", "time", "n_risk"]),
+            "ext_mantel_byar_tx_p", block=b.block, extension=True,
+            note="display only: not survival functions of fixed groups")
+        n_events = int(event.sum())
+        if n_events >= 10:
+            x = (group == "after alloHSCT").astype(float)
+            try:
+                fit = cox_ph(stop, event, x[:, None], entry=start, names=["alloHSCT (time-varying)"])
+                s = fit.summary.iloc[0]
+                for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["lower"]), ("ci_high", s["upper"]),
+                              ("p", fit.lrt[2] if isinstance(fit.lrt, tuple) else s["p_value"])):
+                    b.results.add(Record(f"ext_cox_tx_{st}", float(v), "p_value" if st == "p" else st,
+                                         quantity="Cox, alloHSCT as a time-varying covariate (Efron)",
+                                         population="FULL", patients=full.ids, decimals=2, method="coxph Efron",
+                                         block=b.block, extension=True))
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                b.results.add(Record("ext_cox_tx_hr", None, "hr", quantity="Cox, alloHSCT time-varying",
+                                     population="FULL", note=f"not estimated: {exc}", block=b.block, extension=True))
+    # landmark at the 75th percentile of days to alloHSCT, rounded up to a multiple of 7
+    days = d.loc[d["tx"] == True, "days_mab2_tx"].astype(float).to_numpy()  # noqa: E712
+    if len(days) >= 2:
+        lm = int(7 * math.ceil(float(quantile(days, [0.75])[0]) / 7))
+        sens = sorted({lm, int(7 * math.ceil(float(quantile(days, [0.5])[0]) / 7)),
+                       int(7 * math.ceil(float(quantile(days, [0.9])[0]) / 7)), 30, 60, 90, 180})
+        rows = []
+        for L in sens:
+            alive = d[d["time"] > L]
+            grp = np.where((alive["tx"] == True) & (alive["days_mab2_tx"] <= L), "alloHSCT by landmark",  # noqa: E712
+                           "no alloHSCT by landmark")
+            sizes = pd.Series(grp).value_counts()
+            ok = len(sizes) == 2 and sizes.min() >= b.params.min_group_n
+            p = logrank_test(alive["time"].to_numpy(float) - L, alive["status"].to_numpy(int), grp).p_value if ok \
+                else None
+            reclass = int(((alive["tx"] == True) & (alive["days_mab2_tx"] > L)).sum())  # noqa: E712
+            rows.append((L, len(d) - len(alive), reclass, dict(sizes), p))
+            b.results.add(Record(f"ext_landmark_tx_d{L}_p", p, "p_value",
+                                 quantity=f"landmark {L} days after mAb2: OS by alloHSCT before the landmark",
+                                 population="FULL alive at landmark", patients=tuple(alive["patient_id"]),
+                                 decimals=2, method="log-rank from the landmark", block=b.block, extension=True,
+                                 note=f"{'chosen landmark' if L == lm else 'sensitivity'}; excluded {len(d) - len(alive)}"
+                                      f" (event or censored before); reclassified {reclass}; groups {dict(sizes)}"
+                                      + ("" if ok else f"; not tested (a group below {b.params.min_group_n})")))
+        b.results.meta["landmark_tx_days"] = lm
+
+
+def _cumulative_incidence(b: Builder, P: dict) -> None:
+    b.block = "EXT: cumulative incidence"
+    b.cif("ext_cir_nrm_tx", "Relapse and non-relapse mortality after alloHSCT", P["TX"], "cir_tx",
+          causes={1: "relapse", 2: "nrm"}, at=(100, 365, 730), id_stem="ext_tx")
+    b.cif("ext_cir_nrm_mab2", "Relapse/progression and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
+          causes={1: "relapse", 2: "nrm"}, at=(100, 365, 730), id_stem="ext_mab2")
+    b.cif("ext_agvhd24_tx", "Acute GVHD grade II-IV after alloHSCT (death competing)", P["TX"], "agvhd24_tx",
+          causes={1: "agvhd2_4", 2: "death"}, at=(100, 180), id_stem="ext_tx")
