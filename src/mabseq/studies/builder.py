@@ -202,6 +202,19 @@ class Builder:
         for g in groups:
             d = self.tte(g, endpoint)
             if len(d) < self.params.min_group_n:
+                note = f"not analysed (n = {len(d)} < {self.params.min_group_n})"
+                stems = []
+                if at is not None and ids and g.name in ids:
+                    stems += [(ids[g.name] + sfx, st) for sfx, st in (("_pct", "estimate_pct"),
+                                                                       ("_ci_low", "ci_low_pct"),
+                                                                       ("_ci_high", "ci_high_pct"))]
+                if median_ids and g.name in median_ids:
+                    stems += [(rid, "median" if key == "median" else "days") for key, rid in median_ids[g.name].items()]
+                for rid, st in stems:
+                    self.results.add(Record(rid, None, st, quantity=quantity or title, population=g.name,
+                                            patients=tuple(d["patient_id"]),
+                                            paper_ref=rid if not self.extension else "", note=note,
+                                            block=self.block, extension=self.extension))
                 continue
             data[g.name] = d
             fit = kaplan_meier(d["time"].to_numpy(float), d["status"].to_numpy(int),

@@ -78,6 +78,8 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _text(b, P, adsl)
     _survival(b, P)
     _extensions(b, P)
+    from .paper_paragraphs import PARAGRAPHS
+    res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
     res.timelines = dc.timelines
     return res, dc
 
