@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..criteria.response import hematologic_response, mrd_negative, mrd_status, response_any
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 ONE_DAY = dt.timedelta(days=1)
@@ -19,11 +20,8 @@ def cytogenetic_risk(p: dict) -> str:
     rec = p.get("cytogenetic_risk_recorded")
     if rec in ("high", "standard"):
         return rec
-    try:
-        from ..criteria.cytogenetics import cytogenetic_risk as crit
-    except ImportError:  # pragma: no cover - criteria module always present in a full install
-        return "missing"
-    r = crit(**_cyto_inputs(p))
+    from ..criteria.cytogenetics import cytogenetic_risk as crit
+    r = crit("UKALLXII/ECOG2993", **_cyto_inputs(p))
     v = r.value
     return v if v in ("high", "standard") else "missing"
 
@@ -132,23 +130,25 @@ def response_window_end(course: dict, therapies: list[dict], cond_dates: list[dt
 
 
 def _mrd_negative(a: dict, threshold: float) -> bool | None:
-    v, lod = a.get("mrd_value"), a.get("mrd_lod")
-    if v is None:
+    """MRD negative at ``threshold`` (value below it at an assay sensitivity of at least the threshold), via
+    :func:`mabseq.criteria.response.mrd_status`; None when not measured."""
+    if a.get("mrd_value") is None:
         return None
-    if lod is not None and lod > threshold and v == 0:
-        return None  # undetectable at insufficient sensitivity: not negative
-    return v < threshold
+    r = mrd_status(a["mrd_value"], a.get("mrd_lod"), a.get("mrd_method") or "flow", threshold)
+    return mrd_negative(r)
 
 
-def _is_cr(a: dict) -> bool | None:
-    """The paper's rule: marrow blasts < 5%, no circulating blasts, no extramedullary disease, with or without
-    count recovery (CR, CRh and CRi pooled)."""
-    b = a.get("bm_blast_pct")
-    if b is None:
-        return None
-    if b >= 5 or a.get("pb_blasts") == "yes" or a.get("emd_present") == "yes":
-        return False
-    return True
+def _yes_no(v):
+    return {"yes": True, "no": False}.get(v)
+
+
+def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
+    """The paper's rule (criteria ``paper-2022``): marrow blasts < 5%, no circulating blasts, no extramedullary
+    disease, with or without count recovery (CR, CRh and CRi pooled). None when an input is missing."""
+    r = hematologic_response(a.get("bm_blast_pct"), pb_blasts=_yes_no(a.get("pb_blasts")),
+                             emd_present=_yes_no(a.get("emd_present")), anc_e9_l=a.get("anc"),
+                             plt_e9_l=a.get("platelets"), ruleset=ruleset)
+    return response_any(r)
 
 
 def best_response(course: dict, assessments: list[dict], events: list[dict], win_end: dt.date,
@@ -165,7 +165,7 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
                 "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through {win_end}"}
     crs = []
     for a in marrows:
-        cr = _is_cr(a)
+        cr = _is_cr(a, params.response_ruleset)
         if not cr:
             continue
         neg = _mrd_negative(a, params.mrd_threshold)
@@ -211,15 +211,12 @@ def antigen_at_event(assessments: list[dict], when: dt.date, next_line: dt.date 
 
 
 def _antigen_status(call, pct, mfi_abn, mfi_ref, params: DeriveParams):
-    if call in ("negative", "dim", "positive"):
-        return call, "pathologist's call"
-    try:
-        from ..criteria.antigen import antigen_status
-        r = antigen_status(pct, mfi_abn, mfi_ref, neg_pct_threshold=params.neg_pct_threshold,
-                           dim_log_drop=params.dim_log_drop)
-        return r.value if r.value in ("negative", "dim", "positive") else None, "derived from flow values"
-    except ImportError:  # pragma: no cover
-        return None, ""
+    """Via :func:`mabseq.criteria.antigen.antigen_status`: the pathologist's call first, else the flow values."""
+    from ..criteria.antigen import antigen_status
+    r = antigen_status(pct, mfi_abn, mfi_ref, pathologist_call=call, neg_pct_threshold=params.neg_pct_threshold,
+                       dim_log_drop=params.dim_log_drop)
+    how = "pathologist's call" if call in ("negative", "dim", "positive") else "derived from flow values"
+    return (r.value if r.value in ("negative", "dim", "positive") else None), how
 
 
 # ---- transplant (2.6, 2.7) ----------------------------------------------------------------------------------------
