@@ -282,14 +282,17 @@ def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: Deriv
                   for x in tox)
     bili = any(x["toxicity"] == "hyperbilirubinemia" and s <= x["onset_date"] <= e and (x.get("grade") or 1) >= 1
                for x in tox)
+    from ..criteria.ctcae import ctcae5_grade
     for o in obs:
         if not (s <= o["observation_date"] <= e):
             continue
         for analyte, key, uln in (("ALT", "alt", "alt_uln"), ("AST", "ast", "ast_uln")):
-            if o.get(key) is not None and o.get(uln) and o[key] > o[uln]:
-                transam = True
-        if o.get("bilirubin") is not None and o.get("bilirubin_uln") and o["bilirubin"] > o["bilirubin_uln"]:
-            bili = True
+            if o.get(key) is not None and o.get(uln):
+                g = ctcae5_grade(analyte, o[key], o[uln], baseline_mode=params.ctcae_baseline_mode).value
+                transam = transam or (g is not None and g >= 1)
+        if o.get("bilirubin") is not None and o.get("bilirubin_uln"):
+            g = ctcae5_grade("TBILI", o["bilirubin"], o["bilirubin_uln"], baseline_mode=params.ctcae_baseline_mode).value
+            bili = bili or (g is not None and g >= 1)
     return transam, bili
 
 
