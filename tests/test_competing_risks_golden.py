@@ -133,3 +133,17 @@ def test_gray_errors():
 def test_gray_no_events_of_a_cause_has_no_row():
     res = gray_test([1, 2, 3, 4], [1, 0, 1, 0], [1, 1, 2, 2])
     assert list(res.cause) == [1]
+
+
+def test_gray_review_cases_against_r(goldens):
+    """Cases found in review: a pooled incidence reaching 1 (0 x inf terms must vanish), and a variance with columns
+    on very different scales (R's rank rule)."""
+    assert_matches(gray_test([1, 2, 3, 4], [1, 1, 1, 1], [0, 0, 1, 1]).statistic,
+                   goldens["gray_review_f0_one", "stat"], "F0 reaches 1")
+    assert_matches(gray_test([1, 2, 3, 4], [1, 1, 1, 1], [0, 0, 1, 1], rho=1).statistic,
+                   goldens["gray_review_f0_one_rho1", "stat"], "F0 reaches 1, rho 1")
+    t = np.r_[1, 2, np.arange(3, 23)].astype(float)
+    s = np.r_[1, 1, np.tile([1, 1, 2, 1], 5)]
+    g = np.r_[0, 0, np.tile([1, 2], 10)]
+    r_stat = goldens["gray_review_scales", "stat"]
+    assert_matches(gray_test(t, s, g, rho=-6).statistic, np.where(r_stat == -1, np.nan, r_stat), "scales")

@@ -86,3 +86,8 @@ def test_errors():
     with pytest.raises(ValueError, match="converge"):
         # every cause-1 event has x = 1 and every other subject x = 0: monotone likelihood
         fine_gray([1, 2, 3, 4, 5, 6], [1, 1, 0, 2, 0, 2], [1, 1, 0, 0, 0, 0])
+
+
+def test_cause_equal_to_censoring_code_is_an_error():
+    with pytest.raises(ValueError, match="cause and cens_code"):
+        fine_gray(BMT.t2, BMT.cr_status, BMT_X, cause=0, cens_code=0)

@@ -155,3 +155,20 @@ def test_logrank_p_value_in_unit_interval(d):
     r = logrank_test(t, e, g)
     assert np.isnan(r.p_value) or 0.0 <= r.p_value <= 1.0
     assert r.observed.sum() == pytest.approx(r.expected.sum())
+
+
+def test_integer_times_over_a_wide_range_with_many_cells_stay_small():
+    """Review finding: the dense integer path must not allocate cells x span for a wide range of times."""
+    import tracemalloc
+
+    from mabseq.stats import gray_test
+    rng = np.random.default_rng(0)
+    n = 1000
+    t = rng.integers(0, 4_000_000, n).astype(float)
+    s = rng.integers(0, 3, n)
+    g = rng.integers(0, 20, n)
+    tracemalloc.start()
+    gray_test(t, s, g)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200e6, peak

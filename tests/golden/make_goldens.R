@@ -297,6 +297,13 @@ with(bmt_d, {
   put("gray_bmt_strata", "stat", ci$Tests[, "stat"])
 })
 
+# cases found in review: the pooled incidence reaches 1 (terms of groups with nobody at risk must vanish), and a
+# variance whose columns have very different scales (R's rank rule)
+put("gray_review_f0_one", "stat", cuminc(c(1, 2, 3, 4), c(1, 1, 1, 1), c(0, 0, 1, 1))$Tests[, "stat"])
+put("gray_review_f0_one_rho1", "stat", cuminc(c(1, 2, 3, 4), c(1, 1, 1, 1), c(0, 0, 1, 1), rho = 1)$Tests[, "stat"])
+rv_t <- c(1, 2, 3:22); rv_s <- c(1, 1, rep(c(1, 1, 2, 1), 5)); rv_g <- c(0, 0, rep(c(1, 2), 10))
+put("gray_review_scales", "stat", cuminc(rv_t, rv_s, rv_g, rho = -6)$Tests[, "stat"])
+
 # ---- Fine-Gray (cmprsk::crr), converged tightly -----------------------------------------------------------------
 fg_case <- function(case, time, status, X, ...) {
   f <- crr(time, status, X, ...)

@@ -87,6 +87,8 @@ def count_by_time(
     n = time.shape[0]
     ev_w = event.astype(np.float64)
     ti = _integer_view(time)
+    if ti is not None and n_cells * (int(ti.max()) - int(ti.min()) + 1) > max(4 * n, _MAX_DENSE_SPAN):
+        ti = None  # many cells over a wide range: the sorting path keeps memory O(n_cells x distinct times)
     if ti is not None:
         tmin = int(ti.min())
         span = int(ti.max()) - tmin + 1

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
 from ._counting import count_by_time
 from ._validate import as_codes, as_times, conf_z
@@ -203,14 +203,17 @@ def _gray_stratum(t, cls, g, n_groups, rho):
         F0_a = np.cumsum(D1 / H)
         F0_b = F0_a - D1 / H
         W = (1.0 - F0_b) ** rho
-        score = (W * (d1 - D1 * R / Q)).sum(axis=1)
+        # a group with nobody at risk contributes nothing at that time (never 0 * inf: F0(t-) can reach 1, and
+        # W is infinite there when rho < 0)
+        score = np.where(occupied, W * (d1 - D1 * R / Q), 0.0).sum(axis=1)
         # A[i, k] = W h_i (delta_ik - h_k / H): weight of group k's cause martingale in score i
         frac = h / H
-        A = -(W * h)[:, None, :] * frac[None, :, :]
-        A[np.arange(K), np.arange(K)] = W * h * (1.0 - frac)  # exactly 0 when one group is alone at risk
+        both = occupied[:, None, :] & occupied[None, :, :]
+        A = np.where(both, -(W * h)[:, None, :] * frac[None, :, :], 0.0)
+        A[np.arange(K), np.arange(K)] = np.where(occupied, W * h * (1.0 - frac), 0.0)  # 0 when alone at risk
         # remaining integral over later times: C[i, k](t) = sum_{u > t} A[i, k](u) dF0(u) / (1 - F0(u-))
         step = np.where(D1 > 0, D1 / (H * (1.0 - F0_b)), 0.0)
-        inc = A * step
+        inc = np.where(both & (D1 > 0), A * step, 0.0)
         C = inc[..., ::-1].cumsum(axis=-1)[..., ::-1] - inc
         pos = S_a > 0
         surv_ratio = np.where(pos, (1.0 - F0_a) / np.where(pos, S_a, 1.0), 0.0)  # (1 - F0(t)) / S_k(t)
@@ -226,11 +229,21 @@ def _gray_stratum(t, cls, g, n_groups, rho):
 
 
 def _full_rank(v: np.ndarray, tol: float = 1e-7) -> bool:
-    """Rank test by pivoted QR with a relative tolerance, as R's ``qr()`` decides it for cuminc."""
+    """Full rank as R's ``qr()`` (LINPACK dqrdc2, limited column pivoting) decides it for cuminc: a column is
+    deficient when what remains of it, after removing the columns kept before it, is below ``tol`` times its own
+    original norm."""
     if not np.all(np.isfinite(v)):
         return False
-    r = np.abs(np.diag(linalg.qr(v, mode="r", pivoting=True)[0]))
-    return bool(r.size and r[0] > 0 and np.all(r > tol * r[0]))
+    norms = np.linalg.norm(v, axis=0)
+    kept: list[int] = []
+    for j in range(v.shape[1]):
+        r = v[:, j]
+        if kept:
+            q, _ = np.linalg.qr(v[:, kept])
+            r = r - q @ (q.T @ r)
+        if norms[j] > 0 and np.linalg.norm(r) >= tol * norms[j]:
+            kept.append(j)
+    return len(kept) == v.shape[1]
 
 
 def gray_test(time, status, group, *, strata=None, rho: float = 0.0) -> pd.DataFrame:

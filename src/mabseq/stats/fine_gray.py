@@ -255,7 +255,7 @@ def _as_matrix(X, n: int, names):
     bad = ~np.isfinite(M)
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
-        raise ValueError(f"X: value at row {i}, column {j} is {M[i, j]!r}; covariates must be finite")
+        raise ValueError(f"X: value at row {i}, column {j} is {float(M[i, j])}; covariates must be finite")
     if names is None:
         names = [f"x{j + 1}" for j in range(M.shape[1])]
     if len(names) != M.shape[1]:
@@ -281,6 +281,8 @@ def fine_gray(time, status, X, *, cause=1, cens_code=0, names=None, conf_level: 
     n = t.shape[0]
     if n == 0:
         raise ValueError("time: no records")
+    if cause == cens_code:
+        raise ValueError(f"cause and cens_code are both {cause!r}; the event code must differ from the censoring code")
     kind, _ = _as_kind(status, n, cause, cens_code)
     M, names = _as_matrix(X, n, names)
     n_events = int((kind == 1).sum())
@@ -301,7 +303,8 @@ def fine_gray(time, status, X, *, cause=1, cens_code=0, names=None, conf_level: 
         try:
             step = np.linalg.solve(info, U)
         except np.linalg.LinAlgError:
-            raise ValueError("X: the information matrix is singular (collinear covariates?)") from None
+            raise ValueError("X: the information matrix is singular (collinear covariates, or a covariate that "
+                             "separates the events perfectly)") from None
         for _ in range(40):  # halve the step while the log-likelihood would fall
             new = beta + step
             ll_new, U_new, info_new = des.derivatives(new)
