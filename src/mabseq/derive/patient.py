@@ -104,30 +104,31 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
 
     # ---- inclusion (study-definition 0) ----------------------------------------------------------------------
     if p.get("diagnosis") != "b_all":
-        D.set("excluded_reason", f"diagnosis {p.get('diagnosis')} is not B-ALL", "inclusion requires B-ALL")
+        D.set("excluded_reason", "not B-ALL", f"diagnosis {p.get('diagnosis')}; inclusion requires B-ALL")
         return D
     courses = [t for t in pd_.therapies if t["therapy_class"] in MAB_CLASSES and t.get("intent") != "frontline"
                and t["start_date"] <= cut]
     agents = {c["therapy_class"] for c in courses}
     if agents != set(MAB_CLASSES):
         missing = sorted(set(MAB_CLASSES) - agents)
-        D.set("excluded_reason", f"did not receive both antibodies for R/R disease (no {', '.join(missing)})",
-              "inclusion requires blinatumomab and inotuzumab")
+        D.set("excluded_reason", "did not receive both antibodies for R/R disease",
+              f"no {', '.join(missing)} course for R/R disease; inclusion requires blinatumomab and inotuzumab")
         return D
     mab1 = courses[0]
     other = "inotuzumab" if mab1["therapy_class"] == "blinatumomab" else "blinatumomab"
     mab2 = next(c for c in courses if c["therapy_class"] == other and c["start_date"] >= mab1["start_date"])
     start, end = enrollment
     if (start and mab1["start_date"] < start) or (end and mab1["start_date"] > end):
-        D.set("excluded_reason", f"mAb1 started {mab1['start_date']} outside the enrollment period",
-              "inclusion window for mAb1")
+        D.set("excluded_reason", "mAb1 outside the enrollment period",
+              f"mAb1 started {mab1['start_date']}; enrollment {start} to {end}")
         return D
     age_mab1 = age_at(p, mab1["start_date"])
     if age_mab1 is None:
-        D.set("excluded_reason", "age unknown (no birth date or age at diagnosis)", "inclusion requires age >= 15")
+        D.set("excluded_reason", "age unknown", "no birth date or age at diagnosis; inclusion requires an age")
         return D
     if age_mab1 < params.age_min_years:
-        D.set("excluded_reason", f"age {age_mab1:.1f} < {params.age_min_years:g} at mAb1", "age eligibility")
+        D.set("excluded_reason", f"younger than {params.age_min_years:g} at mAb1",
+              f"age {age_mab1:.1f} at mAb1 < {params.age_min_years:g}")
         return D
     D.set("excluded_reason", None)
 

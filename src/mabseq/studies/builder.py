@@ -197,6 +197,9 @@ class Builder:
         the records are stem + '_pct', '_ci_low', '_ci_high'. A group below ``min_group_n`` gets no curve and no
         estimate (study-definition 1.9)."""
         steps, risk = [], []
+        labels = self.results.meta.setdefault("group_labels", {})
+        for g in groups:
+            labels[g.name] = g.label
         months = at_risk_times or [int(round(m * MONTH_DAYS)) for m in range(0, 49, 6)]
         data = {}
         for g in groups:
