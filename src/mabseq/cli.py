@@ -81,13 +81,19 @@ def _locate(exc: ValueError, path: Path, columns: dict[str, str]) -> InputError:
     return InputError(f"{path}: {msg}")
 
 
-def _write_atomically(out: Path, files: dict[str, str]) -> None:
-    """Write all files into a temporary directory beside ``out``, then move them into place together."""
+def _write_atomically(out: Path, files: dict) -> None:
+    """Write all files (text or bytes; names may contain a subfolder) into a temporary directory beside ``out``,
+    then move them into place together: a failure never leaves half an output."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="\n")
+        for name, content in files.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8", newline="\n")
         if out.exists():
             backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, backup / out.name)
@@ -297,6 +303,43 @@ def run_cmd(
     if not quiet:
         typer.echo(files["summary.txt"], nl=False)
         typer.echo(f"wrote {', '.join(sorted(files))} to {out}/")
+
+
+@app.command("report")
+def report_cmd(
+    data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it to run on the bundled twin."),
+    study: str = typer.Option("paper", help="Study preset."),
+    out: Path = typer.Option(Path("out"), help="Output directory."),
+    mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
+    redcap_dictionary: Optional[Path] = typer.Option(None, help=REDCAP_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
+) -> None:
+    """Run the study and render it: report.html, tables.docx, figures/ (PDF and PNG), plus everything `run` writes."""
+    from .cohort import CohortError
+    from .render.report import report_files
+    from .studies.run import run_study
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
+                  disable=quiet) as prog:
+        task = prog.add_task("reading and validating the cohort")
+        try:
+            run = run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
+        except CohortError as exc:
+            prog.stop()
+            err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
+            raise typer.Exit(code=2)
+        except ValueError as exc:
+            prog.stop()
+            _fail(str(exc))
+            return
+        files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"))
+        prog.update(task, description="writing")
+        _write_atomically(out, files)
+    if not quiet:
+        typer.echo(files["summary.txt"], nl=False)
+        n_fig = sum(1 for k in files if k.startswith("figures/"))
+        typer.echo(f"wrote report.html, tables.docx, {n_fig} figure files and {len(files) - n_fig - 2} other files "
+                   f"to {out}/")
 
 
 @app.command("explain")

@@ -7,6 +7,7 @@ never asserted.
 """
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from importlib import resources
 
@@ -57,7 +58,7 @@ def _decimals(s: str) -> int:
 
 def match(pub_id: str, pub_value: str, statistic: str, computed) -> tuple[str, str]:
     """('match' | 'differs' | 'not computed', detail)."""
-    if computed is None:
+    if computed is None or (isinstance(computed, float) and not math.isfinite(computed)):
         return "not computed", ""
     if pub_value == "NR":
         return ("match", "") if computed == "NR" else ("differs", "published NR (not reached)")

@@ -94,6 +94,7 @@ class ResultSet:
     def add(self, rec: Record) -> Record:
         if rec.id in self.records:
             raise ValueError(f"result id {rec.id!r} added twice")
+        rec.value = _clean(rec.value)  # NaN and numpy scalars become None and plain numbers
         self.records[rec.id] = rec
         return rec
 
@@ -147,7 +148,7 @@ class ResultSet:
 def _clean(v):
     if v is None:
         return None
-    if isinstance(v, float) and math.isnan(v):
+    if isinstance(v, float) and not math.isfinite(v):
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         try:

@@ -12,6 +12,7 @@ import pandas as pd
 from .. import __version__
 from ..cohort import CohortError, Findings, load_cohort
 from ..results import fidelity_summary, fidelity_table
+from ..results.completeness import add_completeness
 from ..results.rscript import R_SCRIPT, checks_frame
 from . import PRESETS
 from .twin import TWIN_LABEL, load_twin, twin_folder
@@ -55,8 +56,15 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
         synthetic, source = False, Path(data).name
         ihash = _hash_folder(Path(data))
     results, derived = preset.run(cohort, synthetic=synthetic, source=source)
+    add_completeness(results, derived.adsl, derived.cutoff)
+    p = derived.params
     results.meta.update({"mabseq_version": __version__, "input_hash": ihash,
-                         "warnings": [str(f) for f in findings.warnings]})
+                         "warnings": [str(f) for f in findings.warnings],
+                         "rulesets": f"response {p.response_ruleset} (CR, CRh, CRi pooled); MRD negative < "
+                                     f"{p.mrd_threshold:g} by flow; CD19/CD22 negative < {p.neg_pct_threshold:g}% "
+                                     f"positive, dim at a log drop >= {p.dim_log_drop:.3f}; aGVHD {p.agvhd_ruleset}; "
+                                     "CRS/ICANS ASTCT-2019; SOS EBMT-adult-2016; liver CTCAE-5.0 "
+                                     f"({p.ctcae_baseline_mode}); cytogenetics UKALLXII/ECOG2993"})
     return StudyRun(study, results, derived, cohort, findings, synthetic, source, ihash)
 
 

@@ -1,0 +1,185 @@
+"""report.html: one self-contained page (inline SVG and CSS, no network) laid out like the paper, from the results
+only."""
+from __future__ import annotations
+
+import html as _html
+
+import jinja2
+from markupsafe import Markup
+import pandas as pd
+
+from ..results.format import fmt_num, fmt_p
+from ..results.records import ResultSet
+from .tables import grid
+from .text import paragraphs
+
+STROBE = [
+    ("1", "Title and abstract", "Header"), ("2", "Background/rationale", "Header (study reference)"),
+    ("3", "Objectives", "Header"), ("4", "Study design", "Methods footer"),
+    ("5", "Setting (dates, follow-up)", "Methods footer: data cut-off; Survival: follow-up"),
+    ("6", "Participants (eligibility, follow-up)", "Patient flow: inclusion and exclusions"),
+    ("7", "Variables (outcomes, exposures, definitions)", "Methods footer: rule sets and definitions"),
+    ("8", "Data sources/measurement", "Data completeness; validation findings"),
+    ("9", "Bias", "Beyond the paper: immortal-time guard"), ("10", "Study size", "Patient flow"),
+    ("11", "Quantitative variables", "Tables 1-3"), ("12", "Statistical methods", "Methods footer: tests used"),
+    ("13", "Participants (numbers at each stage)", "Patient flow"),
+    ("14", "Descriptive data (incl. missing data)", "Table 1; Data completeness"),
+    ("15", "Outcome data", "Results text; Table 3"), ("16", "Main results (estimates with precision)",
+                                                      "Survival figures; Beyond the paper"),
+    ("17", "Other analyses (subgroups, sensitivity)", "Beyond the paper"),
+    ("18", "Key results", "Results text"), ("19", "Limitations", "Fidelity; Beyond the paper"),
+    ("20", "Interpretation", "Not generated (author's task)"), ("21", "Generalisability", "Not generated"),
+    ("22", "Funding", "Not generated"),
+]
+
+CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;color:#222;max-width:1100px;margin:0 auto;padding:16px}
+h1{font-size:20px;margin:4px 0 8px} h2{font-size:16px;border-bottom:1px solid #999;margin-top:28px;padding-bottom:3px}
+h3{font-size:14px;margin:16px 0 6px} .synthetic{background:#fff3cd;border:1px solid #e0b000;padding:8px;font-weight:bold}
+table{border-collapse:collapse;margin:8px 0 4px;font-size:12px} th,td{padding:3px 8px;text-align:left;vertical-align:top}
+thead th{border-top:2px solid #000;border-bottom:1px solid #000} tbody tr:last-child td{border-bottom:2px solid #000}
+td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td{font-weight:bold}
+.foot{font-size:11px;color:#444;margin:2px 0} figure{margin:12px 0} figcaption{font-size:12px;color:#333}
+.ok{color:#1b7a1b} .bad{color:#b00020} .muted{color:#777} .svgbox svg{max-width:100%;height:auto}
+nav a{margin-right:10px} .small{font-size:11px}
+"""
+
+TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head><body>
+{% if synthetic %}<p class="synthetic" id="synthetic-banner">SYNTHETIC DATA: this report runs on the bundled twin of the
+published cohort, not on patient data.</p>{% endif %}
+<h1>{{ title }}</h1>
+<p class="small">Study preset <b>{{ study }}</b> on {{ source }}; {{ n_included }} patients included, {{ n_excluded }}
+excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }}.</p>
+<nav class="small"><a href="#flow">Flow</a><a href="#tables">Tables</a><a href="#text">Results</a>
+<a href="#figures">Figures</a><a href="#swimmer">Swimmer</a><a href="#ext">Beyond the paper</a>
+<a href="#fidelity">Fidelity</a><a href="#quality">Data quality</a><a href="#strobe">STROBE</a>
+<a href="#methods">Methods</a></nav>
+
+<h2 id="flow">Patient flow</h2>
+<div class="svgbox" id="flow-diagram">{{ flow_svg }}</div>
+{% if excluded %}<p class="foot">Excluded: {% for r, n in excluded %}{{ r }} ({{ n }}){% if not loop.last %}; {% endif %}{% endfor %}.</p>{% endif %}
+
+<h2 id="tables">Tables</h2>
+{% for t in tables %}<h3>{{ t.title }}</h3>
+<table class="study-table" id="{{ t.id }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for row, ind, kind in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
+{% endfor %}
+
+<h2 id="text">Results</h2>
+{% for title, paras in text %}<h3>{{ title }}</h3>{% for p in paras %}<p>{{ p }}</p>{% endfor %}{% endfor %}
+
+<h2 id="figures">Figures</h2>
+{% for f in figures %}<figure class="figure" id="fig-{{ f.id }}"><div class="svgbox">{{ f.svg }}</div>
+<figcaption><b>{{ f.title }}.</b> {{ f.caption }}</figcaption></figure>{% endfor %}
+
+<h2 id="swimmer">Course of every patient</h2>
+<figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
+<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>
+
+<h2 id="ext">Beyond the paper (exploratory, unadjusted)</h2>
+<p class="foot">Analyses the paper did not report: they guard against immortal-time bias, give exact intervals and
+cumulative incidences. {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
+<table id="ext-table"><thead><tr><th>Analysis</th><th>Population</th><th>Value</th><th>Method</th><th>Note</th></tr></thead><tbody>
+{% for r in ext %}<tr><td>{{ r.quantity }}</td><td>{{ r.population }}</td><td class="num">{{ r.shown }}</td><td>{{ r.method }}</td><td class="small">{{ r.note }}</td></tr>
+{% endfor %}</tbody></table>
+
+<h2 id="fidelity">Fidelity to the published paper</h2>
+{% if fidelity %}<p>{{ fidelity_summary }}</p>
+<table id="fidelity-table"><thead><tr><th>id</th><th>Quantity</th><th>Published</th><th>This cohort</th><th>Status</th></tr></thead><tbody>
+{% for r in fidelity %}<tr><td class="small">{{ r.id }}</td><td>{{ r.quantity }}</td><td class="num">{{ r.published }}</td><td class="num">{{ r.computed }}</td><td class="{{ r.cls }}">{{ r.status }}{% if r.detail %} <span class="muted">({{ r.detail }})</span>{% endif %}</td></tr>
+{% endfor %}</tbody></table>{% else %}<p>No published reference for this study.</p>{% endif %}
+
+<h2 id="quality">Data quality</h2>
+{% for t in quality_tables %}<h3>{{ t.title }}</h3>
+<table id="completeness-table"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for row, ind, kind in t.rows %}<tr>{% for c in row %}<td class="{% if loop.first %}i0{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}{% endfor %}
+<h3>Validation warnings</h3>
+{% if warnings %}<ul id="validation-warnings">{% for w in warnings %}<li class="small">{{ w }}</li>{% endfor %}</ul>{% else %}<p id="validation-warnings">None.</p>{% endif %}
+
+<h2 id="strobe">STROBE checklist (cohort studies)</h2>
+<table id="strobe-table"><thead><tr><th>Item</th><th>Topic</th><th>Where in this report</th></tr></thead><tbody>
+{% for i, t, w in strobe %}<tr><td>{{ i }}</td><td>{{ t }}</td><td>{{ w }}</td></tr>{% endfor %}</tbody></table>
+
+<h2 id="methods">Methods</h2>
+<p class="small">mabseq {{ version }}; input hash {{ input_hash }}; data cut-off {{ cutoff }}. Rule sets: {{ rulesets }}.
+Tests used: {{ tests_used }}. Kaplan-Meier with log-transformed Greenwood intervals (R survival); quantiles R type 7;
+half-up rounding; cumulative incidence by Aalen-Johansen with cmprsk's variance and log(-log) intervals.</p>
+</body></html>
+""")
+
+
+def _status_class(status: str) -> str:
+    return {"match": "ok", "differs": "bad"}.get(status, "muted")
+
+
+def _shown(r) -> str:
+    if r.value is None:
+        return "NA"
+    if r.statistic == "p_value":
+        return fmt_p(r.value)
+    if isinstance(r.value, str):
+        return r.value
+    return fmt_num(r.value, r.decimals if r.decimals is not None else 2)
+
+
+def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, figure_svgs: dict | None = None,
+                flow_svg: str = "", swimmer_svg: str = "") -> str:
+    meta = results.meta
+    tables = []
+    for tid in ("table1", "table2", "table3"):
+        if tid in results.tables:
+            g = grid(results, results.tables[tid])
+            tables.append({"id": tid, "title": g.title, "header": g.header,
+                           "rows": list(zip(g.rows, g.indents, g.kinds)), "footnotes": g.footnotes})
+    quality = []
+    if "completeness" in results.tables:
+        g = grid(results, results.tables["completeness"])
+        rows = []
+        for row, ind, kind in zip(g.rows, g.indents, g.kinds):
+            if kind == "value":
+                rid = results.tables["completeness"].rows[len(rows)]["cells"][0]
+                row = [row[0], fmt_num(results.records[rid].value, 1) if results.records[rid].value is not None
+                       else "NA"]
+            rows.append((row, ind, kind))
+        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes})
+    figs = []
+    for cid, c in results.curves.items():
+        svg = (figure_svgs or {}).get(cid, "")
+        test = results.records.get(c.test_id) if c.test_id else None
+        cap = f"{c.population}; endpoint {c.endpoint}."
+        if test is not None:
+            cap += f" {test.method}: P = {fmt_p(test.value) if test.value is not None else 'not tested'}."
+        if c.extension:
+            cap += " Beyond the paper (exploratory)."
+        if c.note:
+            cap += f" {c.note}."
+        figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap})
+    ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r), "method": r.method,
+            "note": r.note} for r in results.records.values() if r.extension and r.statistic in
+           ("p_value", "estimate_pct", "pct", "hr")]
+    fid_rows, fid_summary = [], ""
+    if fidelity is not None and len(fidelity):
+        for _, r in fidelity.iterrows():
+            comp = r["computed"]
+            shown = "" if comp is None or (isinstance(comp, float) and pd.isna(comp)) else (
+                comp if isinstance(comp, str) else f"{float(comp):.4g}")
+            fid_rows.append({"id": r["id"], "quantity": r["quantity"], "published": r["published"], "computed": shown,
+                             "status": r["status"], "detail": r["detail"], "cls": _status_class(r["status"])})
+        counts = fidelity["status"].value_counts()
+        fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
+    excluded = pd.Series([e["reason"] for e in results.flow.excluded]).value_counts()
+    tests_used = sorted({r.method for r in results.records.values() if r.statistic == "p_value" and r.value is not None})
+    return TEMPLATE.render(
+        css=Markup(CSS), title=meta.get("title", results.study), synthetic=results.synthetic, study=results.study,
+        source=_html.escape(results.source), n_included=meta.get("n_included"), n_excluded=meta.get("n_excluded"),
+        cutoff=meta.get("cutoff"), version=meta.get("mabseq_version", ""), input_hash=meta.get("input_hash", ""),
+        flow_svg=Markup(flow_svg), excluded=list(excluded.items()), tables=tables, text=paragraphs(results), figures=figs,
+        swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
+                                                      if r.statistic == "p_value" and r.value is not None),
+        fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,
+        warnings=meta.get("warnings", []), strobe=STROBE,
+        rulesets=meta.get("rulesets", "see the criteria"), tests_used="; ".join(tests_used) or "none")

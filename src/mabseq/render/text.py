@@ -1,0 +1,27 @@
+"""The Results text: templates from the study preset, filled from the records (each with its display decimals)."""
+from __future__ import annotations
+
+import re
+
+from ..results.format import fmt_num, fmt_p
+from ..results.records import ResultSet
+
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?::([a-z]+))?\}")
+
+
+def fill(results: ResultSet, template: str) -> str:
+    def sub(m):
+        rid, style = m.group(1), m.group(2)
+        r = results.records.get(rid)
+        if r is None or r.value is None:
+            return "NA"
+        if style == "p" or r.statistic == "p_value":
+            return fmt_p(r.value)
+        if isinstance(r.value, str):
+            return r.value
+        return fmt_num(r.value, r.decimals if r.decimals is not None else 0)
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def paragraphs(results: ResultSet) -> list[tuple[str, list[str]]]:
+    return [(title, [fill(results, t) for t in texts]) for title, texts in results.text.items()]

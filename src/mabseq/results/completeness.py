@@ -1,0 +1,60 @@
+"""Data completeness, computed into the results (the report only renders it).
+
+* Missing values per analysis variable among the included patients.
+* Follow-up completeness (Clark's completeness index, Lancet 2002;359:1309): observed person-time divided by the
+  person-time each patient would have had to the data cut-off, from the start of mAb2.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .records import Record, ResultSet, TableSpec
+
+VARIABLES = [
+    ("age_dx", "Age at diagnosis"), ("sex", "Sex"), ("cyto_risk", "Cytogenetic risk"), ("blasts_mab1",
+                                                                                       "Marrow blasts at mAb1"),
+    ("blina_cycles", "Blinatumomab cycles"), ("ino_cycles", "Inotuzumab cycles"),
+    ("resp_mab1", "Response to mAb1"), ("resp_mab2", "Response to mAb2"),
+    ("cd19_event1", "CD19 at the relapse after mAb1"), ("cd22_event2", "CD22 at the relapse after mAb2"),
+    ("last_date", "Last contact or death"),
+]
+
+
+def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff) -> None:
+    n = len(adsl)
+    rows = []
+    for var, label in VARIABLES:
+        if var not in adsl.columns:
+            continue
+        s = adsl[var]
+        if var == "cyto_risk":
+            miss = int((s == "missing").sum())
+        else:
+            miss = int(s.isna().sum())
+        rid = f"dq_missing_{var}"
+        results.add(Record(rid, miss, "n", quantity=f"missing: {label}", denominator=n, population="FULL",
+                           patients=tuple(adsl.loc[s.isna() if var != "cyto_risk" else s == "missing", "patient_id"]),
+                           decimals=0, method="count of missing values", block="Data completeness"))
+        results.add(Record(rid + "_pct", 100 * miss / n if n else None, "pct", quantity=f"missing: {label}",
+                           denominator=n, population="FULL", decimals=1, block="Data completeness"))
+        rows.append({"label": label, "kind": "n_pct", "indent": 0, "cells": [rid], "p": ""})
+    # Clark's completeness index from mAb2
+    obs = pot = 0
+    for _, r in adsl.iterrows():
+        start, last = r["mab2_start"], r["last_date"]
+        if start is None or last is None or pd.isna(start) or pd.isna(last):
+            continue
+        end_potential = cutoff if not r["dead"] else cutoff
+        obs += (last - start).days
+        pot += (end_potential - start).days if not r["dead"] else (last - start).days
+    # deaths are complete follow-up: their potential time ends at death
+    ci = 100 * obs / pot if pot else None
+    results.add(Record("dq_followup_completeness_pct", ci, "pct", quantity="follow-up completeness (Clark's C) from "
+                       "mAb2 to the cut-off", population="FULL", patients=tuple(adsl["patient_id"]), decimals=1,
+                       method="observed / potential person-time", block="Data completeness"))
+    rows.append({"label": "Follow-up completeness to the cut-off (Clark's C, %)", "kind": "value", "indent": 0,
+                 "cells": ["dq_followup_completeness_pct"], "p": ""})
+    results.tables["completeness"] = TableSpec(
+        "completeness", "Data completeness", ["Variable", f"Missing, n (%) of {n}"], rows,
+        ["Clark's completeness index: observed person-time over the person-time to the data cut-off (deaths count "
+         "as complete)."], "Data completeness")
