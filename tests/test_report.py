@@ -10,6 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mabseq.cli import app
+from mabseq.studies.twin import twin_folder
+
+pytestmark = pytest.mark.skipif(not (twin_folder() / "patients.csv").exists(),
+                                reason="the bundled twin is not built yet")
 
 ARTIFACTS = Path(__file__).parent.parent / "out" / "test-artifacts"
 
