@@ -260,6 +260,23 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         grades = [e.get("grade") for e in ag if e.get("grade") is not None]
         D.set("agvhd_grade", max(grades) if grades else (None if not ag else "ungraded"))
         D.set("agvhd_date", ag[0]["onset_date"] if ag else None)
+        # organ stages recorded after day 0 (maximum per organ), and the 1994 Consensus grade from them; a
+        # recorded overall grade wins (study-definition 2.9; I4, I18)
+        stages = {}
+        for o in pd_.tox_obs:
+            if o["observation_date"] > d0:
+                for organ in ("skin_stage", "liver_stage", "lower_gi_stage", "upper_gi_stage"):
+                    if o.get(organ) is not None:
+                        stages[organ] = max(stages.get(organ, 0), int(o[organ]))
+        for organ in ("skin_stage", "liver_stage", "lower_gi_stage"):
+            D.set(f"agvhd_{organ}", stages.get(organ))
+        if stages:
+            from ..criteria.gvhd import agvhd_grade
+            rec = D.values["agvhd_grade"] if isinstance(D.values["agvhd_grade"], int) else None
+            g = agvhd_grade(ruleset=params.agvhd_ruleset, skin=stages.get("skin_stage", 0),
+                            liver=stages.get("liver_stage", 0), gut=stages.get("lower_gi_stage", 0),
+                            recorded_grade=rec)
+            D.set("agvhd_grade_from_stages", g.value, g.explain())
         D.set("agvhd_ge2_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 2), None))
         D.set("agvhd_ge3_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 3), None))
         sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= d0 + dt.timedelta(

@@ -209,6 +209,12 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.summary("txt_tx_engraft_days", "", eng, "engraft_days", quantity="days to neutrophil engraftment")
     b.n_pct("txt_tx_agvhd_n", "txt_tx_agvhd_pct", tx, _true("agvhd"), quantity="acute GVHD")
     b.n_pct("txt_tx_agvhd_ge3_n", None, tx, lambda f: f["agvhd_grade"].apply(_ge(3)), quantity="aGVHD grade >= 3")
+    for stem, organ, stage in (("gi3", "agvhd_lower_gi_stage", 3), ("gi2", "agvhd_lower_gi_stage", 2),
+                               ("liver3", "agvhd_liver_stage", 3)):
+        b.n_pct(f"txt_tx_agvhd_ge3_{stem}_n", None, tx,
+                lambda f, o=organ, k=stage: f["agvhd_grade"].apply(_ge(3)) & (f.get(o, pd.Series(None, index=f.index))
+                                                                              == k),
+                quantity=f"aGVHD grade >= 3 with {organ.replace('agvhd_', '').replace('_', ' ')} {stage}")
     tcd = eng.where("TX-ENG-TCD", "engrafted, T-cell depleted", lambda f: f["tx_ex_vivo_tcd"] == "yes")
     unm = eng.where("TX-ENG-UNM", "engrafted, unmanipulated", lambda f: f["tx_ex_vivo_tcd"] != "yes")
     b.n_pct(None, "txt_tx_agvhd_pct_tcd", tcd, _true("agvhd"), decimals=0, quantity="aGVHD, T-cell depleted",

@@ -100,7 +100,8 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
     prior_hsct = _yes(r.get("prior_hsct"))
     # diagnosis and frontline therapy, then the other prior lines, spaced before mAb1
     n_other = max(prior_lines - 1, 0)
-    dx = _d(m1, -(420 + 150 * n_other))
+    dx_days = _i(r.get("days_dx_mab1"))
+    dx = _d(m1, -dx_days) if dx_days is not None else _d(m1, -(420 + 150 * n_other))
     age_dx = _f(r["age_dx"])
     patient = {"patient_id": pid, "diagnosis": "b_all", "sex": r["sex"], "age_at_diagnosis": age_dx,
                "diagnosis_date": dx, "ph_status": "positive" if _yes(r.get("ph_pos")) else "negative",
@@ -111,22 +112,24 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
                "prior_allohsct": "yes" if prior_hsct else "no", "prior_cart": "yes" if prior_cart else "no",
                "emd_before_mab1": "yes" if _yes(r.get("emd_before_mab1")) else "no",
                "no_transplant_reason": r.get("no_tx_reason") or None}
-    fl_end = _d(dx, 180)
+    span = (m1 - dx).days
+    fl_end = _d(dx, min(180, max(20, span // (n_other + 2))))
     P.course("chemotherapy", _d(dx, 3), fl_end, regimen="hyper-CVAD", intent="frontline", cycles=8,
              disease_state_at_start="morphologic",
              concurrent_tki="dasatinib" if _yes(r.get("ph_pos")) else None)
     if r.get("frontline") == "cr":
-        P.marrow(_d(dx, 30), 1.0, 0.0)
+        P.marrow(_d(dx, min(30, span // 3)), 1.0, 0.0)
     else:
-        P.marrow(_d(dx, 30), 25.0)
-    t = _d(fl_end, 60)
+        P.marrow(_d(dx, min(30, span // 3)), 25.0)
+    gap = max((m1 - fl_end).days // (n_other + 1), 2)
+    t = _d(fl_end, gap)
     for k in range(n_other):
         cls = "car_t" if (prior_cart and k == n_other - 1) else "chemotherapy"
-        P.course(cls, t, _d(t, 1 if cls == "car_t" else 28), intent="salvage",
+        P.course(cls, t, _d(t, 1 if cls == "car_t" else min(14, gap - 1)), intent="salvage",
                  regimen="CD19 CAR T" if cls == "car_t" else "salvage chemotherapy", cycles=1)
-        t = _d(t, 150)
+        t = _d(t, gap)
     if prior_hsct:
-        P.transplants.append(_tx_min(pid, _d(m1, -120)))
+        P.transplants.append(_tx_min(pid, _d(m1, -max(10, min(120, span // 4)))))
     # ---- baseline at mAb1 ----
     burden = r.get("burden_mab1") or "morphologic"
     blasts = _f(r.get("blasts_mab1"), 0.0)
@@ -172,8 +175,8 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
         kind = "relapse" if r.get("resp_mab2") == "cr" else "progression"
         P.event(ev2, kind, "marrow", False)
         cd22 = r.get("cd22_event2") or ""
-        _relapse_samples(P, ev2, "marrow", False, cd19="pos" if seq == "IF" else None,
-                         cd22=cd22 or ("pos" if seq == "IF" else None), idx=int(pid[1:]) + 7)
+        _relapse_samples(P, ev2, "marrow", False, cd19=r.get("cd19_event2") or None,
+                         cd22=cd22 or None, idx=int(pid[1:]) + 7)
     route = r.get("tx_route") or ""
     if tx and route == "after_cart":
         cart = _d(d0, -45)
@@ -227,6 +230,9 @@ def _mab_course(P: _P, agent, start, r, k, stop, m2, burden, seq, first):
     intent = "salvage"
     if not first and seq == "IF" and r.get("resp_mab1") == "cr":
         intent = "bridge" if r.get("tx_route") == "direct_blina" else "consolidation"
+    if not first and r.get("mab2_intent"):
+        intent = {"bridge_tx": "bridge", "bridge": "bridge", "consolidation": "consolidation"}.get(
+            r["mab2_intent"], "salvage")
     tki = "ponatinib" if (agent == "blinatumomab" and _yes(r.get("ponatinib"))) else None
     cid = P.course(agent, start, end, regimen=regimen, agents=agents, cycles=cycles, intent=intent,
                    disease_state_at_start=state, concurrent_tki=tki,
@@ -311,7 +317,8 @@ def _transplant(P: _P, r: dict, d0: dt.date, m2: dt.date) -> None:
         donor = "mismatched_unrelated"
     graft = {"bm": "bm", "pbsc": "pbsc", "pb": "pbsc", "cord": "ucb_single"}.get(r.get("graft") or "pbsc", "pbsc")
     if donor in ("cord", "haplo_cord"):
-        matched, typed = (4, 6) if hla != "10/10" else (matched, typed)
+        cord = r.get("cord_hla") or "4/6"
+        matched, typed = (int(cord.split("/")[0]), int(cord.split("/")[1])) if "/" in cord else (4, 6)
     pair = r.get("sex_pair") or ""
     donor_sex = pair.split("-")[1] if "-" in pair else ("unknown" if pair in ("na", "NA") else None)
     eng = _i(r.get("engraft_days"))
@@ -331,6 +338,14 @@ def _transplant(P: _P, r: dict, d0: dt.date, m2: dt.date) -> None:
         P.tox.append({"patient_id": P.pid, "toxicity": "agvhd", "onset_date": _d(d0, 25),
                       "grade": None if grade == "ungraded" else int(grade), "grading_system": "keystone_1994",
                       "fatal": "yes" if (r.get("death_cause") == "agvhd") else "no"})
+    organs = [o for o in (r.get("agvhd_organs") or "").split(";") if o]
+    if organs:
+        obs = {"patient_id": P.pid, "observation_date": _d(d0, 30)}
+        for o in organs:
+            organ, stage = o.rstrip("0123456789"), int(o[len(o.rstrip("0123456789")):])
+            col = {"skin": "skin_stage", "liver": "liver_stage", "gi": "lower_gi_stage"}[organ]
+            obs[col] = stage
+        P.obs.append(obs)
     if _yes(r.get("sos")):
         fatal = (r.get("sos_severity") == "fatal")
         P.tox.append({"patient_id": P.pid, "toxicity": "sos", "onset_date": _d(d0, 12), "grade": 5 if fatal else 3,
