@@ -109,7 +109,7 @@ def _rc(width_cm: float = 17.0) -> dict:
         "axes.unicode_minus": True, "figure.facecolor": "white", "axes.facecolor": "white",
         "savefig.facecolor": "white", "figure.dpi": 100,
         # determinism and embedding
-        "svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "pdf.fonttype": 42, "pdf.compression": 6,
+        "svg.hashsalt": HASH_SALT, "svg.fonttype": "path", "pdf.fonttype": 3, "pdf.compression": 6,
         "path.simplify": False, "text.hinting": "default",
     }
 
