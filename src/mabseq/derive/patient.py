@@ -307,6 +307,17 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
         salvage_resp.append((t["therapy_class"], r["response"]))
     D.set("salvage_responses", salvage_resp)
+    # remission after an antibody re-treatment: how long it lasted (CR to the next relapse), in days
+    dur = None
+    for t, (cls, resp) in zip(post_lines, salvage_resp):
+        if cls in MAB_CLASSES and resp == "cr":
+            win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
+            cr_date = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)["date"]
+            nxt = rules.first_event(pd_.events, cr_date, cut + dt.timedelta(days=1), params.mrd_relapse_is_event)
+            if cr_date and nxt:
+                dur = (nxt["event_date"] - cr_date).days
+            break
+    D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
     after_ev2 = [t for t, r in zip(post_lines, salvage_resp)
                  if ev2 is None or t["start_date"] >= ev2["event_date"]]
     D.set("salvage_cr", any(r == "cr" for t, (_, r) in zip(post_lines, salvage_resp)

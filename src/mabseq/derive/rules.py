@@ -159,10 +159,14 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
     marrows = [a for a in assessments if a["specimen"] == "marrow" and s < a["assessment_date"] <= win_end]
     relapse_in = [e for e in events if s < e["event_date"] <= win_end and e["event_type"] in EVENT_TYPES]
     if state == "cr_mrd_negative":
-        held = not relapse_in
+        # consolidation in CR: the remission must hold through the course (first dose to 14 days after the last),
+        # within the response window; a later relapse is a relapse after the response
+        course_end = min(win_end, (course.get("end_date") or s) + dt.timedelta(days=14))
+        lost = [e for e in relapse_in if e["event_date"] <= course_end]
+        held = not lost
         return {"response": "cr" if held else "nr", "mrd": "neg" if held else None,
-                "date": win_end if held else None,
-                "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through {win_end}"}
+                "date": course_end if held else None,
+                "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through {course_end}"}
     crs = []
     for a in marrows:
         cr = _is_cr(a, params.response_ruleset)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..cohort.model import Cohort
 from ..derive import DeriveParams, derive_cohort
-from ..results.records import ResultSet, TableSpec
+from ..results.records import Record, ResultSet, TableSpec
 from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop
 
 NAME = "paper"
@@ -300,6 +300,12 @@ def _table3(b: Builder, P) -> None:
                            ("sex_fm", "Female-male", "female-male"), ("sex_ff", "Female-female", "female-female")):
         cat(stem, lab, lambda f, v=val: pair.loc[f.index] == v)
     cat("sex_na", "NA*", lambda f: pair.loc[f.index].isna())
+    na_pair = tx.frame[pair.isna()]
+    cord_match = [_int(v) for v in na_pair["tx_hla_matched"] if _int(v) is not None]
+    b.results.add(Record("t3_fn_cord_hla_match_n", cord_match[0] if len(cord_match) == 1 else None, "n",
+                         quantity="HLA match (of 6) of the single cord unit without donor sex (Table 3 footnote)",
+                         population="TX", patients=tuple(na_pair["patient_id"]), paper_ref="t3_fn_cord_hla_match_n",
+                         decimals=0, method="recorded allele match", block="Table 3"))
     head("Histocompatibility")
     from ..criteria.transplant import hla_10_category
     hla = tx.frame.apply(lambda r: hla_10_category(_int(r["tx_hla_matched"]), _int(r["tx_hla_typed"])), axis=1)

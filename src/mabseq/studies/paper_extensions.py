@@ -109,8 +109,10 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             try:
                 fit = cox_ph(stop, event, x[:, None], entry=start, names=["alloHSCT (time-varying)"])
                 s = fit.summary.iloc[0]
-                for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["lower"]), ("ci_high", s["upper"]),
-                              ("p", fit.lrt[2] if isinstance(fit.lrt, tuple) else s["p_value"])):
+                from scipy.stats import chi2
+                lr_p = float(chi2.sf(fit.lrt, 1))
+                for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["hr_lower"]), ("ci_high", s["hr_upper"]),
+                              ("p", lr_p)):
                     b.results.add(Record(f"ext_cox_tx_{st}", float(v), "p_value" if st == "p" else st,
                                          quantity="Cox, alloHSCT as a time-varying covariate (Efron)",
                                          population="FULL", patients=full.ids, decimals=2, method="coxph Efron",

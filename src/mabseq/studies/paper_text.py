@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .builder import Builder
+from ..results.records import Record
+from .builder import MONTH_DAYS, Builder
 
 
 def _eq(col, value):
@@ -262,6 +263,15 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.n_pct("txt_ntx_retreat_cr_blina_n", None, re, lambda f: (f["seq"] == "BF") & f["salvage_responses"].apply(
         lambda rs: any(c == "blinatumomab" and r == "cr" for c, r in rs)), quantity="CR to blinatumomab re-treatment")
 
+    blina_cr = re.where("NTX-RE-BCR", "blinatumomab re-treatment CR", lambda f: (f["seq"] == "BF") & f[
+        "salvage_responses"].apply(lambda rs: any(c == "blinatumomab" and r == "cr" for c, r in rs)))
+    b.results.add(Record("txt_ntx_retreat_cr_blina_duration",
+                         (blina_cr.frame["retreat_cr_days"].dropna().iloc[0] / MONTH_DAYS
+                          if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else None),
+                         "months", quantity="duration of remission after blinatumomab re-treatment (months)",
+                         population=blina_cr.name, patients=blina_cr.ids, paper_ref="txt_ntx_retreat_cr_blina_duration",
+                         decimals=0, method="CR date to the next relapse, days / 30.4375", block=b.block))
+
     # ---- Survival paragraph counts --------------------------------------------------------------------------------------
     b.block = "Survival"
     b.followup("txt_followup_median", full, "os_mab2", quantity="follow-up after mAb2 (months)")
@@ -313,8 +323,10 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.n_pct("disc_sos_grade5_post_tx_n", None, full, lambda f: sos(f) & (f.get("sos_fatal") == True),  # noqa: E712
             quantity="fatal SOS after alloHSCT")
     ino_tx = tx.where("TX-INO", "transplanted after inotuzumab", lambda f: f["mab2_agent"] == "inotuzumab")
-    b.summary("disc_time_ino_tx", "", ino_tx, "days_last_ino_tx", stats=("median",),
-              quantity="days from last inotuzumab dose to alloHSCT", rule="tx_interval_anchor=last_dose (I12)")
+    b.summary("disc_time_ino_tx", "", ino_tx, "days_mab2_tx", stats=("median",),
+              quantity="days from the start of inotuzumab to alloHSCT, inotuzumab-treated transplants",
+              rule="I12: the Discussion's 40 days counts the 11 patients transplanted after inotuzumab mAb2 (the "
+                   "Abstract's 37.5 counts all 12)")
 
 
 def _ge(k):

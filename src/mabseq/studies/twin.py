@@ -132,10 +132,17 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
         P.transplants.append(_tx_min(pid, _d(m1, -max(10, min(120, span // 4)))))
     # ---- baseline at mAb1 ----
     burden = r.get("burden_mab1") or "morphologic"
-    blasts = _f(r.get("blasts_mab1"), 0.0)
+    blasts = _f(r.get("blasts_mab1"))
     site = r.get("site_mab1") or "marrow"
-    if burden == "mrd":
+    if blasts is None or blasts != blasts:  # no marrow morphology in the 30 days before mAb1: flow only
+        if site in ("marrow", "both"):
+            P.assessments.append({"patient_id": pid, "assessment_date": _d(m1, -5), "specimen": "marrow",
+                                  "mrd_value": 0.05, "mrd_method": "flow", "mrd_lod": 1e-4,
+                                  "abnormal_population": "yes"})
+    elif burden == "mrd":
         P.marrow(_d(m1, -5), min(blasts, 4.0), 0.01)
+    elif site == "extramedullary":
+        P.marrow(_d(m1, -5), min(blasts, 4.0), 0.0)  # the marrow is not involved
     else:
         P.marrow(_d(m1, -5), blasts, None if blasts >= 5 else 0.02)
     if site in ("extramedullary", "both"):
@@ -158,8 +165,9 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
     # interim lines between the relapse and mAb2
     n_int = _i(r.get("interim_lines"), 0)
     if n_int:
-        start = _d(ev1 or m1, 3)
-        gap = max(((m2 - start).days - 2) // n_int, 1)
+        room = (m2 - (ev1 or m1)).days
+        start = _d(ev1 or m1, min(3, max(room // (n_int + 1), 0)))
+        gap = max(((m2 - start).days - 1) // n_int, 1)
         for k in range(n_int):
             s = _d(start, k * gap)
             P.course("chemotherapy", s, min(_d(s, 14), _d(m2, -1)), regimen="salvage chemotherapy",
@@ -169,8 +177,17 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
     ev2 = _d(m2, ev2_days) if ev2_days is not None else None
     tx = _yes(r.get("tx"))
     d0 = _d(m2, _i(r.get("days_mab2_tx"))) if tx else None
-    stop2 = min(x for x in (ev2, d0, _d(m2, 400)) if x is not None)
+    stop2 = min(x for x in (ev2, _d(d0, -7) if d0 else None, _d(m2, 400)) if x is not None)
     _mab_course(P, a2, m2, r, "mab2", stop2, None, "morphologic", seq, first=False)
+    last_ino = _i(r.get("last_ino_to_tx_days"))
+    if tx and a2 == "inotuzumab" and last_ino is not None:
+        # the last inotuzumab dose as the design dates it (the Discussion's interval to alloHSCT, I12)
+        course = next(t for t in P.therapies if t["therapy_class"] == "inotuzumab" and t["start_date"] == m2)
+        target = _d(d0, -last_ino)
+        P.doses = [x for x in P.doses if x["course_id"] != course["course_id"] or x["dose_date"] < target]
+        P.doses.append({"patient_id": pid, "course_id": course["course_id"], "dose_date": target, "dose": 0.5,
+                        "dose_unit": "mg_m2"})
+        course["end_date"] = target
     if ev2 is not None:
         kind = "relapse" if r.get("resp_mab2") == "cr" else "progression"
         P.event(ev2, kind, "marrow", False)
@@ -179,9 +196,9 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
                          cd22=cd22 or None, idx=int(pid[1:]) + 7)
     route = r.get("tx_route") or ""
     if tx and route == "after_cart":
-        cart = _d(d0, -45)
+        cart = max(_d(d0, -45), _d(ev2 if (ev2 and ev2 < d0) else m2, 1))
         P.course("car_t", cart, cart, regimen="CD19 CAR T", intent="salvage", cycles=1)
-        P.marrow(_d(cart, 28), 1.0, 0.0)
+        P.marrow(_d(cart, max(1, min(28, (d0 - cart).days - 8))), 1.0, 0.0)
     if tx:
         _transplant(P, r, d0, m2)
     # further lines after mAb2 (not transplanted)
@@ -201,7 +218,24 @@ def _patient(r: dict) -> tuple[dict, _P, dict]:
         P.obs.append({"patient_id": pid, "observation_date": _d(ino_start, 12), "bilirubin": 1.9,
                       "bilirubin_uln": 1.2})
     fu = _follow_up(r, m2)
+    _clamp(P, fu["last_contact_date"])
     return patient, P, fu
+
+
+def _clamp(P: _P, last: dt.date) -> None:
+    """No record after the last contact or death (a course still running at death ends that day)."""
+    for t in P.therapies:
+        if t.get("end_date") and t["end_date"] > last:
+            t["end_date"] = last
+    for a in P.assessments:
+        if a["assessment_date"] > last:
+            a["assessment_date"] = last
+    for x in P.tox:
+        if x["onset_date"] > last:
+            x["onset_date"] = last
+    for o in P.obs:
+        if o["observation_date"] > last:
+            o["observation_date"] = last
 
 
 def _cr_day(start, ev, stop):
@@ -217,6 +251,9 @@ def _mab_course(P: _P, agent, start, r, k, stop, m2, burden, seq, first):
     if m2 is not None:
         limit = min(limit, _d(m2, -1))
     end = max(start, min(planned_end, _d(limit, -1)))
+    held_cr = not first and seq == "IF" and r.get("resp_mab1") == "cr"
+    if held_cr and r.get(f"resp_{k}") == "cr" and stop is not None:
+        end = max(start, min(planned_end, _d(stop, -15)))  # remission held through the course
     agents = agent
     regimen = agent
     partner = r.get("ino_plus_chemo") if agent == "inotuzumab" else ""
@@ -304,6 +341,12 @@ _DONOR = {"matched_sibling": "matched_sibling", "haploidentical": "haploidentica
 
 
 def _transplant(P: _P, r: dict, d0: dt.date, m2: dt.date) -> None:
+    last = _d(m2, _i(r["days_mab2_last"]))
+    room = max((last - d0).days, 1)
+
+    def within(days):  # a day after day 0, not after the last date
+        return _d(d0, max(1, min(days, room)))
+
     reg = _norm_regimen(r.get("conditioning") or "")
     agents, name, intensity = _REGIMENS.get(reg, ("fludarabine;melphalan", "Fludarabine/melphalan", "ric"))
     if r.get("intensity"):
@@ -335,12 +378,12 @@ def _transplant(P: _P, r: dict, d0: dt.date, m2: dt.date) -> None:
         "disease_status": status})
     grade = r.get("agvhd_grade") or ""
     if grade not in ("", "0"):
-        P.tox.append({"patient_id": P.pid, "toxicity": "agvhd", "onset_date": _d(d0, 25),
+        P.tox.append({"patient_id": P.pid, "toxicity": "agvhd", "onset_date": within(25),
                       "grade": None if grade == "ungraded" else int(grade), "grading_system": "keystone_1994",
                       "fatal": "yes" if (r.get("death_cause") == "agvhd") else "no"})
     organs = [o for o in (r.get("agvhd_organs") or "").split(";") if o]
     if organs:
-        obs = {"patient_id": P.pid, "observation_date": _d(d0, 30)}
+        obs = {"patient_id": P.pid, "observation_date": within(30)}
         for o in organs:
             organ, stage = o.rstrip("0123456789"), int(o[len(o.rstrip("0123456789")):])
             col = {"skin": "skin_stage", "liver": "liver_stage", "gi": "lower_gi_stage"}[organ]
@@ -348,7 +391,7 @@ def _transplant(P: _P, r: dict, d0: dt.date, m2: dt.date) -> None:
         P.obs.append(obs)
     if _yes(r.get("sos")):
         fatal = (r.get("sos_severity") == "fatal")
-        P.tox.append({"patient_id": P.pid, "toxicity": "sos", "onset_date": _d(d0, 12), "grade": 5 if fatal else 3,
+        P.tox.append({"patient_id": P.pid, "toxicity": "sos", "onset_date": within(12), "grade": 5 if fatal else 3,
                       "grading_system": "ebmt_2016", "severity": "very_severe" if fatal else "severe",
                       "fatal": "yes" if fatal else "no"})
     rel = _i(r.get("days_tx_relapse"))
@@ -371,6 +414,7 @@ def _salvage(P: _P, r: dict, m2: dt.date, ev2, d0) -> None:
     n = _i(r.get("n_salvage_lines_after_mab2"), 0)
     if not n:
         return
+    last = _d(m2, _i(r["days_mab2_last"]))
     first = _i(r.get("days_mab2_first_salvage"))
     start = _d(m2, first) if first is not None else (_d(ev2, 5) if ev2 else _d(m2, 60))
     retreat = r.get("retreat_agent") or ""
@@ -386,15 +430,21 @@ def _salvage(P: _P, r: dict, m2: dt.date, ev2, d0) -> None:
     salvage_cr = _yes(r.get("salvage_cr")) or _yes(r.get("retreat_cr"))
     cr_class = classes[0] if _yes(r.get("retreat_cr")) and retreat else None
     t = start
+    step = max(2, min(45, (last - start).days // n)) if last > start else 2
     for k, cls in enumerate(classes):
-        end = _d(t, 1 if cls == "car_t" else 28)
+        end = _d(t, 1 if cls == "car_t" else min(28, step - 1))
         P.course(cls, t, end, regimen={"car_t": "CD19 CAR T"}.get(cls, cls if cls in ("blinatumomab", "inotuzumab")
                                                                   else "salvage chemotherapy"),
                  intent="salvage", cycles=1, agents=cls if cls in ("blinatumomab", "inotuzumab") else None)
         responded = (cls == cr_class) or (salvage_cr and cr_class is None and cls == "chemotherapy" and
                                           not any(c == "chemotherapy" for c in classes[:k]))
-        P.marrow(_d(t, 25), 1.0 if responded else 40.0, 0.0 if responded else None)
-        t = _d(t, 45)
+        cr_day = _d(t, min(25, step - 1))
+        P.marrow(cr_day, 1.0 if responded else 40.0, 0.0 if responded else None)
+        dur = _i(r.get("retreat_cr_days"))
+        if responded and cls == cr_class and dur is not None and _d(cr_day, dur) <= last:
+            P.event(_d(cr_day, dur), "relapse", "marrow", False)  # the re-treatment remission ends
+            P.marrow(_d(cr_day, dur), 30.0)
+        t = _d(t, step)
 
 
 def _follow_up(r: dict, m2: dt.date) -> dict:
