@@ -41,9 +41,10 @@ def test_responses_mrd_and_antigen(dc):
     assert p1["resp_mab1"] == "nr" and p1["resp_mab2"] == "cr" and p1["mrd_mab2"] == "neg"
     # CD19 10% positive by flow on the failure date; the pathologist's 'negative' call is used
     assert p1["cd19_event1"] == "negdim" and p1["cd22_event1"] == "pos"
-    # P02: inotuzumab CR (blasts 2%, MRD 0); blinatumomab given in MRD-negative CR, remission lost in the window
+    # P02: inotuzumab CR (blasts 2%, MRD 0); blinatumomab given in MRD-negative CR (consolidation): the remission
+    # held through the course (to 14 days after its last day, 2016-04-21); the relapse of 2016-06-01 came after
     assert p2["resp_mab1"] == "cr" and p2["mrd_mab1"] == "neg"
-    assert p2["resp_mab2"] == "nr"
+    assert p2["resp_mab2"] == "cr" and p2["event2_date"] == D(2016, 6, 1)
 
 
 def test_events_transplant_and_toxicity(dc):
