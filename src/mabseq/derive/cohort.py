@@ -71,7 +71,7 @@ def timeline_for(pid: str, data: PatientData, v: dict) -> list[dict]:
     for t in data.therapies:
         if t["start_date"] > data.cutoff or t["therapy_class"] in ("intrathecal", "tki", "cytoreduction"):
             continue
-        if t["start_date"] < m1 and t.get("intent") == "frontline":
+        if t["start_date"] < m1:  # the course of each patient is drawn from mAb1 on
             continue
         end = t.get("end_date") or t["start_date"]
         out.append({"patient_id": pid, "kind": "therapy", "label": t["therapy_class"], "start": day(t["start_date"]),

@@ -143,7 +143,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         raise ValueError(f"format {fmt!r}: use svg, pdf or png")
     buf = io.BytesIO()
     with matplotlib.rc_context(_figure_rc(fig)):
-        fig.savefig(buf, format=fmt, dpi=DPI if fmt == "png" else 72, metadata=_METADATA[fmt])
+        extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}  # fast zlib: a third of the time
+        fig.savefig(buf, format=fmt, dpi=DPI if fmt == "png" else 72, metadata=_METADATA[fmt], **extra)
     return buf.getvalue()
 
 

@@ -150,7 +150,9 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
     for cid, c in results.curves.items():
         svg = (figure_svgs or {}).get(cid, "")
         test = results.records.get(c.test_id) if c.test_id else None
-        cap = f"{c.population}; endpoint {c.endpoint}."
+        labels = results.meta.get("group_labels", {})
+        pops = " vs ".join(labels.get(g, g) for g in c.population.split(" vs "))
+        cap = f"{pops}."
         if test is not None:
             cap += f" {test.method}: P = {fmt_p(test.value) if test.value is not None else 'not tested'}."
         if c.extension:
