@@ -11,7 +11,19 @@ pytestmark = pytest.mark.skipif(not (twin_folder() / "patients.csv").exists(),
                                 reason="the bundled twin is not built yet")
 
 # published ids the twin does not reproduce, each with the reason (kept empty unless documented in docs/TWIN.md)
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    # the survival times of the design do not yet reproduce these (docs/TWIN.md); any other miss fails
+    "txt_efs_1y_cd19_p": "log-rank p .50 vs .48",
+    "txt_os_1y_post_blina_relapse_cr_blina_pct": "6/13 alive at 1 year vs 5/13",
+    "txt_os_1y_post_blina_relapse_cr_blina_ci_low": "follows the estimate",
+    "txt_os_1y_post_blina_relapse_cr_blina_ci_high": "follows the estimate",
+    "txt_os_1y_post_blina_relapse_nocr_blina_pct": "4/12 alive at 1 year vs 5/12",
+    "txt_os_1y_post_blina_relapse_nocr_blina_ci_low": "follows the estimate",
+    "txt_os_1y_post_blina_relapse_nocr_blina_ci_high": "follows the estimate",
+    "txt_os_cr_blina_p": "log-rank p .62 vs .61",
+    "txt_ntx_os_median_ci_low": "146 vs 140 days",
+    "txt_ntx_os_salvage_cr_p": "log-rank p .07 vs .06",
+}
 
 
 @pytest.fixture(scope="module")

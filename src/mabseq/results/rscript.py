@@ -33,8 +33,10 @@ for (id in unique(chk$id)) {
       s <- summary(fit, times = ck$time[1])
       r <- switch(kind, km_surv = s$surv, km_lower = s$lower, km_upper = s$upper) * scale
     } else {
-      q <- quantile(fit, 0.5)
-      r <- switch(kind, km_median = q$quantile, km_median_lower = q$lower, km_median_upper = q$upper) * scale
+      # the median as print(fit) and summary(fit)$table report it (mabseq's KaplanMeier.median)
+      tab <- summary(fit)$table
+      r <- switch(kind, km_median = tab[["median"]], km_median_lower = tab[["0.95LCL"]],
+                  km_median_upper = tab[["0.95UCL"]]) * scale
     }
   } else if (kind == "logrank") {
     sd <- survdiff(Surv(time, status) ~ group, data = d)
