@@ -10,7 +10,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from .endpoints import endpoints_for
 from .params import DeriveParams
-from .patient import Derived, PatientData, derive_patient
+from .patient import Derived, PatientData, derive_patient, records_by_patient
 
 
 @dataclass
@@ -42,8 +42,9 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
     cutoff = params.cutoff or cohort.cutoff.date()
     enrollment = _enrollment(cohort, params)
     derived, rows, excluded, tte, timelines = {}, [], [], [], []
+    by_patient = records_by_patient(cohort)
     for pid in cohort.patient_ids:
-        data = PatientData(cohort, pid, cutoff)
+        data = PatientData(cohort, pid, cutoff, by_patient)
         d = derive_patient(data, params, enrollment)
         derived[pid] = d
         if d.values.get("excluded_reason"):

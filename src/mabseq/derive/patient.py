@@ -49,19 +49,35 @@ def _v(x):
     return None if x is None or x is pd.NA or (not isinstance(x, str) and pd.isna(x)) else x
 
 
+def records_by_patient(cohort: Cohort) -> dict[str, dict[str, list[dict]]]:
+    """Every per-patient table as {table: {patient_id: [row dicts]}}, built once for the whole cohort."""
+    out = {}
+    for name, df in cohort.tables.items():
+        if "patient_id" not in df.columns:
+            continue
+        groups: dict[str, list[dict]] = {}
+        for rec in df.to_dict("records"):
+            groups.setdefault(rec["patient_id"], []).append(rec)
+        out[name] = groups
+    return out
+
+
 class PatientData:
     """One patient's rows of every table, with dates as ``datetime.date``."""
 
-    def __init__(self, cohort: Cohort, pid: str, cutoff: dt.date):
+    def __init__(self, cohort: Cohort, pid: str, cutoff: dt.date, by_patient: dict | None = None):
         self.pid = pid
         self.cutoff = cutoff
 
         def rows(name, date_cols=()):
-            df = cohort[name]
-            sub = df[df["patient_id"] == pid] if "patient_id" in df.columns else df
+            if by_patient is not None:
+                recs = by_patient[name].get(pid, [])
+            else:
+                df = cohort[name]
+                recs = df[df["patient_id"] == pid].to_dict("records")
             out = []
-            for rec in sub.to_dict("records"):
-                rec = {k: _v(v) for k, v in rec.items()}
+            for rec in recs:
+                rec = {k: _v(v) for k, v in rec.items()}  # noqa: PLW2901
                 for c in date_cols:
                     rec[c] = _d(rec.get(c))
                 out.append(rec)

@@ -76,7 +76,9 @@ def report_files(run: StudyRun, progress=None) -> dict[str, str | bytes]:
     if flow:
         files["figures/flow.svg"] = flow
     step("report.html")
-    fid = fidelity_table(res)
+    fid = res.meta.get("_fidelity_table")
+    if fid is None:
+        fid = fidelity_table(res)
     files["report.html"] = render_html(
         res, fidelity=fid, figure_svgs={k: _strip_xml_header(v) for k, v in svgs.items() if k in res.curves},
         flow_svg=_strip_xml_header(flow), swimmer_svg=_strip_xml_header(svgs.get("swimmer", "")))

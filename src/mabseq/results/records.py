@@ -126,7 +126,7 @@ class ResultSet:
             "study": self.study,
             "source": self.source,
             "synthetic": self.synthetic,
-            "meta": self.meta,
+            "meta": {k: v for k, v in self.meta.items() if not k.startswith("_")},
             "records": [_record_json(r) for r in self.records.values()],
             "curves": [{"id": c.id, "kind": c.kind, "title": c.title, "population": c.population,
                         "endpoint": c.endpoint, "test_id": c.test_id, "time_unit": c.time_unit, "block": c.block,

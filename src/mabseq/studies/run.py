@@ -86,6 +86,7 @@ def _cell(v):
 def output_files(run: StudyRun) -> dict[str, str]:
     res = run.results
     fid = fidelity_table(res)
+    res.meta["_fidelity_table"] = fid
     summary = fidelity_summary(fid)
     res.meta["fidelity"] = summary
     files = {
