@@ -78,3 +78,16 @@ def test_synth_is_deterministic_and_runs():
     res, dc = paper.run(a)
     assert len(dc.adsl) + len(dc.excluded) == 60
     assert len(res.curves) >= 5
+
+
+def test_explain_and_synth_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from mabseq.cli import app
+    r = CliRunner().invoke(app, ["explain", "--patient", "T03"])
+    assert r.exit_code == 0 and "SYNTHETIC" in r.output and "mAb1 = blinatumomab course" in r.output
+    assert CliRunner().invoke(app, ["explain", "--patient", "nobody"]).exit_code == 2
+    out = tmp_path / "s.duckdb"
+    r = CliRunner().invoke(app, ["synth", "--n", "40", "--seed", "2", "--out", str(out)])
+    assert r.exit_code == 0 and out.exists()
+    assert CliRunner().invoke(app, ["validate", str(out), "--quiet"]).exit_code == 0

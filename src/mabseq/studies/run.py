@@ -121,7 +121,8 @@ def explain_patient(run: StudyRun, pid: str) -> str:
         if k == "excluded_reason":
             continue
         why = d.why.get(k, "")
-        out.append(f"  {k} = {_cell(v)}" + (f"   <- {why}" if why else ""))
+        shown = f"{v:.4g}" if isinstance(v, float) else _cell(v)
+        out.append(f"  {k} = {shown}" + (f"   <- {why}" if why else ""))
     for f in d.flags:
         out.append(f"  flag: {f}")
     return "\n".join(out)
