@@ -30,31 +30,23 @@ def _figure_task(task: tuple[str, str, float]) -> dict[str, bytes]:
     return out
 
 
-def _render_figures(res) -> dict[str, bytes]:
-    global _RESULTS
+def _figure_tasks(res) -> list[tuple[str, str, float]]:
     tasks = []
-    for w in (8.0, 17.0):
+    for w in (17.0, 8.0):  # the 17 cm tasks first: they also give the report's SVGs
         tasks += [("curve", cid, w) for cid in res.curves]
         if res.timelines is not None and len(res.timelines):
             tasks.append(("swimmer", "swimmer", w))
         if res.flow.boxes:
             tasks.append(("flow", "flow", w))
-    _RESULTS = res
-    out: dict[str, bytes] = {}
-    workers = min(len(tasks), os.cpu_count() or 1)
-    if workers > 1 and "fork" in mp.get_all_start_methods():
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
-            for part in ex.map(_figure_task, tasks):
-                out.update(part)
-    else:
-        for t in tasks:
-            out.update(_figure_task(t))
-    _RESULTS = None
-    return out
+    return tasks
 
 
 def report_files(run: StudyRun, progress=None) -> dict[str, str | bytes]:
-    """Every output file of the report (name -> content), computed in memory, deterministic."""
+    """Every output file of the report (name -> content), computed in memory, deterministic.
+
+    The figure workers start first; the results files, Word tables and fidelity are computed in this process while
+    they draw."""
+    global _RESULTS
     from ..results import fidelity_table
     from .docx import docx_bytes
     from .figures import flow_svg
@@ -65,16 +57,33 @@ def report_files(run: StudyRun, progress=None) -> dict[str, str | bytes]:
             progress(msg)
 
     res = run.results
+    tasks = _figure_tasks(res)
+    _RESULTS = res
+    workers = min(len(tasks), os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and "fork" in mp.get_all_start_methods():
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+        futures = [pool.submit(_figure_task, t) for t in tasks]
+    step("results, fidelity and Word tables")
     files: dict[str, str | bytes] = dict(output_files(run))
-    step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
-    figs = _render_figures(res)
-    svgs = {k[len("svg/"):]: v.decode("utf-8") for k, v in figs.items() if k.startswith("svg/")}
-    for k, v in figs.items():
-        if k.startswith("figures/"):
-            files[k] = v
+    files["tables.docx"] = docx_bytes(res)
     flow = flow_svg(res) if res.flow.boxes else ""
     if flow:
         files["figures/flow.svg"] = flow
+    step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
+    figs: dict[str, bytes] = {}
+    if pool is not None:
+        for f in futures:
+            figs.update(f.result())
+        pool.shutdown()
+    else:
+        for t in tasks:
+            figs.update(_figure_task(t))
+    _RESULTS = None
+    svgs = {k[len("svg/"):]: v.decode("utf-8") for k, v in figs.items() if k.startswith("svg/")}
+    for k in sorted(figs):
+        if k.startswith("figures/"):
+            files[k] = figs[k]
     step("report.html")
     fid = res.meta.get("_fidelity_table")
     if fid is None:
@@ -82,8 +91,6 @@ def report_files(run: StudyRun, progress=None) -> dict[str, str | bytes]:
     files["report.html"] = render_html(
         res, fidelity=fid, figure_svgs={k: _strip_xml_header(v) for k, v in svgs.items() if k in res.curves},
         flow_svg=_strip_xml_header(flow), swimmer_svg=_strip_xml_header(svgs.get("swimmer", "")))
-    step("tables.docx")
-    files["tables.docx"] = docx_bytes(res)
     return files
 
 
