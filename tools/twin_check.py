@@ -49,7 +49,7 @@ COLUMNS = [
     "pid", "seq", "age_dx", "sex", "cyto_risk", "ph_pos", "kmt2a_r", "emd_before_mab1", "site_mab1", "burden_mab1",
     "blasts_mab1", "frontline", "prior_lines", "prior_hsct", "prior_cart", "days_dx_mab1", "mab1_start",
     "days_mab1_mab2", "blina_cycles", "ino_cycles", "resp_mab1", "mrd_mab1", "days_mab1_event", "site_event1",
-    "cns_event1", "cd19_event1", "cd22_event1", "hsct_between", "interim_lines", "mab2_intent", "resp_mab2",
+    "cns_event1", "cd19_event1", "cd22_event1", "hsct_between", "days_mab1_hsct", "interim_lines", "mab2_intent", "resp_mab2",
     "mrd_mab2", "ino_plus_chemo", "ponatinib", "crs_mab_blina", "icans_mab_blina", "transaminitis_ino",
     "hyperbili_ino", "days_mab2_event2", "cd19_event2", "cd22_event2", "tx", "tx_route", "days_mab2_tx",
     "last_ino_to_tx_days", "age_tx", "tx_status", "graft", "donor", "sex_pair", "hla", "cord_hla", "conditioning",
@@ -60,7 +60,7 @@ COLUMNS = [
 ]
 INT_COLS = [
     "ph_pos", "kmt2a_r", "emd_before_mab1", "prior_lines", "prior_hsct", "prior_cart", "days_dx_mab1",
-    "days_mab1_mab2", "blina_cycles", "ino_cycles", "days_mab1_event", "cns_event1", "hsct_between", "interim_lines",
+    "days_mab1_mab2", "blina_cycles", "ino_cycles", "days_mab1_event", "cns_event1", "hsct_between", "days_mab1_hsct", "interim_lines",
     "ponatinib", "crs_mab_blina", "icans_mab_blina", "transaminitis_ino", "hyperbili_ino", "days_mab2_event2", "tx",
     "days_mab2_tx", "last_ino_to_tx_days", "engraft_days", "sos", "days_tx_relapse", "n_salvage_lines_after_mab2",
     "cart_after_mab2", "retreat_cr", "retreat_cr_days", "salvage_cr", "days_mab2_first_salvage", "dead",
@@ -1177,7 +1177,7 @@ def search_small_ints(df, seed=12):
     bf, intm, _ = _masks(df)
     idx = np.flatnonzero(bf)
     g = intm[idx]
-    prior_cart = (df.prior_cart == "1").to_numpy()[idx]
+    prior_cart = ((df.prior_cart == "1") | (df.prior_hsct == "1")).to_numpy()[idx]  # earlier HSCT/CAR-T: more lines
     res = {}
     # prior lines: enumerate the composition of each group, then place values (CAR-T patients get >= 2)
     best = None
@@ -1207,7 +1207,7 @@ def search_small_ints(df, seed=12):
     vals = np.zeros(idx.size, int)
     for grp, comp in ((~g, [1] * n1 + [2] * n2 + [3] * n3), (g, [1] * m1 + [2] * m2 + [3] * m3 + [4] * m4 + [5] * m5)):
         pos = np.flatnonzero(grp)
-        # CAR-T patients first get the largest values, the rest follow the roster order
+        # patients with an earlier HSCT or CAR-T get the largest values first, the rest follow the roster order
         order = sorted(pos, key=lambda i: (not prior_cart[i], i))
         for i, v in zip(order, sorted(comp, reverse=True)):
             vals[i] = v
@@ -1283,7 +1283,7 @@ STRUCT = {
     "T25": (34, 34, 35, 35), "T17": (10, 30, 11, 34), "T14": (10, 30, 11, 34),
     "T13": (38, 43, 39, 44), "T16": (38, 43, 39, 44),
     "T02": (35, 60, 240, 240), "T15": (36, 60, 55, 66), "T08": (73, 73, 141, 141),
-    "T12": (74, 218, 100, 239), "T21": (74, 218, 100, 239),
+    "T12": (74, 218, 100, 239), "T21": (150, 218, 151, 239),
     "T07": (290, 290, 440, 700), "T03": (291, 365, 293, 600), "T06": (366, 700, 520, 1100), "T18": (366, 700, 374, 850),
     "T05": (44, 84, 45, 99), "T09": (44, 84, 45, 99), "T11": (44, 84, 45, 99),
     "T20": (84, 84, 100, 114), "T04": (219, 219, 220, 239), "T19": (366, 800, 367, 830), "T22": (366, 800, 367, 830),
@@ -1354,7 +1354,8 @@ def SALVAGE_WINDOW(r) -> tuple[int, int]:
     if r.pid == "T28":
         return 35, 120  # remission lost during blinatumomab, inotuzumab re-treatment
     if r.resp_mab2 == "nr":
-        return 38, 150
+        # alive non-responders with slowly progressive disease (T21, T22) may start a line later
+        return (38, 260) if r.dead == "0" else (38, 150)
     if r.no_tx_reason == "preference":
         return 60, 400  # CR held >= 30 days before the relapse
     return 45, 400
@@ -1500,8 +1501,8 @@ def search_survival(df, e_map, m_map, seed=2022, iters=150000, log=None):
 
 SALVAGE_LINES = {"T23": 2, "T27": 1, "T07": 2, "T28": 1, "T21": 2, "T22": 1, "T06": 1, "T10": 2, "T18": 2, "T19": 3,
                  "T24": 2, "T20": 1, "T29": 3}
-# seeds are tried in order; the first whose objective reaches 0 wins (104 and 203 do; the rest are fallbacks)
-SEEDS = {"intervals": [104] + list(range(100, 140)), "survival": [203] + list(range(200, 240)), "dates": 7}
+# seeds are tried in order; the first whose objective reaches 0 wins (104 and 200 do; the rest are fallbacks)
+SEEDS = {"intervals": [104] + list(range(100, 140)), "survival": list(range(200, 240)), "dates": 7}
 
 
 def _fmt_num(v, dec=None):
@@ -1543,6 +1544,9 @@ def build_design(log=print) -> pd.DataFrame:
         num["days_mab1_event"][p] = e_map[p]
         num["days_mab1_mab2"][p] = m_map[p]
     num["days_mab1_event"]["T29"] = 35  # progression on inotuzumab mAb1 (refractory), before interim therapy
+    for p in pid:  # alloHSCT in CR after blinatumomab mAb1: 3 weeks after the last cycle, >= 60 days before relapse
+        if df.loc[P[p], "hsct_between"] == "1":
+            num["days_mab1_hsct"][p] = min(42 * num["blina_cycles"][p] + 21, num["days_mab1_event"][p] - 60)
     log("searching survival times ...")
     for seed in SEEDS["survival"]:
         t2, mtx, sv, f, miss = search_survival(df, e_map, m_map, seed=seed, iters=120000)
