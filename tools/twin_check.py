@@ -40,7 +40,7 @@ from mabseq.stats import (  # noqa: E402
 )
 
 DESIGN = ROOT / "src" / "mabseq" / "studies" / "twin_design.csv"
-PUBLISHED = Path("/work/shared/paper/published-results.csv")
+PUBLISHED = ROOT / "src" / "mabseq" / "data" / "paper" / "published-results.csv"  # the bundled copy
 CUTOFF = date(2020, 6, 30)
 MONTH = 30.4375
 YEAR = 365

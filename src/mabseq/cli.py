@@ -277,7 +277,22 @@ def schema_cmd(
             typer.echo(f"{t.name}: {len(t.columns)} columns")
 
 
-# ---- the study: run, explain, synth ----------------------------------------------------------------------------
+# ---- the study: run, report, explain, synth --------------------------------------------------------------------
+def _study_or_fail(data, study, mapping=None, redcap_dictionary=None, before_error=lambda: None):
+    """Run the study on DATA (None: the twin); a cohort with errors or a bad option exits with status 2."""
+    from .cohort import CohortError
+    from .studies.run import run_study
+    try:
+        return run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
+    except CohortError as exc:
+        before_error()
+        err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
+        raise typer.Exit(code=2)
+    except ValueError as exc:
+        before_error()
+        _fail(str(exc))
+
+
 @app.command("run")
 def run_cmd(
     data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it to run on the bundled twin."),
@@ -288,16 +303,8 @@ def run_cmd(
     quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
 ) -> None:
     """Run the study: results (JSON and CSV), fidelity table, analysis datasets and an R script that checks them."""
-    from .cohort import CohortError
-    from .studies.run import output_files, run_study
-    try:
-        run = run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
-    except CohortError as exc:
-        err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
-        raise typer.Exit(code=2)
-    except ValueError as exc:
-        _fail(str(exc))
-        return
+    from .studies.run import output_files
+    run = _study_or_fail(data, study, mapping, redcap_dictionary)
     files = output_files(run)
     _write_atomically(out, files)
     if not quiet:
@@ -315,23 +322,13 @@ def report_cmd(
     quiet: bool = typer.Option(False, "--quiet", help="Print nothing but errors."),
 ) -> None:
     """Run the study and render it: report.html, tables.docx, figures/ (PDF and PNG), plus everything `run` writes."""
-    from .cohort import CohortError
-    from .render.report import report_files
-    from .studies.run import run_study
     from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from .render.report import report_files
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
                   disable=quiet) as prog:
         task = prog.add_task("reading and validating the cohort")
-        try:
-            run = run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
-        except CohortError as exc:
-            prog.stop()
-            err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
-            raise typer.Exit(code=2)
-        except ValueError as exc:
-            prog.stop()
-            _fail(str(exc))
-            return
+        run = _study_or_fail(data, study, mapping, redcap_dictionary, before_error=prog.stop)
         files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"))
         prog.update(task, description="writing")
         _write_atomically(out, files)
@@ -350,13 +347,8 @@ def explain_cmd(
     mapping: Optional[Path] = typer.Option(None, help=MAPPING_HELP),
 ) -> None:
     """Show how each derived value of one patient was reached (inputs, rule, result)."""
-    from .cohort import CohortError
-    from .studies.run import explain_patient, run_study
-    try:
-        run = run_study(data, study=study, mapping=mapping)
-    except CohortError as exc:
-        err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
-        raise typer.Exit(code=2)
+    from .studies.run import explain_patient
+    run = _study_or_fail(data, study, mapping)
     try:
         typer.echo(explain_patient(run, patient))
     except KeyError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from ._logic import and3 as _and, not3 as _not, or3 as _or
 from .result import Result
 
 UKALL = "UKALLXII/ECOG2993"
@@ -61,22 +62,6 @@ def _consistent(group: str, modal: int) -> bool:
     if auto == "ambiguous":
         return group in ("high_hyperdiploid", "near_triploid")
     return auto == group
-
-
-def _or(*xs):
-    if any(x is True for x in xs):
-        return True
-    if any(x is None for x in xs):
-        return None
-    return False
-
-
-def _and(*xs):
-    if any(x is False for x in xs):
-        return False
-    if any(x is None for x in xs):
-        return None
-    return True
 
 
 def cytogenetic_risk(ruleset: str = UKALL, *, karyotype_available: bool | None = None,

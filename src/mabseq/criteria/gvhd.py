@@ -41,10 +41,9 @@ Performance status (Glucksberg grades III/IV) is not implemented: the 1994 conse
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from itertools import product
 from typing import Any, Callable, Sequence
 
+from ._logic import enumerate_missing as _enumerate
 from .result import Result
 
 KEYSTONE = "Keystone-1994"
@@ -78,30 +77,6 @@ def _check_pct(name: str, v):
 def _check_nonneg(name: str, v):
     if v is not None and v < 0:
         raise ValueError(f"{name}: {v!r} is negative")
-
-
-def _enumerate(fn: Callable[..., tuple], given: dict[str, Any], candidates: dict[str, Sequence]):
-    """Run ``fn(**values)`` over every combination of candidate values of the inputs that are None.
-
-    ``fn`` returns ``(value, met, flags)``. Returns the set of values, one ``(met, flags)`` per value (from the first
-    combination giving it: candidates list the unremarkable value first), and the missing inputs whose value can
-    change the result with the others held fixed."""
-    free = [n for n, v in given.items() if v is None and n in candidates]
-    fixed = {n: v for n, v in given.items() if n not in free}
-    outcomes: dict[tuple, Any] = {}
-    detail: dict[Any, tuple] = {}
-    for combo in product(*(candidates[n] for n in free)):
-        value, met, flags = fn(**fixed, **dict(zip(free, combo)))
-        outcomes[combo] = value
-        detail.setdefault(value, (tuple(met), tuple(flags)))
-    relevant = []
-    for i, name in enumerate(free):
-        groups: dict[tuple, set] = defaultdict(set)
-        for combo, value in outcomes.items():
-            groups[combo[:i] + combo[i + 1:]].add(value)
-        if any(len(g) > 1 for g in groups.values()):
-            relevant.append(name)
-    return set(outcomes.values()), detail, relevant
 
 
 class _Organ:

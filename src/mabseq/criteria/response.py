@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from itertools import product
 
+from ._logic import and3 as _and, not3 as _not, or3 as _or
 from .result import Result
 
 PAPER = "paper-2022"
@@ -35,27 +36,6 @@ RESPONSE_ANY = ("CR", "CRh", "CRi")
 CNS_STATUSES = ("CNS1", "CNS2", "CNS3", "unknown")
 MRD_METHODS = ("flow", "pcr", "ngs")
 RELAPSE_SITES = ("BM_isolated", "EMD_isolated", "CNS_isolated", "combined", "MRD_only")
-
-
-# ---- three-valued helpers ------------------------------------------------------------------------------------------
-def _and(*xs):
-    if any(x is False for x in xs):
-        return False
-    if any(x is None for x in xs):
-        return None
-    return True
-
-
-def _or(*xs):
-    if any(x is True for x in xs):
-        return True
-    if any(x is None for x in xs):
-        return None
-    return False
-
-
-def _not(x):
-    return None if x is None else not x
 
 
 def _cmp(x, t, strict):

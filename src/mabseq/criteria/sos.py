@@ -13,10 +13,9 @@ listed in ``missing_inputs``.
 from __future__ import annotations
 
 import datetime as _dt
-from collections import defaultdict
-from itertools import product
 from typing import Any, Callable, Iterable, Sequence
 
+from ._logic import enumerate_missing as _enumerate
 from .result import Result
 
 RULESET = "EBMT-adult-2016"
@@ -36,28 +35,6 @@ EBMT_2016_RISK_FACTORS = (
 
 def _r(x: float) -> float:
     return round(x, 9)
-
-
-def _enumerate(fn: Callable[..., tuple], given: dict[str, Any], candidates: dict[str, Sequence]):
-    """Run ``fn(**values)`` over every combination of candidate values of the inputs that are None; ``fn`` returns
-    ``(value, met, flags)``. Returns the values, the (met, flags) of the first combination giving each value, and
-    the missing inputs that can change the value with the others held fixed."""
-    free = [n for n, v in given.items() if v is None and n in candidates]
-    fixed = {n: v for n, v in given.items() if n not in free}
-    outcomes: dict[tuple, Any] = {}
-    detail: dict[Any, tuple] = {}
-    for combo in product(*(candidates[n] for n in free)):
-        value, met, flags = fn(**fixed, **dict(zip(free, combo)))
-        outcomes[combo] = value
-        detail.setdefault(value, (tuple(met), tuple(flags)))
-    relevant = []
-    for i, name in enumerate(free):
-        groups: dict[tuple, set] = defaultdict(set)
-        for combo, value in outcomes.items():
-            groups[combo[:i] + combo[i + 1:]].add(value)
-        if any(len(g) > 1 for g in groups.values()):
-            relevant.append(name)
-    return set(outcomes.values()), detail, relevant
 
 
 def _finish(values, detail, relevant, inputs, flags, rule, labels=None) -> Result:

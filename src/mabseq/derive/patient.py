@@ -311,7 +311,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     # ---- after mAb2 (2.7) -----------------------------------------------------------------------------------------
     further = [t for t in pd_.therapies if t["start_date"] > m2 and t is not mab2 and
                (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)
-               and t["start_date"] <= cut and (not tx or t["start_date"] < tx["transplant_date"] or True)]
+               and t["start_date"] <= cut]
     post_lines = [t for t in further if not tx or t["start_date"] != tx["transplant_date"]]
     D.set("n_lines_after_mab2", len(post_lines))
     D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
@@ -334,11 +334,8 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                 dur = (nxt["event_date"] - cr_date).days
             break
     D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
-    after_ev2 = [t for t, r in zip(post_lines, salvage_resp)
-                 if ev2 is None or t["start_date"] >= ev2["event_date"]]
     D.set("salvage_cr", any(r == "cr" for t, (_, r) in zip(post_lines, salvage_resp)
                             if ev2 is None or t["start_date"] >= ev2["event_date"]) if post_lines else None)
-    del after_ev2
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
     crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)

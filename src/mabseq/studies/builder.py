@@ -18,7 +18,6 @@ from ..stats import (
     clopper_pearson,
     compare_categorical,
     cumulative_incidence,
-    gray_test,
     kaplan_meier,
     kruskal_wallis,
     logrank_test,
@@ -308,15 +307,13 @@ class Builder:
                                 block=self.block, extension=self.extension))
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
-            at: Sequence[int] = (100, 365, 730), id_stem: str = "", groups: str | None = None) -> None:
-        """EXT: Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at``, and
-        Gray's test when ``groups`` names an adsl column with groups of at least ``min_group_n``."""
+            at: Sequence[int] = (100, 365, 730), id_stem: str = "") -> None:
+        """EXT: Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at``."""
         d = self.tte(pop, endpoint)
         if len(d) < self.params.min_group_n:
             return
         ci = cumulative_incidence(d["time"].to_numpy(float), d["status"].to_numpy(int))
         tab = ci.table
-        tab = tab.rename(columns={})
         steps = tab.assign(group=tab["cause"].map(causes))[["group", "time", "estimate", "lower", "upper"]]
         self.results.curves[curve_id] = Curve(curve_id, "cif", title, pop.name, endpoint, steps,
                                               pd.DataFrame(columns=["group", "time", "n_risk"]), block=self.block,
@@ -336,8 +333,6 @@ class Builder:
                                         patients=tuple(d["patient_id"]), decimals=1,
                                         method="Aalen-Johansen, cmprsk variance, log(-log) CI", block=self.block,
                                         extension=True))
-        del groups
-        _ = gray_test  # Gray's test is used by presets that compare groups (min_group_n applies)
 
 
 def add_table(results: ResultSet, spec: TableSpec) -> None:

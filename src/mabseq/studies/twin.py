@@ -276,14 +276,12 @@ def _mab_course(P: _P, agent, start, r, k, stop, m2, burden, seq, first):
                    total_dose=_f(r.get("ino_total_dose")) if agent == "inotuzumab" else None,
                    dose_unit="mg_m2" if agent == "inotuzumab" else None)
     if agent == "inotuzumab":
-        d = start
         for c in range(cycles):
             for day, dose in ((0, 0.8 if c == 0 else 0.5), (7, 0.5), (14, 0.5)):
                 dd = _d(start, c * 28 + day)
                 if dd <= end:
                     P.doses.append({"patient_id": P.pid, "course_id": cid, "dose_date": dd, "dose": dose,
                                     "dose_unit": "mg_m2"})
-        del d
     resp = r.get(f"resp_{k}")
     if state == "cr_mrd_negative":
         return  # remission held or lost is read from the events in the window
