@@ -35,7 +35,8 @@ from mabseq.studies.builder import Builder, Pop
 PATIENT_IDS = [f"PT{i:03d}" for i in range(1, 41)]
 
 
-def make_results() -> ResultSet:
+def make_tte() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The test cohort: one row per patient (adsl) and its time-to-event rows (adtte)."""
     rng = np.random.default_rng(20240611)
     n = len(PATIENT_IDS)
     adsl = pd.DataFrame({"patient_id": PATIENT_IDS, "arm": ["A"] * 20 + ["B"] * 20})
@@ -52,6 +53,11 @@ def make_results() -> ResultSet:
         rows.append({"patient_id": pid, "endpoint": "cir_mab2", "origin": "mab2", "time": float(time[i]),
                      "status": int(cause[i]), "entry": 0.0})
     adtte = pd.DataFrame(rows)
+    return adsl, adtte
+
+
+def make_results() -> ResultSet:
+    adsl, adtte = make_tte()
     res = ResultSet("test", synthetic=True)
     full = Pop("FULL", "All patients", adsl)
     a = full.where("A", "Arm A", lambda f: f["arm"] == "A")
@@ -171,7 +177,7 @@ def test_risk_table_equals_at_risk(results, width):
     expected = {}
     for row in curve.at_risk.itertuples(index=False):
         x = row.time / MONTH_DAYS
-        if x <= ticks[-1] + 1e-6:
+        if x <= ticks[-1] + 1 / MONTH_DAYS:
             expected[(groups.index(row.group), round(x, 6))] = int(row.n_risk)
     assert shown == expected
     assert len(expected) == 2 * len(ticks)
@@ -204,7 +210,18 @@ def test_cif_figure(results):
         assert y[0] == 0.0 and np.all(np.diff(y) >= -1e-12)  # rising from 0
     assert ax.get_ylabel() == "Cumulative incidence"
     assert len(ax.collections) >= 2  # CI bands
-    assert not [a for a in fig.axes if a.get_label() == "risk_table"]  # no numbers at risk stored for CIF
+    # one numbers-at-risk row for the population: everyone still free of any event and uncensored at the tick
+    rax = _axes(fig, "risk_table")
+    ticks = np.asarray(ax.get_xticks(), float)
+    adtte = make_tte()[1]
+    d = adtte[adtte["endpoint"] == "cir_mab2"]
+    shown = {round(t.get_position()[0] * MONTH_DAYS): int(t.get_text()) for t in rax.texts}
+    assert {int(round(y)) for y in (t.get_position()[1] for t in rax.texts)} == {0}
+    want = {int(round(m * MONTH_DAYS)): int((d["time"] >= round(m * MONTH_DAYS)).sum()) for m in ticks}
+    assert shown == want and shown[0] == len(d)
+    assert [t.get_text() for t in rax.get_yticklabels()] == ["All patients"]
+    narrow = km_figure(results, "cir_nrm", width_cm=8.0)
+    assert [t.get_text() for t in _axes(narrow, "risk_table").get_yticklabels()] == [""]  # no colour key: one row
 
 
 # ---- swimmer -----------------------------------------------------------------------------------------------------
@@ -329,3 +346,41 @@ def test_write_figures(results, tmp_path):
     again = write_figures(results, tmp_path / "again")
     for p in paths:
         assert (tmp_path / "again" / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_png_pixels_are_the_agg_drawing(results):
+    """The hand-written PNG encoder: Pillow reads back exactly the pixels Agg drew, at 600 dpi, with no chunk that
+    could vary between runs (time, software, text)."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = km_figure(results, "os_ab", width_cm=8.0)
+    png = figure_bytes(fig, "png")
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "RGBA" and round(img.info["dpi"][0]) == 600
+    # the same figure drawn again by matplotlib's own Agg canvas, at the same dpi and layout
+    fig.set_dpi(600)
+    canvas = FigureCanvasAgg(fig)
+    with matplotlib.rc_context(fig._mabseq_rc):
+        canvas.draw()
+    assert np.array_equal(np.asarray(img), np.asarray(canvas.buffer_rgba()))
+    chunks, pos = [], 8
+    while pos < len(png):
+        n = int.from_bytes(png[pos:pos + 4], "big")
+        chunks.append(png[pos + 4:pos + 8].decode())
+        pos += 12 + n
+    assert chunks == ["IHDR", "pHYs", "IDAT", "IEND"]
+
+
+def test_figure_workers_equal_serial_drawing(results):
+    """The report's figure workers (forked processes, results sent pickled) give the bytes drawn in-process."""
+    from mabseq.render.report import FigureWorkers
+    with FigureWorkers(processes=2) as pool:
+        forked = pool.draw(results).get()
+    with FigureWorkers(processes=1) as serial:
+        assert serial.pool is None
+        inproc = serial.draw(results).get()
+    merge = lambda parts: {k: v for p in parts for k, v in p.items()}  # noqa: E731
+    a, b = merge(forked), merge(inproc)
+    assert a == b
+    assert {"figures/flow.svg", "svg/os_ab", "figures/swimmer_8cm.png", "figures/os_ab_17cm.pdf"} <= set(a)

@@ -324,12 +324,14 @@ def report_cmd(
     """Run the study and render it: report.html, tables.docx, figures/ (PDF and PNG), plus everything `run` writes."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from .render.report import report_files
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
-                  disable=quiet) as prog:
+    from .render.report import FigureWorkers, report_files
+    # the figure workers are forked first: they load matplotlib while this process runs the study
+    with FigureWorkers() as workers, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
+                                              transient=True, disable=quiet) as prog:
         task = prog.add_task("reading and validating the cohort")
         run = _study_or_fail(data, study, mapping, redcap_dictionary, before_error=prog.stop)
-        files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"))
+        files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"),
+                             workers=workers)
         prog.update(task, description="writing")
         _write_atomically(out, files)
     if not quiet:

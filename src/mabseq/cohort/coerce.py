@@ -160,24 +160,27 @@ def coerce_table(raw: RawTable, findings: Findings) -> pd.DataFrame:
         if c.required and c.name not in raw.frame.columns:
             findings.add(ERROR, "column.missing", "required column is missing", src, raw.name, None, c.name)
     out = {}
-    pid_col = raw.frame["patient_id"] if "patient_id" in raw.frame.columns else None
+    pids = raw.frame["patient_id"].tolist() if "patient_id" in raw.frame.columns else None
+
+    def pid_at(i: int) -> str:
+        return "" if pids is None or is_missing(pids[i]) else parse_string(pids[i])
+
     for c in table.columns:
         if c.name not in raw.frame.columns:
             continue
         label = raw.header.get(c.name, c.name)
         values = []
         for i, v in enumerate(raw.frame[c.name].tolist()):
-            pid = "" if pid_col is None or is_missing(pid_col.iloc[i]) else parse_string(pid_col.iloc[i])
             if is_missing(v):
                 if c.required:
                     findings.add(ERROR, "required.missing", "required value is missing", src, raw.name,
-                                 raw.rows[i], label, "", pid)
+                                 raw.rows[i], label, "", pid_at(i))
                 values.append(None)
                 continue
             try:
                 x = _parse(v, c)
             except _Bad as bad:
-                findings.add(ERROR, bad.rule, bad.message, src, raw.name, raw.rows[i], label, _show(v), pid)
+                findings.add(ERROR, bad.rule, bad.message, src, raw.name, raw.rows[i], label, _show(v), pid_at(i))
                 values.append(None)
                 continue
             if c.type in ("integer", "number"):
@@ -188,7 +191,7 @@ def coerce_table(raw: RawTable, findings: Findings) -> pd.DataFrame:
                     hint = f"; {_HINTS[c.name]}" if c.name in _HINTS else ""
                     unit = f" {c.unit}" if c.unit else ""
                     findings.add(ERROR, "range", f"outside the allowed range {rng}{unit}{hint}", src, raw.name,
-                                 raw.rows[i], label, _show(v), pid)
+                                 raw.rows[i], label, _show(v), pid_at(i))
                     values.append(None)
                     continue
             values.append(x)

@@ -48,14 +48,15 @@ def build_docx(results: ResultSet, table_ids=("table1", "table2", "table3", "com
         title = doc.add_paragraph()
         title.add_run(g.title).bold = True
         t = doc.add_table(rows=1 + len(g.rows), cols=len(g.header))
+        cells = [r.cells for r in t.rows]  # once: Table.cell() walks the whole table on every call
         for j, h in enumerate(g.header):
-            c = t.cell(0, j)
+            c = cells[0][j]
             c.text = h
             c.paragraphs[0].runs[0].bold = True
             _border(c, top=12, bottom=6)
         for i, (row, ind, kind) in enumerate(zip(g.rows, g.indents, g.kinds), start=1):
             for j, v in enumerate(row):
-                c = t.cell(i, j)
+                c = cells[i][j]
                 c.text = v
                 para = c.paragraphs[0]
                 if j == 0:

@@ -1,86 +1,146 @@
 """`mabseq report`: run the study, then render report.html, tables.docx and figures/ from the results only.
 
-Figures are drawn in parallel worker processes (one task per figure and width); every output is deterministic, so
-the order in which workers finish does not matter.
+Figures are drawn in worker processes (one task per figure and width). :class:`FigureWorkers` forks them before the
+study runs, so that they import matplotlib and load its fonts while the main process reads the cohort; the results
+are sent to them once the study is done. Every output is deterministic, so the order in which workers finish does
+not matter.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
+import pickle
 
 from ..studies.run import StudyRun, output_files
 
-_RESULTS = None  # the ResultSet, inherited by forked workers
+_CACHE: dict = {}  # in a worker: the results of the current run, unpickled once
 
 
-def _figure_task(task: tuple[str, str, float]) -> dict[str, bytes]:
-    from .figures import figure_bytes, flow_figure, km_figure, swimmer_figure
-    kind, fid, width = task
-    res = _RESULTS
+def _warm_up() -> None:
+    """Worker initialiser: import the figure code and draw a little text, so that fonts and mathtext are loaded."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from . import figures
+    fig = Figure(figsize=(1, 1))
+    FigureCanvasAgg(fig)
+    fig.text(0.1, 0.5, r"n = 29 $\rightarrow$", family=figures.FONT)
+    fig.canvas.draw()
+
+
+def _results(token: str, blob: bytes | None):
+    if _CACHE.get("token") != token:
+        _CACHE.clear()
+        _CACHE.update(token=token, results=pickle.loads(blob))
+    return _CACHE["results"]
+
+
+def _figure_task(arg: tuple) -> dict[str, bytes]:
+    """One figure at one width as PDF and PNG (and SVG at 17 cm for the HTML), or the flow diagram's SVG."""
+    from .figures import figure_bytes, flow_figure, flow_svg, km_figure, swimmer_figure
+    token, blob, (kind, fid, width) = arg
+    res = _results(token, blob)
+    if kind == "flow_svg":
+        return {"figures/flow.svg": flow_svg(res).encode("utf-8")}
     if kind == "curve":
         fig, stem = km_figure(res, fid, width_cm=width), fid
     elif kind == "swimmer":
         fig, stem = swimmer_figure(res, width_cm=width), "swimmer"
     else:
         fig, stem = flow_figure(res, width_cm=width), "flow"
-    out = {f"figures/{stem}_{width:g}cm.{fmt}": figure_bytes(fig, fmt) for fmt in ("pdf", "png")}
+    out = {f"figures/{stem}_{width:g}cm.{fmt}": figure_bytes(fig, fmt) for fmt in ("png", "pdf")}
     if width == 17.0 and kind in ("curve", "swimmer"):
         out[f"svg/{stem}"] = figure_bytes(fig, "svg")
     return out
 
 
 def _figure_tasks(res) -> list[tuple[str, str, float]]:
+    """The largest first (swimmer, then 17 cm), so that two workers finish close together."""
     tasks = []
-    for w in (17.0, 8.0):  # the 17 cm tasks first: they also give the report's SVGs
-        tasks += [("curve", cid, w) for cid in res.curves]
-        if res.timelines is not None and len(res.timelines):
+    has_swimmer = res.timelines is not None and len(res.timelines)
+    for w in (17.0, 8.0):
+        if has_swimmer:
             tasks.append(("swimmer", "swimmer", w))
         if res.flow.boxes:
             tasks.append(("flow", "flow", w))
+        tasks += [("curve", cid, w) for cid in res.curves]
+    if res.flow.boxes:
+        tasks.append(("flow_svg", "flow", 0.0))
     return tasks
 
 
-def report_files(run: StudyRun, progress=None) -> dict[str, str | bytes]:
+class FigureWorkers:
+    """Worker processes for the figures, forked at once (``fork`` start method) and warming up while the caller
+    runs the study. Without ``fork`` (or with one CPU) the figures are drawn in this process."""
+
+    def __init__(self, processes: int | None = None):
+        n = processes or min(2, os.cpu_count() or 1)
+        self.pool = None
+        if n > 1 and "fork" in mp.get_all_start_methods():
+            self.pool = mp.get_context("fork").Pool(n, initializer=_warm_up)
+
+    def draw(self, res) -> "_Pending":
+        tasks = _figure_tasks(res)
+        blob = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
+        token = f"{os.getpid()}-{id(res)}-{len(blob)}"
+        args = [(token, blob, t) for t in tasks]
+        if self.pool is None:
+            return _Pending(None, [_figure_task(a) for a in args])
+        return _Pending(self.pool.map_async(_figure_task, args, chunksize=1), None)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Pending:
+    def __init__(self, async_result, done):
+        self._async, self._done = async_result, done
+
+    def get(self) -> list[dict[str, bytes]]:
+        return self._done if self._async is None else self._async.get()
+
+
+def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = None) -> dict[str, str | bytes]:
     """Every output file of the report (name -> content), computed in memory, deterministic.
 
-    The figure workers start first; the results files, Word tables and fidelity are computed in this process while
-    they draw."""
-    global _RESULTS
+    The figures are handed to the workers first; the results files, Word tables and fidelity are computed in this
+    process while they draw."""
     from ..results import fidelity_table
     from .docx import docx_bytes
-    from .figures import flow_svg
     from .html import render_html
 
     def step(msg):
         if progress is not None:
             progress(msg)
 
-    res = run.results
-    tasks = _figure_tasks(res)
-    _RESULTS = res
-    workers = min(len(tasks), os.cpu_count() or 1)
-    pool = None
-    if workers > 1 and "fork" in mp.get_all_start_methods():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
-        futures = [pool.submit(_figure_task, t) for t in tasks]
-    step("results, fidelity and Word tables")
-    files: dict[str, str | bytes] = dict(output_files(run))
-    files["tables.docx"] = docx_bytes(res)
-    flow = flow_svg(res) if res.flow.boxes else ""
+    own = workers is None
+    workers = workers or FigureWorkers()
+    try:
+        res = run.results
+        pending = workers.draw(res)
+        step("results, fidelity and Word tables")
+        files: dict[str, str | bytes] = dict(output_files(run))
+        files["tables.docx"] = docx_bytes(res)
+        step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
+        figs: dict[str, bytes] = {}
+        for part in pending.get():
+            figs.update(part)
+    finally:
+        if own:
+            workers.close()
+    svgs = {k[len("svg/"):]: v.decode("utf-8") for k, v in figs.items() if k.startswith("svg/")}
+    flow = figs.pop("figures/flow.svg", b"").decode("utf-8")
     if flow:
         files["figures/flow.svg"] = flow
-    step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
-    figs: dict[str, bytes] = {}
-    if pool is not None:
-        for f in futures:
-            figs.update(f.result())
-        pool.shutdown()
-    else:
-        for t in tasks:
-            figs.update(_figure_task(t))
-    _RESULTS = None
-    svgs = {k[len("svg/"):]: v.decode("utf-8") for k, v in figs.items() if k.startswith("svg/")}
     for k in sorted(figs):
         if k.startswith("figures/"):
             files[k] = figs[k]

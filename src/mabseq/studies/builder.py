@@ -315,9 +315,12 @@ class Builder:
         ci = cumulative_incidence(d["time"].to_numpy(float), d["status"].to_numpy(int))
         tab = ci.table
         steps = tab.assign(group=tab["cause"].map(causes))[["group", "time", "estimate", "lower", "upper"]]
-        self.results.curves[curve_id] = Curve(curve_id, "cif", title, pop.name, endpoint, steps,
-                                              pd.DataFrame(columns=["group", "time", "n_risk"]), block=self.block,
-                                              extension=True)
+        t_arr = d["time"].to_numpy(float)
+        risk = pd.DataFrame([{"group": pop.name, "time": t, "n_risk": int((t_arr >= t).sum())}
+                             for t in (int(round(m * MONTH_DAYS)) for m in range(0, 49, 6))])
+        self.results.meta.setdefault("group_labels", {})[pop.name] = pop.label
+        self.results.curves[curve_id] = Curve(curve_id, "cif", title, pop.name, endpoint, steps, risk,
+                                              block=self.block, extension=True)
         pts = ci.at(list(at))
         for _, row in pts.iterrows():
             name = causes.get(int(row["cause"]), str(row["cause"]))
