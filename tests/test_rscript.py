@@ -15,9 +15,10 @@ pytestmark = pytest.mark.skipif(not (twin_folder() / "patients.csv").exists(),
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed (needed only here)")
-def test_r_agrees_with_mabseq(tmp_path):
+@pytest.mark.parametrize("study", ["paper", "sequence"])
+def test_r_agrees_with_mabseq(tmp_path, study):
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["run", "--out", str(out), "--quiet"])
+    res = CliRunner().invoke(app, ["run", "--study", study, "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     have = subprocess.run(["Rscript", "-e", "library(survival); library(cmprsk)"], capture_output=True)
     if have.returncode != 0:

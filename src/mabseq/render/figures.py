@@ -38,7 +38,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.textpath import TextToPath
 
-from ..results.format import fmt_p
+from ..results.format import format_p
 from ..results.records import Curve, ResultSet
 
 MONTH_DAYS = 30.4375  # display only: months = days / 30.4375 (study-definition 1.5)
@@ -267,14 +267,15 @@ def _x_label(endpoint: str) -> str:
 
 
 def p_text(results: ResultSet, test_id: str) -> str | None:
-    """The p-value of a curve's test as shown in the figure: 'P = .48', 'P < .01', or 'not tested'."""
+    """The p-value of a curve's test as shown in the figure, in the study's conventions: 'P = .48', 'P < .01'
+    (paper) or 'P = 0.5', 'P > 0.9' (gtsummary), or 'not tested'."""
     if not test_id or test_id not in results.records:
         return None
     rec = results.records[test_id]
     if rec.value is None or isinstance(rec.value, str):
         return "Log-rank test: not tested" if "rank" in (rec.method or "log-rank") else "Test: not tested"
-    s = fmt_p(rec.value)
-    return f"P {s[0]} {s[1:]}" if s.startswith("<") else f"P = {s}"
+    s = format_p(rec.value, results.meta.get("conventions", "paper"))
+    return f"P {s[0]} {s[1:]}" if s[:1] in "<>" else f"P = {s}"
 
 
 def _group_n(steps: pd.DataFrame) -> int | None:

@@ -8,9 +8,10 @@ import jinja2
 from markupsafe import Markup
 import pandas as pd
 
-from ..results.format import fmt_num, fmt_p
+from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
 from .tables import grid
+from ..results.fidelity import PUBLISHED_STUDIES
 from .text import paragraphs
 
 STROBE = [
@@ -52,7 +53,7 @@ published cohort, not on patient data.</p>{% endif %}
 <p class="small">Study preset <b>{{ study }}</b> on {{ source }}; {{ n_included }} patients included, {{ n_excluded }}
 excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }}.</p>
 <nav class="small"><a href="#flow">Flow</a><a href="#tables">Tables</a><a href="#text">Results</a>
-<a href="#figures">Figures</a><a href="#swimmer">Swimmer</a><a href="#ext">Beyond the paper</a>
+<a href="#figures">Figures</a><a href="#swimmer">Swimmer</a><a href="#ext">{{ ext_nav }}</a>
 <a href="#fidelity">Fidelity</a><a href="#quality">Data quality</a><a href="#strobe">STROBE</a>
 <a href="#methods">Methods</a></nav>
 
@@ -79,9 +80,8 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 <figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
 <figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>
 
-<h2 id="ext">Beyond the paper (exploratory, unadjusted)</h2>
-<p class="foot">Analyses the paper did not report: they guard against immortal-time bias, give exact intervals and
-cumulative incidences. {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
+<h2 id="ext">{{ ext_nav }} (exploratory, unadjusted)</h2>
+<p class="foot">{{ ext_intro }} {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
 <table id="ext-table"><thead><tr><th>Analysis</th><th>Population</th><th>Value</th><th>Method</th><th>Note</th></tr></thead><tbody>
 {% for r in ext %}<tr><td>{{ r.quantity }}</td><td>{{ r.population }}</td><td class="num">{{ r.shown }}</td><td>{{ r.method }}</td><td class="small">{{ r.note }}</td></tr>
 {% endfor %}</tbody></table>
@@ -106,21 +106,25 @@ cumulative incidences. {{ n_tests }} p-values are computed in this report; none 
 
 <h2 id="methods">Methods</h2>
 <p class="small">mabseq {{ version }}; input hash {{ input_hash }}; data cut-off {{ cutoff }}. Rule sets: {{ rulesets }}.
-Tests used: {{ tests_used }}. Kaplan-Meier with log-transformed Greenwood intervals (R survival); quantiles R type 7;
-half-up rounding; cumulative incidence by Aalen-Johansen with cmprsk's variance and log(-log) intervals.</p>
+Tests used: {{ tests_used }}. Kaplan-Meier with log-transformed Greenwood intervals (R survival); quantiles R type {{ quantile_type }};
+{{ display_rules }}; cumulative incidence by Aalen-Johansen with cmprsk's variance and log(-log) intervals.</p>
 </body></html>
 """)
+
+
+def _strobe(ext_name: str) -> list[tuple[str, str, str]]:
+    return [(i, t, w.replace("Beyond the paper", ext_name)) for i, t, w in STROBE]
 
 
 def _status_class(status: str) -> str:
     return {"match": "ok", "differs": "bad"}.get(status, "muted")
 
 
-def _shown(r) -> str:
+def _shown(r, conventions: str = "paper") -> str:
     if r.value is None:
         return "NA"
     if r.statistic == "p_value":
-        return fmt_p(r.value)
+        return format_p(r.value, conventions)
     if isinstance(r.value, str):
         return r.value
     return fmt_num(r.value, r.decimals if r.decimals is not None else 2)
@@ -129,6 +133,7 @@ def _shown(r) -> str:
 def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, figure_svgs: dict | None = None,
                 flow_svg: str = "", swimmer_svg: str = "") -> str:
     meta = results.meta
+    conv = meta.get("conventions", "paper")
     tables = []
     for tid in ("table1", "table2", "table3"):
         if tid in results.tables:
@@ -154,13 +159,13 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         pops = " vs ".join(labels.get(g, g) for g in c.population.split(" vs "))
         cap = f"{pops}."
         if test is not None:
-            cap += f" {test.method}: P = {fmt_p(test.value) if test.value is not None else 'not tested'}."
+            cap += f" {test.method}: P = {format_p(test.value, conv) if test.value is not None else 'not tested'}."
         if c.extension:
             cap += " Beyond the paper (exploratory)."
         if c.note:
             cap += f" {c.note}."
         figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap})
-    ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r), "method": r.method,
+    ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r, conv), "method": r.method,
             "note": r.note} for r in results.records.values() if r.extension and r.statistic in
            ("p_value", "estimate_pct", "pct", "hr")]
     fid_rows, fid_summary = [], ""
@@ -174,6 +179,11 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         counts = fidelity["status"].value_counts()
         fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
     excluded = pd.Series([e["reason"] for e in results.flow.excluded]).value_counts()
+    if results.study in PUBLISHED_STUDIES:
+        ext_nav, ext_intro = "Beyond the paper", ("Analyses the paper did not report: they guard against "
+                                                  "immortal-time bias, give exact intervals and cumulative incidences.")
+    else:
+        ext_nav, ext_intro = "Further analyses", "Estimates beyond the tables (cumulative incidences and intervals)."
     tests_used = sorted({r.method for r in results.records.values() if r.statistic == "p_value" and r.value is not None})
     return TEMPLATE.render(
         css=Markup(CSS), title=meta.get("title", results.study), synthetic=results.synthetic, study=results.study,
@@ -183,5 +193,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
                                                       if r.statistic == "p_value" and r.value is not None),
         fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,
-        warnings=meta.get("warnings", []), strobe=STROBE,
+        warnings=meta.get("warnings", []), strobe=_strobe(ext_nav),
+        ext_nav=ext_nav, ext_intro=ext_intro, quantile_type=2 if conv == "gtsummary" else 7,
+        display_rules=("gtsummary's display rules (style_percent, style_pvalue; half away from zero)"
+                       if conv == "gtsummary" else "half-up rounding"),
         rulesets=meta.get("rulesets", "see the criteria"), tests_used="; ".join(tests_used) or "none")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..results.format import fmt_num, fmt_p
+from ..results.format import fmt_num, format_p, style_percent
 from ..results.records import ResultSet, TableSpec
 
 
@@ -49,18 +49,50 @@ def cell(results: ResultSet, rid: str, kind: str, decimals: int | None = None, p
     return fmt_num(r.value, r.decimals or 0)
 
 
+EM_DASH = "\u2014"
+
+
+def gts_cell(results: ResultSet, row: dict, j: int) -> str:
+    """A cell in gtsummary's conventions: 'n (p%)' with style_percent, 'median (Q1, Q3)' at the record's decimals,
+    a bare count ('Unknown' rows), or 'estimate% (low%, high%)' for a survival or incidence estimate; an em dash
+    when the value cannot be estimated."""
+    kind = row["kind"]
+    r = results.records.get(row["cells"][j])
+    if r is None or r.value is None:
+        return EM_DASH
+    if kind == "gts_count":
+        return fmt_num(r.value, 0)
+    if kind == "gts_n_pct":
+        pr = results.records.get(row["pct"][j])
+        return f"{fmt_num(r.value, 0)} ({style_percent(pr.value)}%)" if pr is not None and pr.value is not None \
+            else fmt_num(r.value, 0)
+    lo, hi = results.records.get(row["lo"][j]), results.records.get(row["hi"][j])
+    if kind == "gts_surv":
+        out = f"{style_percent(r.value)}%"
+        if lo is not None and lo.value is not None and hi is not None and hi.value is not None:
+            out += f" ({style_percent(lo.value)}%, {style_percent(hi.value)}%)"
+        return out
+    d = r.decimals or 0
+    if lo is None or lo.value is None or hi is None or hi.value is None:
+        return fmt_num(r.value, d)
+    return f"{fmt_num(r.value, d)} ({fmt_num(lo.value, d)}, {fmt_num(hi.value, d)})"
+
+
 def grid(results: ResultSet, spec: TableSpec) -> Grid:
     rows, indents, kinds = [], [], []
-    has_p = spec.columns and spec.columns[-1] == "P"
+    has_p = spec.columns and spec.columns[-1] in ("P", "p-value")
     for row in spec.rows:
         cells = [row["label"]]
-        for rid in row.get("cells", []):
-            cells.append(cell(results, rid, row["kind"], row.get("decimals"), spec.pct_style))
+        for j, rid in enumerate(row.get("cells", [])):
+            if row["kind"].startswith("gts_"):
+                cells.append(gts_cell(results, row, j))
+            else:
+                cells.append(cell(results, rid, row["kind"], row.get("decimals"), spec.pct_style))
         while len(cells) < len(spec.columns) - (1 if has_p else 0):
             cells.append("")
         if has_p:
             p = row.get("p")
-            cells.append(fmt_p(results.records[p].value) if p and p in results.records and
+            cells.append(format_p(results.records[p].value, spec.conventions) if p and p in results.records and
                          results.records[p].value is not None else ("" if not p else "NA"))
         rows.append(cells)
         indents.append(row.get("indent", 0))

@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import re
 
-from ..results.format import fmt_num, fmt_p
+from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?::([a-z]+))?\}")
 
 
 def fill(results: ResultSet, template: str) -> str:
+    """Each ``{record_id}`` replaced by its value at the record's decimals; p-values in the study's conventions
+    (``results.meta["conventions"]``: 'paper' or 'gtsummary')."""
+    conventions = results.meta.get("conventions", "paper")
+
     def sub(m):
         rid, style = m.group(1), m.group(2)
         r = results.records.get(rid)
         if r is None or r.value is None:
             return "NA"
         if style == "p" or r.statistic == "p_value":
-            return fmt_p(r.value)
+            return format_p(r.value, conventions)
         if isinstance(r.value, str):
             return r.value
         return fmt_num(r.value, r.decimals if r.decimals is not None else 0)

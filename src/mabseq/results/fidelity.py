@@ -82,8 +82,15 @@ def match(pub_id: str, pub_value: str, statistic: str, computed) -> tuple[str, s
     return ("match" if r == pub else "differs", f"rounds to {r}")
 
 
+PUBLISHED_STUDIES = {"paper"}  # the study presets whose published numbers are bundled (data/paper/)
+COLUMNS = ["id", "source", "quantity", "statistic", "published", "computed", "status", "detail", "result_id"]
+
+
 def fidelity_table(results: ResultSet) -> pd.DataFrame:
-    """One row per published id: published, computed, status (match / differs / not computed / excluded)."""
+    """One row per published id: published, computed, status (match / differs / not computed / excluded). Empty
+    for a study without a published reference."""
+    if results.study not in PUBLISHED_STUDIES:
+        return pd.DataFrame(columns=COLUMNS)
     pub = published()
     by_ref = {}
     for r in results.records.values():
@@ -104,7 +111,7 @@ def fidelity_table(results: ResultSet) -> pd.DataFrame:
         rows.append({"id": p["id"], "source": p["source"], "quantity": p["quantity"], "statistic": p["statistic"],
                      "published": p["value"], "computed": computed, "status": status, "detail": detail,
                      "result_id": rec.id if rec else ""})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def fidelity_summary(table: pd.DataFrame) -> dict:

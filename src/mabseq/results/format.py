@@ -40,3 +40,55 @@ def fmt_p(p) -> str:
         return "<.01"
     s = f"{r:.2f}"
     return s[1:] if s.startswith("0") else s
+
+
+# ---- gtsummary conventions (reporting-conventions.md 1.1 and 1.3; gtsummary 2.1 style_pvalue / style_percent) -----
+def style_pvalue(p, digits: int = 1) -> str:
+    """A p-value as gtsummary's ``style_pvalue`` writes it (round half away from zero, leading zero kept).
+
+    digits = 1 (the default): '>0.9' above 0.9; 1 decimal when it rounds to >= 0.2; 2 decimals when it rounds to
+    >= 0.1; 3 decimals down to 0.001; '<0.001' below. digits = 2: '>0.99'; 2 decimals when it rounds to >= 0.1;
+    3 decimals down to 0.001; '<0.001'. digits = 3: '>0.999'; 3 decimals; '<0.001'. 'NA' outside [0, 1]."""
+    if p is None or not (0.0 <= float(p) <= 1.0):
+        return "NA"
+    p = float(p)
+    if digits == 1:
+        if p > 0.9:
+            return ">0.9"
+        if round_half_up(p, 1) >= Decimal("0.2"):
+            return f"{round_half_up(p, 1):f}"
+        if round_half_up(p, 2) >= Decimal("0.1"):
+            return f"{round_half_up(p, 2):f}"
+    elif digits == 2:
+        if p > 0.99:
+            return ">0.99"
+        if round_half_up(p, 2) >= Decimal("0.1"):
+            return f"{round_half_up(p, 2):f}"
+    elif digits == 3:
+        if p > 0.999:
+            return ">0.999"
+    else:
+        raise ValueError(f"digits: 1, 2 or 3, not {digits!r}")
+    if p >= 0.001:
+        return f"{round_half_up(p, 3):f}"
+    return "<0.001"
+
+
+def style_percent(pct) -> str:
+    """A percentage (0-100) as gtsummary's ``style_percent(digits = 0)``: no decimal from 10, one decimal from 0.1,
+    '<0.1' above 0, '0' at 0."""
+    if pct is None:
+        return "NA"
+    v = float(pct)
+    if v >= 10:
+        return f"{round_half_up(pct, 0):f}"
+    if v >= 0.1:
+        return f"{round_half_up(pct, 1):f}"
+    if v > 0:
+        return "<0.1"
+    return "0"
+
+
+def format_p(p, conventions: str = "paper") -> str:
+    """The p-value in a study's conventions: 'paper' (study-definition 1.4, :func:`fmt_p`) or 'gtsummary'."""
+    return style_pvalue(p) if conventions == "gtsummary" else fmt_p(p)

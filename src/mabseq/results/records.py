@@ -69,10 +69,13 @@ class TableSpec:
     title: str
     columns: list[str]  # header labels (first is the row label column)
     rows: list[dict]  # {"label": str, "cells": [record id or "" ...], "p": record id or "", "indent": int,
-    #                    "kind": "n_pct" | "median_iqr" | "median_range" | "header"}
+    #                    "kind": "n_pct" | "median_iqr" | "median_range" | "header", or in gtsummary's
+    #                    conventions "gts_n_pct" (+ "pct": ids) | "gts_cont" (+ "lo", "hi": ids) | "gts_count"
+    #                    | "gts_surv" (+ "lo", "hi": ids)}
     footnotes: list[str] = field(default_factory=list)
     block: str = ""
     pct_style: str = "paren"  # "paren": n (x.x); "percent": n (x.x%)
+    conventions: str = "paper"  # "paper" (study-definition 1.4) or "gtsummary" (reporting-conventions 1.1-1.3)
 
 
 class ResultSet:

@@ -156,6 +156,57 @@ def _enumerate_columns(rows: np.ndarray, cols: np.ndarray):
     yield from fill_column(0, [int(v) for v in rows], 0.0)
 
 
+def _first_row_states(c: list[int], r1: int, lf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every first row over the columns ``c`` with a total of at most ``r1``: (total, sum_j [log a_j! +
+    log (c_j - a_j)!])."""
+    sums = np.zeros(1, dtype=np.int64)
+    acc = np.zeros(1)
+    for cj in c:
+        v = np.arange(cj + 1)
+        s = (sums[:, None] + v[None, :]).ravel()
+        a = (acc[:, None] + (lf[v] + lf[cj - v])[None, :]).ravel()
+        keep = s <= r1
+        sums, acc = s[keep], a[keep]
+    return sums, acc
+
+
+def _fisher_two_rows(rows: np.ndarray, cols: np.ndarray, const: float, thresh: float, max_tables: int) -> float:
+    """The Freeman-Halton sum for a 2 x c table by meeting in the middle.
+
+    A table is its first row (a_1..a_c) with 0 <= a_j <= c_j and sum a_j = r_1; its log probability is
+    const - sum_j [log a_j! + log (c_j - a_j)!]. The columns are split in two halves; each half's partial rows are
+    enumerated with arrays, and for every left part the right parts that complete it (total r_1 - s) with a
+    probability at most the threshold are a suffix of that total's right parts sorted by their log term, so one
+    binary search and a suffix sum give their share. The work grows with the square root of the number of tables."""
+    r1 = int(rows[0])
+    c = sorted((int(v) for v in cols), reverse=True)
+    lf = np.array([lgamma(i + 1) for i in range(max(c) + 1)])
+    sizes = np.cumprod([v + 1 for v in c], dtype=float)
+    k = int(np.searchsorted(sizes, np.sqrt(sizes[-1]))) + 1
+    k = min(max(k, 1), len(c) - 1)
+    ls, la = _first_row_states(c[:k], r1, lf)
+    rs, ra = _first_row_states(c[k:], r1, lf)
+    if ls.size + ra.size > max_tables:
+        raise ValueError(f"table: more than {max_tables} partial tables share these margins; exact test too large")
+    need = const - thresh  # a table counts when acc_left + acc_right >= need
+    order = np.lexsort((ra, rs))
+    rs, ra = rs[order], ra[order]
+    starts = np.searchsorted(rs, np.arange(r1 + 2))
+    total = 0.0
+    for s_left in np.unique(ls):
+        g = r1 - int(s_left)
+        lo, hi = starts[g], starts[g + 1]
+        if lo == hi:
+            continue
+        acc_r = ra[lo:hi]  # ascending
+        m = acc_r[0]
+        suffix = np.concatenate([np.cumsum(np.exp(m - acc_r)[::-1])[::-1], [0.0]])
+        acc_l = la[ls == s_left]
+        idx = np.searchsorted(acc_r, need - acc_l, side="left")
+        total += float(np.sum(np.exp(const - acc_l - m) * suffix[idx]))
+    return float(min(1.0, total))
+
+
 def fisher_exact(table, *, max_tables: int = 20_000_000) -> TestResult:
     """Fisher's exact test for 2x2 and r x c tables (Freeman-Halton), by complete enumeration (R ``fisher.test``).
 
@@ -181,6 +232,9 @@ def fisher_exact(table, *, max_tables: int = 20_000_000) -> TestResult:
         return TestResult("fisher_exact", float("nan"), float("nan"), min(1.0, p))
     log_obs = const - sum(lgamma(v + 1) for v in tab.ravel())
     thresh = log_obs + np.log(_FISHER_REL_ERR)
+    if tab.shape[0] == 2:
+        return TestResult("fisher_exact", float("nan"), float("nan"),
+                          _fisher_two_rows(rows, cols, const, thresh, max_tables))
     total = 0.0
     count = 0
     for s in _enumerate_columns(rows, cols):

@@ -1,6 +1,7 @@
-"""Study presets: the analysis plan as code. ``paper`` reproduces Wudhikarn et al. (Blood Adv 2022)."""
-from . import paper
+"""Study presets: the analysis plan as code. ``paper`` reproduces Wudhikarn et al. (Blood Adv 2022) in its own
+conventions; ``sequence`` is the next study like it (outcomes by the antibody given first) in gtsummary's."""
+from . import paper, sequence
 
-PRESETS = {"paper": paper}
+PRESETS = {"paper": paper, "sequence": sequence}
 
-__all__ = ["paper", "PRESETS"]
+__all__ = ["paper", "sequence", "PRESETS"]

@@ -60,6 +60,13 @@ class AnalysisParams:
     km_min_at_risk: int = 3
 
 
+def at_risk_days(max_days: float, every_months: int = 6) -> list[int]:
+    """The days at which numbers at risk are counted: every 6 months (whole days, months = days / 30.4375) up to
+    the first multiple of 6 months at or after the longest follow-up, i.e. every x tick of the figure."""
+    last = every_months * max(1, int(np.ceil(max_days / MONTH_DAYS / every_months - 1e-9)))
+    return [int(round(m * MONTH_DAYS)) for m in range(0, last + 1, every_months)]
+
+
 def _col(frame: pd.DataFrame, var: str | Callable) -> pd.Series:
     return var(frame) if callable(var) else frame[var]
 
@@ -199,7 +206,8 @@ class Builder:
         labels = self.results.meta.setdefault("group_labels", {})
         for g in groups:
             labels[g.name] = g.label
-        months = at_risk_times or [int(round(m * MONTH_DAYS)) for m in range(0, 49, 6)]
+        t_all = [self.tte(g, endpoint)["time"] for g in groups]
+        months = at_risk_times or at_risk_days(max((float(t.max()) for t in t_all if len(t)), default=0.0))
         data = {}
         for g in groups:
             d = self.tte(g, endpoint)
@@ -317,7 +325,7 @@ class Builder:
         steps = tab.assign(group=tab["cause"].map(causes))[["group", "time", "estimate", "lower", "upper"]]
         t_arr = d["time"].to_numpy(float)
         risk = pd.DataFrame([{"group": pop.name, "time": t, "n_risk": int((t_arr >= t).sum())}
-                             for t in (int(round(m * MONTH_DAYS)) for m in range(0, 49, 6))])
+                             for t in at_risk_days(float(t_arr.max()) if len(t_arr) else 0.0)])
         self.results.meta.setdefault("group_labels", {})[pop.name] = pop.label
         self.results.curves[curve_id] = Curve(curve_id, "cif", title, pop.name, endpoint, steps, risk,
                                               block=self.block, extension=True)

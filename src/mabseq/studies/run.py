@@ -103,7 +103,8 @@ def output_files(run: StudyRun) -> dict[str, str]:
     lines = [f"mabseq {__version__}: study '{run.study}' on {run.source}",
              f"{len(run.derived.adsl)} patients included, {len(run.derived.excluded)} excluded",
              f"{len(res.records)} result records, {len(res.curves)} curves",
-             "fidelity: " + ", ".join(f"{k} {v}" for k, v in summary.items())]
+             ("fidelity: " + ", ".join(f"{k} {v}" for k, v in summary.items())) if len(fid)
+             else "fidelity: no published reference for this study"]
     if run.synthetic:
         lines.insert(0, "SYNTHETIC DATA: the bundled twin cohort, not patient data")
     files["summary.txt"] = "\n".join(lines) + "\n"

@@ -1,0 +1,202 @@
+"""The `sequence` preset: the next study like the paper, in gtsummary's conventions.
+
+Any cohort of adults given both blinatumomab and inotuzumab, compared by the antibody given first (mAb1). It uses
+the same cohort model, clinical criteria and derivations as the paper preset, and reports in the conventions that
+R users get from gtsummary (reporting-conventions.md 1.1-1.4): Table 1 as ``tbl_summary(by = mAb1) |> add_overall()
+|> add_p()``; Table 2 the responses, antigen escape, transplant and toxicities in the same form; Table 3 the
+12-month survival estimates and medians as ``tbl_survfit`` shows them (``estimate% (low%, high%)``, log-rank p);
+Kaplan-Meier figures by mAb1 and the cumulative incidence of relapse and non-relapse mortality. There is no
+published reference, so the report has no fidelity table.
+
+The analysis plan, in one place:
+
+* populations: all included patients; blinatumomab mAb1 (BF); inotuzumab mAb1 (IF);
+* summaries: n (%) over non-missing values; median (Q1, Q3) by quantile type 2; 'Unknown' rows for missing values;
+* tests: Wilcoxon rank sum (two groups) or Kruskal-Wallis; Pearson chi-square without correction when every expected
+  count is >= 5, otherwise Fisher's exact test; log-rank for survival;
+* survival: Kaplan-Meier with log intervals (R survfit's default), estimates at day 365; medians by R's rule;
+* no minimum group size: every group with patients is analysed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..cohort.model import Cohort
+from ..derive import DeriveParams, derive_cohort
+from ..results.records import ResultSet, TableSpec
+from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop
+from .flow import sequence_flow
+from .summary_table import Variable, tbl_summary
+
+NAME = "sequence"
+TITLE = "Outcomes after sequential blinatumomab and inotuzumab, by the antibody given first"
+CONVENTIONS = "gtsummary"
+
+
+@dataclass
+class SequenceParams:
+    derive: DeriveParams = field(default_factory=DeriveParams)
+    analysis: AnalysisParams = field(default_factory=lambda: AnalysisParams(
+        quantile_type=2, chisq_min_expected=5.0, min_group_n=1))
+
+
+def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
+    full = Pop("FULL", "All patients", adsl)
+    return {"FULL": full,
+            "BF": full.where("BF", "Blinatumomab first", lambda f: f["seq"] == "BF"),
+            "IF": full.where("IF", "Inotuzumab first", lambda f: f["seq"] == "IF")}
+
+
+def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
+    """The per-patient dataset with the yes/no outcome columns the tables summarise (missing stays missing)."""
+    f = adsl.copy()
+
+    def yes(mask, known=None):
+        out = pd.Series(mask.to_numpy(bool), index=f.index, dtype=object)
+        if known is not None:
+            out[~known.to_numpy(bool)] = None
+        return out
+
+    f["cr_mab1"] = yes(f["resp_mab1"] == "cr")
+    f["mrdneg_cr_mab1"] = yes((f["resp_mab1"] == "cr") & (f["mrd_mab1"] == "neg"))
+    f["cr_mab2"] = yes(f["resp_mab2"] == "cr")
+    f["mrdneg_cr_mab2"] = yes((f["resp_mab2"] == "cr") & (f["mrd_mab2"] == "neg"))
+    f["relapse_mab1"] = yes(f["event1_date"].notna())
+    f["crs_any"] = yes(f["crs_blina"] >= 1)
+    f["icans_any"] = yes(f["icans_blina"] >= 1)
+    f["hepatotox_ino"] = yes((f["transaminitis_ino"] == True) | (f["hyperbili_ino"] == True))  # noqa: E712
+    f["sos_after_tx"] = yes(f["sos"] == True, known=f["tx"] == True)  # noqa: E712  assessed after alloHSCT only
+    f["months_mab1_mab2"] = f["days_mab1_mab2"] / MONTH_DAYS
+    return f
+
+
+TABLE1 = (
+    Variable("age_dx", "Age at diagnosis, years"),
+    Variable("sex", "Sex", levels={"female": "Female", "male": "Male"}),
+    Variable("cyto_risk", "Cytogenetic risk (UKALLXII/ECOG2993)", levels={"standard": "Standard", "high": "High"}),
+    Variable("ph_pos", "Philadelphia chromosome-positive"),
+    Variable("kmt2a_r", "KMT2A rearrangement"),
+    Variable("frontline", "First-line induction", levels={"cr": "CR, later relapse", "refractory": "Refractory"}),
+    Variable("prior_lines", "Prior lines of therapy"),
+    Variable("prior_hsct", "Prior alloHSCT"),
+    Variable("prior_cart", "Prior CD19 CAR T cells"),
+    Variable("emd_before_mab1", "Extramedullary disease before mAb1"),
+    Variable("burden_mab1", "Disease burden at mAb1", levels={"mrd": "MRD only", "morphologic": "Morphologic"}),
+    Variable("blasts_mab1", "Marrow blasts at mAb1, %"),
+    Variable("months_mab1_mab2", "Months from mAb1 to mAb2"),
+    Variable("interim", "Other therapy between the antibodies"),
+)
+
+TABLE2 = (
+    Variable("cr_mab1", "CR/CRh/CRi after mAb1"),
+    Variable("mrdneg_cr_mab1", "MRD-negative CR after mAb1"),
+    Variable("relapse_mab1", "Relapse or progression after mAb1"),
+    Variable("cd19_event1", "CD19 at relapse after mAb1", levels={"pos": "Positive", "negdim": "Negative or dim"}),
+    Variable("cr_mab2", "CR/CRh/CRi after mAb2"),
+    Variable("mrdneg_cr_mab2", "MRD-negative CR after mAb2"),
+    Variable("tx", "alloHSCT after mAb2"),
+    Variable("cart_after_mab2", "CAR T cells after mAb2"),
+    Variable("crs_any", "CRS with blinatumomab, any grade (ASTCT)"),
+    Variable("icans_any", "ICANS with blinatumomab, any grade (ASTCT)"),
+    Variable("hepatotox_ino", "Liver toxicity with inotuzumab (CTCAE)"),
+    Variable("sos_after_tx", "Hepatic SOS after alloHSCT (EBMT)"),
+    Variable("dead", "Died"),
+)
+
+# Table 3 rows: (endpoint, label, curve id)
+SURVIVAL = (("os_mab1", "Overall survival from mAb1", "os_mab1_by_mab1"),
+            ("efs_mab1", "Event-free survival from mAb1", "efs_mab1_by_mab1"),
+            ("os_mab2", "Overall survival from mAb2", "os_mab2_by_mab1"))
+
+
+def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool = False,
+        source: str = "") -> tuple[ResultSet, object]:
+    params = params or SequenceParams()
+    dc = derive_cohort(cohort, params.derive)
+    res = ResultSet(NAME, source, synthetic)
+    res.meta.update({"title": TITLE, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
+                     "n_excluded": len(dc.excluded), "conventions": CONVENTIONS})
+    if not len(dc.adsl):
+        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
+    P = populations(analysis_frame(dc.adsl))
+    groups = [p for p in (P["BF"], P["IF"]) if p.n]
+    b = Builder(res, dc.adtte, params.analysis)
+    sequence_flow(res, dc, P)
+    b.block = "Table 1"
+    tbl_summary(b, "table1", f"Table 1. Patient characteristics by the antibody given first (N = {P['FULL'].n})",
+                groups, TABLE1, overall=P["FULL"])
+    b.block = "Table 2"
+    tbl_summary(b, "table2", "Table 2. Response, antigen escape, transplant and toxicity by the antibody given first",
+                groups, TABLE2, overall=P["FULL"],
+                footnotes=["Response by the paper-2022 rule set (CR, CRh and CRi pooled); SOS is assessed in "
+                           "transplanted patients only, so the others are Unknown."])
+    _survival(b, P, groups)
+    _text(res)
+    res.timelines = dc.timelines
+    return res, dc
+
+
+def _survival(b: Builder, P, groups) -> None:
+    b.block = "Table 3"
+    cols = [("overall", P["FULL"])] + [(g.name.lower(), g) for g in groups]
+    rows = []
+    for endpoint, label, curve_id in SURVIVAL:
+        stem = f"t3_{endpoint}"
+        b.km(f"{curve_id}_overall", f"{label} (all patients)", [P["FULL"]], endpoint,
+             ids={"FULL": f"{stem}_12m_overall"}, paper_test=False,
+             median_ids={"FULL": {k: f"{stem}_median_{k}_overall" for k in ("median", "ci_low", "ci_high")}})
+        b.km(curve_id, f"{label} by the antibody given first", groups, endpoint,
+             ids={g.name: f"{stem}_12m_{g.name.lower()}" for g in groups}, test_id=f"{stem}_p" if len(groups) > 1
+             else "", paper_test=False,
+             median_ids={g.name: {k: f"{stem}_median_{k}_{g.name.lower()}" for k in ("median", "ci_low", "ci_high")}
+                         for g in groups})
+        del b.results.curves[f"{curve_id}_overall"]  # the overall curve is in the table; the figure shows the groups
+        rows.append({"label": label, "kind": "header", "indent": 0, "cells": [], "p": f"{stem}_p"
+                     if len(groups) > 1 else ""})
+        rows.append({"label": "12 months", "kind": "gts_surv", "indent": 1, "p": "",
+                     "cells": [f"{stem}_12m_{c}_pct" for c, _ in cols],
+                     "lo": [f"{stem}_12m_{c}_ci_low" for c, _ in cols],
+                     "hi": [f"{stem}_12m_{c}_ci_high" for c, _ in cols]})
+        rows.append({"label": "Median, days (95% CI)", "kind": "gts_cont", "indent": 1, "p": "",
+                     "cells": [f"{stem}_median_median_{c}" for c, _ in cols],
+                     "lo": [f"{stem}_median_ci_low_{c}" for c, _ in cols],
+                     "hi": [f"{stem}_median_ci_high_{c}" for c, _ in cols]})
+    header = ["Outcome"] + [f"{'Overall' if c == 'overall' else p.label}, N = {p.n}" for c, p in cols]
+    if len(groups) > 1:
+        header.append("p-value")
+    b.results.tables["table3"] = TableSpec(
+        "table3", "Table 3. Survival by the antibody given first", header, rows,
+        ["Kaplan-Meier estimate % (95% CI, log transformation); median by R's survfit rule; NR, not reached.",
+         "p-value: log-rank test."], "Table 3", pct_style="percent", conventions=CONVENTIONS)
+    b.block = "Figures"
+    b.cif("cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
+          causes={1: "relapse", 2: "nrm"}, at=(365,), id_stem="cif_mab2")
+    b.results.curves["cir_nrm_mab2"].extension = False
+
+
+PARAGRAPHS = {
+    "Patients": [
+        "{table1_age_dx_median_overall} was the median age at diagnosis (Q1-Q3, {table1_age_dx_q1_overall}-"
+        "{table1_age_dx_q3_overall}) of the patients who received both antibodies; {table2_cr_mab1_n_overall} "
+        "({table2_cr_mab1_pct_overall}%) attained CR after mAb1 and {table2_cr_mab2_n_overall} "
+        "({table2_cr_mab2_pct_overall}%) after mAb2. {table2_tx_n_overall} ({table2_tx_pct_overall}%) underwent "
+        "alloHSCT after mAb2.",
+    ],
+    "Survival": [
+        "One-year overall survival from mAb1 was {t3_os_mab1_12m_overall_pct}% (95% CI, "
+        "{t3_os_mab1_12m_overall_ci_low}-{t3_os_mab1_12m_overall_ci_high}): {t3_os_mab1_12m_bf_pct}% with "
+        "blinatumomab first and {t3_os_mab1_12m_if_pct}% with inotuzumab first (log-rank P = {t3_os_mab1_p}). "
+        "One-year event-free survival from mAb1 was {t3_efs_mab1_12m_overall_pct}%.",
+        "The cumulative incidence of relapse one year after mAb2 was {cif_mab2_relapse_d365_pct}% and of "
+        "non-relapse mortality {cif_mab2_nrm_d365_pct}%.",
+    ],
+}
+
+
+def _text(res: ResultSet) -> None:
+    res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
+
+
+__all__ = ["run", "SequenceParams", "populations", "analysis_frame", "NAME", "TITLE", "TABLE1", "TABLE2"]

@@ -1,0 +1,82 @@
+"""The `sequence` preset: the next study like the paper (outcomes by the antibody given first) in gtsummary's
+conventions, run on the bundled twin."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from mabseq.cli import app
+from mabseq.render.html import render_html
+from mabseq.render.tables import grid
+from mabseq.results import fidelity_table
+from mabseq.results.format import style_percent, style_pvalue
+from mabseq.studies.run import output_files, run_study
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_study(None, study="sequence")
+
+
+def test_tables_in_gtsummary_conventions(run):
+    res = run.results
+    adsl = run.derived.adsl
+    n_bf, n_if = int((adsl["seq"] == "BF").sum()), int((adsl["seq"] == "IF").sum())
+    for tid in ("table1", "table2", "table3"):
+        spec = res.tables[tid]
+        assert spec.conventions == "gtsummary"
+        g = grid(res, spec)
+        assert g.header[1:] == [f"Overall, N = {len(adsl)}", f"Blinatumomab first, N = {n_bf}",
+                                f"Inotuzumab first, N = {n_if}", "p-value"]
+    g = grid(res, res.tables["table2"])
+    row = next(r for r in g.rows if r[0] == "alloHSCT after mAb2")
+    n = int(adsl["tx"].sum())
+    assert row[1] == f"{n} ({style_percent(100 * n / len(adsl))}%)"
+    p = res.records["table2_tx_p"]
+    assert row[4] == style_pvalue(p.value) and p.method in ("Fisher's exact test", "Pearson's Chi-squared test")
+    # SOS is only assessed after transplant: the others are Unknown, left out of the denominator
+    labels = [r[0] for r in g.rows]
+    i = labels.index("Hepatic SOS after alloHSCT (EBMT)")
+    assert g.rows[i + 1][0] == "Unknown" and g.rows[i + 1][1] == str(int((adsl["tx"] != True).sum()))  # noqa: E712
+    assert res.records["table2_sos_after_tx_pct_overall"].denominator == n
+
+
+def test_survival_table_and_figures(run):
+    res = run.results
+    g = grid(res, res.tables["table3"])
+    est = res.records["t3_os_mab1_12m_overall_pct"]
+    lo, hi = res.records["t3_os_mab1_12m_overall_ci_low"], res.records["t3_os_mab1_12m_overall_ci_high"]
+    assert g.rows[1][1] == f"{style_percent(est.value)}% ({style_percent(lo.value)}%, {style_percent(hi.value)}%)"
+    assert res.records["t3_os_mab1_p"].method == "log-rank"
+    assert set(res.curves) == {"os_mab1_by_mab1", "efs_mab1_by_mab1", "os_mab2_by_mab1", "cir_nrm_mab2"}
+    # every km record is among the checks R recomputes
+    ids = {c["id"] for c in res.checks}
+    assert {"t3_os_mab1_12m_bf_pct", "t3_os_mab1_p", "cif_mab2_relapse_d365_pct"} <= ids
+
+
+def test_no_fidelity_and_text_filled(run):
+    res = run.results
+    assert fidelity_table(res).empty
+    files = output_files(run)
+    assert "fidelity: no published reference for this study" in files["summary.txt"]
+    html = render_html(res, fidelity=fidelity_table(res))
+    assert "No published reference for this study." in html and "Further analyses" in html
+    assert "Beyond the paper" not in html
+    text = " ".join(p for ps in res.text.values() for p in ps)
+    from mabseq.render.text import paragraphs
+    filled = " ".join(p for _, ps in paragraphs(res) for p in ps)
+    assert "{" not in filled and "NA" not in filled.split()
+    assert "log-rank P = " + style_pvalue(res.records["t3_os_mab1_p"].value) in filled
+    assert "{t3_os_mab1_p}" in text  # the number comes from the record, not the template
+
+
+def test_report_command(tmp_path):
+    out = tmp_path / "seq"
+    r = CliRunner().invoke(app, ["report", "--study", "sequence", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    figs = sorted(p.name for p in (out / "figures").iterdir())
+    assert len(figs) == (4 + 2) * 4 + 1 and "os_mab1_by_mab1_8cm.pdf" in figs
+    html = (out / "report.html").read_text()
+    for tid in ("table1", "table2", "table3"):
+        assert f'id="{tid}"' in html
+    assert (out / "fidelity.csv").read_text().startswith("id,source,quantity")
