@@ -47,11 +47,16 @@ def test_survival_table_and_figures(run):
     est = res.records["t3_os_mab1_12m_overall_pct"]
     lo, hi = res.records["t3_os_mab1_12m_overall_ci_low"], res.records["t3_os_mab1_12m_overall_ci_high"]
     assert g.rows[1][1] == f"{style_percent(est.value)}% ({style_percent(lo.value)}%, {style_percent(hi.value)}%)"
-    assert res.records["t3_os_mab1_p"].method == "log-rank"
+    # OS from mAb1 is left-truncated at mAb2 (immortal-time guard): its estimate uses delayed entry
+    assert res.records["t3_os_mab1_p"].method == "log-rank with delayed entry"
+    assert res.records["t3_efs_mab1_p"].method == "log-rank"
+    check = next(c for c in res.checks if c["id"] == "t3_os_mab1_12m_overall_pct")
+    assert check["entry"] is True
+    assert "immortal" in " ".join(res.tables["table3"].footnotes)
     assert set(res.curves) == {"os_mab1_by_mab1", "efs_mab1_by_mab1", "os_mab2_by_mab1", "cir_nrm_mab2"}
     # every km record is among the checks R recomputes
     ids = {c["id"] for c in res.checks}
-    assert {"t3_os_mab1_12m_bf_pct", "t3_os_mab1_p", "cif_mab2_relapse_d365_pct"} <= ids
+    assert {"t3_os_mab1_12m_bf_pct", "t3_efs_mab1_p", "cif_mab2_relapse_d365_pct"} <= ids
 
 
 def test_no_fidelity_and_text_filled(run):
@@ -68,6 +73,9 @@ def test_no_fidelity_and_text_filled(run):
     assert "{" not in filled and "NA" not in filled.split()
     assert "log-rank P = " + style_pvalue(res.records["t3_os_mab1_p"].value) in filled
     assert "{t3_os_mab1_p}" in text  # the number comes from the record, not the template
+    # percentages in the text are shown as in the tables (style_percent)
+    est = res.records["t3_os_mab1_12m_overall_pct"].value
+    assert f"was {style_percent(est)}% (95% CI" in filled
 
 
 def test_report_command(tmp_path):

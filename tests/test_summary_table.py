@@ -82,6 +82,51 @@ def test_summary_type_rules():
     assert summary_type(pd.Series(list(range(9)) * 3)) == "categorical"  # fewer than 10 distinct numbers
     assert summary_type(pd.Series(list(range(10)) * 3)) == "continuous"
     assert summary_type(pd.Series([np.nan, None])) == "continuous"
+    # exactly {0, 1} and exactly the two values no/yes; a logical column even when all missing
+    assert summary_type(pd.Series([0, 0, 0])) == "categorical"
+    assert summary_type(pd.Series([1.0, 1.0])) == "categorical"
+    assert summary_type(pd.Series(["Yes", "Yes"])) == "categorical"
+    assert summary_type(pd.Series(["Yes", "yes", "No"])) == "categorical"
+    assert summary_type(pd.Series([True, None], dtype="boolean").iloc[1:]) == "dichotomous"
+    import datetime as dt
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(12)]
+    assert summary_type(pd.Series(days)) == "continuous"
+    assert summary_type(pd.Series(days[:3] * 4)) == "categorical"
+
+
+def test_declared_empty_level_chooses_fisher():
+    """R's table() of a factor keeps a declared level without patients: its expected count 0 makes the test
+    Fisher's, run on the levels that occur (gtsummary add_p)."""
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(40)], "g": ["a"] * 20 + ["b"] * 20,
+                          "v": ["x"] * 15 + ["y"] * 5 + ["x"] * 7 + ["y"] * 13})
+    frame["w"] = frame["v"]  # the same values without the declared empty level
+    res = ResultSet("t")
+    b = Builder(res, pd.DataFrame())
+    full = Pop("FULL", "All", frame)
+    pops = [full.where("A", "A", frame["g"] == "a"), full.where("B", "B", frame["g"] == "b")]
+    tbl_summary(b, "t", "t", pops, [Variable("v", "v", levels={"x": "X", "y": "Y", "z": "Z"}),
+                                    Variable("w", "w")], overall=full)
+    from mabseq.stats import chi_square, fisher_exact
+    tab = np.array([[15, 7], [5, 13]])
+    assert res.records["t_v_p"].method == "Fisher's exact test"
+    assert res.records["t_v_p"].value == pytest.approx(fisher_exact(tab).p_value, rel=1e-12)
+    assert res.records["t_w_p"].method == "Pearson's Chi-squared test"
+    assert res.records["t_w_p"].value == pytest.approx(chi_square(tab).p_value, rel=1e-12)
+    g = grid(res, res.tables["t"])
+    assert [r[0] for r in g.rows][:4] == ["v", "X", "Y", "Z"] and g.rows[3][1] == "0 (0%)"
+
+
+def test_untestable_row_is_blank_and_not_in_footnote():
+    frame = pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"], "g": ["a", "a", "b", "b"],
+                          "v": ["x", "x", "x", "x"]})
+    res = ResultSet("t")
+    b = Builder(res, pd.DataFrame())
+    full = Pop("FULL", "All", frame)
+    tbl_summary(b, "t", "t", [full.where("A", "A", frame["g"] == "a"), full.where("B", "B", frame["g"] == "b")],
+                [Variable("v", "v")], overall=full)
+    g = grid(res, res.tables["t"])
+    assert g.rows[0][-1] == "" and res.records["t_v_p"].value is None
+    assert len(g.footnotes) == 1  # the statistics only: no test ran
 
 
 @pytest.mark.parametrize("spread,digits", [(0.005, 4), (0.05, 3), (5.0, 2), (15.0, 1), (25.0, 0)])
@@ -99,7 +144,7 @@ def test_choose_test():
 
 @pytest.mark.parametrize("p,want", [(0.95, ">0.9"), (0.9, "0.9"), (0.25, "0.3"), (0.15, "0.2"), (0.12, "0.12"),
                                     (0.0996, "0.10"), (0.034, "0.034"), (0.001, "0.001"), (0.00099, "<0.001"),
-                                    (1.5, "NA"), (None, "NA")])
+                                    (1.5, "NA"), (None, "NA"), (1 + 2.2e-16, ">0.9"), (-1e-17, "<0.001")])
 def test_style_pvalue(p, want):
     assert style_pvalue(p) == want
 
@@ -112,6 +157,6 @@ def test_style_pvalue_digits():
 
 
 @pytest.mark.parametrize("pct,want", [(100, "100"), (58.62, "59"), (12.5, "13"), (9.96, "10.0"), (3.45, "3.5"),
-                                      (0.1, "0.1"), (0.05, "<0.1"), (0, "0")])
+                                      (0.1, "0.1"), (0.05, "<0.1"), (0, "0"), (float("nan"), "NA"), (-0.4, "NA")])
 def test_style_percent(pct, want):
     assert style_percent(pct) == want  # half away from zero: 12.5 -> 13, 3.45 -> 3.5

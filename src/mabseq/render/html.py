@@ -112,8 +112,9 @@ Tests used: {{ tests_used }}. Kaplan-Meier with log-transformed Greenwood interv
 """)
 
 
-def _strobe(ext_name: str) -> list[tuple[str, str, str]]:
-    return [(i, t, w.replace("Beyond the paper", ext_name)) for i, t, w in STROBE]
+def _strobe(ext_name: str, bias: str | None = None) -> list[tuple[str, str, str]]:
+    """The checklist with the study's own section names; item 9 (bias) from ``meta["strobe_bias"]`` if given."""
+    return [(i, t, bias if (i == "9" and bias) else w.replace("Beyond the paper", ext_name)) for i, t, w in STROBE]
 
 
 def _status_class(status: str) -> str:
@@ -193,7 +194,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
                                                       if r.statistic == "p_value" and r.value is not None),
         fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,
-        warnings=meta.get("warnings", []), strobe=_strobe(ext_nav),
+        warnings=meta.get("warnings", []), strobe=_strobe(ext_nav, meta.get("strobe_bias")),
         ext_nav=ext_nav, ext_intro=ext_intro, quantile_type=2 if conv == "gtsummary" else 7,
         display_rules=("gtsummary's display rules (style_percent, style_pvalue; half away from zero)"
                        if conv == "gtsummary" else "half-up rounding"),

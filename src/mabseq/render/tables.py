@@ -73,9 +73,12 @@ def gts_cell(results: ResultSet, row: dict, j: int) -> str:
             out += f" ({style_percent(lo.value)}%, {style_percent(hi.value)}%)"
         return out
     d = r.decimals or 0
-    if lo is None or lo.value is None or hi is None or hi.value is None:
-        return fmt_num(r.value, d)
-    return f"{fmt_num(r.value, d)} ({fmt_num(lo.value, d)}, {fmt_num(hi.value, d)})"
+
+    def num(x):  # a median not reached ('NR') is not estimable: an em dash, as tbl_survfit shows it
+        return EM_DASH if x is None or isinstance(x, str) else fmt_num(x, d)
+    if lo is None or hi is None:
+        return num(r.value)
+    return f"{num(r.value)} ({num(lo.value)}, {num(hi.value)})"
 
 
 def grid(results: ResultSet, spec: TableSpec) -> Grid:
@@ -92,8 +95,9 @@ def grid(results: ResultSet, spec: TableSpec) -> Grid:
             cells.append("")
         if has_p:
             p = row.get("p")
+            untested = "" if (not p or spec.conventions == "gtsummary") else "NA"  # gtsummary leaves it blank
             cells.append(format_p(results.records[p].value, spec.conventions) if p and p in results.records and
-                         results.records[p].value is not None else ("" if not p else "NA"))
+                         results.records[p].value is not None else untested)
         rows.append(cells)
         indents.append(row.get("indent", 0))
         kinds.append(row["kind"])

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
-from ..results.format import fmt_num, format_p
+from ..results.format import fmt_num, format_p, style_percent
 from ..results.records import ResultSet
 
+PERCENT_STATISTICS = {"pct", "estimate_pct", "ci_low_pct", "ci_high_pct"}
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?::([a-z]+))?\}")
 
 
@@ -23,6 +24,8 @@ def fill(results: ResultSet, template: str) -> str:
             return format_p(r.value, conventions)
         if isinstance(r.value, str):
             return r.value
+        if conventions == "gtsummary" and r.statistic in PERCENT_STATISTICS:
+            return style_percent(r.value)  # as the tables show it
         return fmt_num(r.value, r.decimals if r.decimals is not None else 0)
     return _PLACEHOLDER.sub(sub, template)
 

@@ -49,9 +49,9 @@ def style_pvalue(p, digits: int = 1) -> str:
     digits = 1 (the default): '>0.9' above 0.9; 1 decimal when it rounds to >= 0.2; 2 decimals when it rounds to
     >= 0.1; 3 decimals down to 0.001; '<0.001' below. digits = 2: '>0.99'; 2 decimals when it rounds to >= 0.1;
     3 decimals down to 0.001; '<0.001'. digits = 3: '>0.999'; 3 decimals; '<0.001'. 'NA' outside [0, 1]."""
-    if p is None or not (0.0 <= float(p) <= 1.0):
+    if p is None or not (-1e-15 <= float(p) <= 1 + 1e-15):  # R's slack for rounding noise
         return "NA"
-    p = float(p)
+    p = min(max(float(p), 0.0), 1.0)
     if digits == 1:
         if p > 0.9:
             return ">0.9"
@@ -77,7 +77,7 @@ def style_pvalue(p, digits: int = 1) -> str:
 def style_percent(pct) -> str:
     """A percentage (0-100) as gtsummary's ``style_percent(digits = 0)``: no decimal from 10, one decimal from 0.1,
     '<0.1' above 0, '0' at 0."""
-    if pct is None:
+    if pct is None or not float(pct) >= 0:  # missing, NaN or negative
         return "NA"
     v = float(pct)
     if v >= 10:

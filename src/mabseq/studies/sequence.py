@@ -50,7 +50,9 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
 
 
 def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
-    """The per-patient dataset with the yes/no outcome columns the tables summarise (missing stays missing)."""
+    """The per-patient dataset with the yes/no outcome columns the tables summarise. A value that cannot be known
+    (a CR without an MRD result, a missing grade, SOS in a patient not transplanted) stays missing, so it is shown as
+    Unknown and left out of the percentage."""
     f = adsl.copy()
 
     def yes(mask, known=None):
@@ -59,15 +61,22 @@ def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
             out[~known.to_numpy(bool)] = None
         return out
 
-    f["cr_mab1"] = yes(f["resp_mab1"] == "cr")
-    f["mrdneg_cr_mab1"] = yes((f["resp_mab1"] == "cr") & (f["mrd_mab1"] == "neg"))
-    f["cr_mab2"] = yes(f["resp_mab2"] == "cr")
-    f["mrdneg_cr_mab2"] = yes((f["resp_mab2"] == "cr") & (f["mrd_mab2"] == "neg"))
+    def known(col):
+        return f[col].notna()
+
+    f["cr_mab1"] = yes(f["resp_mab1"] == "cr", known("resp_mab1"))
+    # MRD-negative CR: unknown for a CR without an MRD result
+    f["mrdneg_cr_mab1"] = yes((f["resp_mab1"] == "cr") & (f["mrd_mab1"] == "neg"),
+                              known("resp_mab1") & ((f["resp_mab1"] != "cr") | known("mrd_mab1")))
+    f["cr_mab2"] = yes(f["resp_mab2"] == "cr", known("resp_mab2"))
+    f["mrdneg_cr_mab2"] = yes((f["resp_mab2"] == "cr") & (f["mrd_mab2"] == "neg"),
+                              known("resp_mab2") & ((f["resp_mab2"] != "cr") | known("mrd_mab2")))
     f["relapse_mab1"] = yes(f["event1_date"].notna())
-    f["crs_any"] = yes(f["crs_blina"] >= 1)
-    f["icans_any"] = yes(f["icans_blina"] >= 1)
-    f["hepatotox_ino"] = yes((f["transaminitis_ino"] == True) | (f["hyperbili_ino"] == True))  # noqa: E712
-    f["sos_after_tx"] = yes(f["sos"] == True, known=f["tx"] == True)  # noqa: E712  assessed after alloHSCT only
+    f["crs_any"] = yes(f["crs_blina"] >= 1, known("crs_blina"))
+    f["icans_any"] = yes(f["icans_blina"] >= 1, known("icans_blina"))
+    tox = (f["transaminitis_ino"] == True) | (f["hyperbili_ino"] == True)  # noqa: E712
+    f["hepatotox_ino"] = yes(tox, tox | (known("transaminitis_ino") & known("hyperbili_ino")))
+    f["sos_after_tx"] = yes(f["sos"] == True, (f["tx"] == True) & known("sos"))  # noqa: E712  after alloHSCT only
     f["months_mab1_mab2"] = f["days_mab1_mab2"] / MONTH_DAYS
     return f
 
@@ -106,9 +115,13 @@ TABLE2 = (
 )
 
 # Table 3 rows: (endpoint, label, curve id)
-SURVIVAL = (("os_mab1", "Overall survival from mAb1", "os_mab1_by_mab1"),
-            ("efs_mab1", "Event-free survival from mAb1", "efs_mab1_by_mab1"),
-            ("os_mab2", "Overall survival from mAb2", "os_mab2_by_mab1"))
+# Table 3 rows: (endpoint, label, curve id, delayed entry). Overall survival from mAb1 counts a patient at risk from
+# the start of mAb2 only (left truncation): inclusion requires having lived to receive both antibodies, and
+# counting the time before mAb2 as survival would be immortal time. Event-free survival from mAb1 keeps its origin:
+# its events (relapse, progression) do occur before mAb2.
+SURVIVAL = (("os_mab1", "Overall survival from mAb1", "os_mab1_by_mab1", True),
+            ("efs_mab1", "Event-free survival from mAb1", "efs_mab1_by_mab1", False),
+            ("os_mab2", "Overall survival from mAb2", "os_mab2_by_mab1", False))
 
 
 def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool = False,
@@ -117,7 +130,8 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
     dc = derive_cohort(cohort, params.derive)
     res = ResultSet(NAME, source, synthetic)
     res.meta.update({"title": TITLE, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
-                     "n_excluded": len(dc.excluded), "conventions": CONVENTIONS})
+                     "n_excluded": len(dc.excluded), "conventions": CONVENTIONS,
+                     "strobe_bias": "Table 3: overall survival from mAb1 left-truncated at mAb2 (immortal-time guard)"})
     if not len(dc.adsl):
         raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
     P = populations(analysis_frame(dc.adsl))
@@ -130,8 +144,10 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
     b.block = "Table 2"
     tbl_summary(b, "table2", "Table 2. Response, antigen escape, transplant and toxicity by the antibody given first",
                 groups, TABLE2, overall=P["FULL"],
-                footnotes=["Response by the paper-2022 rule set (CR, CRh and CRi pooled); SOS is assessed in "
-                           "transplanted patients only, so the others are Unknown."])
+                footnotes=[f"Response by the {params.derive.response_ruleset} rule set (CR, CRh and CRi pooled); "
+                           "MRD negative below the study's threshold by flow cytometry.",
+                           "Unknown: CD19 at relapse is not applicable without a relapse after mAb1 (or was not "
+                           "tested); hepatic SOS is assessed after alloHSCT only."])
     _survival(b, P, groups)
     _text(res)
     res.timelines = dc.timelines
@@ -142,12 +158,13 @@ def _survival(b: Builder, P, groups) -> None:
     b.block = "Table 3"
     cols = [("overall", P["FULL"])] + [(g.name.lower(), g) for g in groups]
     rows = []
-    for endpoint, label, curve_id in SURVIVAL:
+    for endpoint, label, curve_id, entry in SURVIVAL:
         stem = f"t3_{endpoint}"
-        b.km(f"{curve_id}_overall", f"{label} (all patients)", [P["FULL"]], endpoint,
+        b.km(f"{curve_id}_overall", f"{label} (all patients)", [P["FULL"]], endpoint, entry=entry,
              ids={"FULL": f"{stem}_12m_overall"}, paper_test=False,
              median_ids={"FULL": {k: f"{stem}_median_{k}_overall" for k in ("median", "ci_low", "ci_high")}})
-        b.km(curve_id, f"{label} by the antibody given first", groups, endpoint,
+        b.km(curve_id, f"{label} by the antibody given first" + (", left-truncated at mAb2" if entry else ""),
+             groups, endpoint, entry=entry,
              ids={g.name: f"{stem}_12m_{g.name.lower()}" for g in groups}, test_id=f"{stem}_p" if len(groups) > 1
              else "", paper_test=False,
              median_ids={g.name: {k: f"{stem}_median_{k}_{g.name.lower()}" for k in ("median", "ci_low", "ci_high")}
@@ -168,8 +185,12 @@ def _survival(b: Builder, P, groups) -> None:
         header.append("p-value")
     b.results.tables["table3"] = TableSpec(
         "table3", "Table 3. Survival by the antibody given first", header, rows,
-        ["Kaplan-Meier estimate % (95% CI, log transformation); median by R's survfit rule; NR, not reached.",
-         "p-value: log-rank test."], "Table 3", pct_style="percent", conventions=CONVENTIONS)
+        ["Kaplan-Meier estimate % (95% CI, log transformation); median by R's survfit rule; \u2014, not "
+         "reached or not estimable.",
+         "Overall survival from mAb1 is left-truncated at the start of mAb2 (a patient counts as at risk from mAb2 "
+         "on), which guards against immortal time: every patient had to live to receive both antibodies.",
+         "p-value: log-rank test (with delayed entry for overall survival from mAb1)."],
+        "Table 3", pct_style="percent", conventions=CONVENTIONS)
     b.block = "Figures"
     b.cif("cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
           causes={1: "relapse", 2: "nrm"}, at=(365,), id_stem="cif_mab2")
@@ -178,17 +199,17 @@ def _survival(b: Builder, P, groups) -> None:
 
 PARAGRAPHS = {
     "Patients": [
-        "{table1_age_dx_median_overall} was the median age at diagnosis (Q1-Q3, {table1_age_dx_q1_overall}-"
-        "{table1_age_dx_q3_overall}) of the patients who received both antibodies; {table2_cr_mab1_n_overall} "
-        "({table2_cr_mab1_pct_overall}%) attained CR after mAb1 and {table2_cr_mab2_n_overall} "
+        "The patients who received both antibodies had a median age at diagnosis of {table1_age_dx_median_overall} "
+        "years (Q1-Q3, {table1_age_dx_q1_overall}-{table1_age_dx_q3_overall}). {table2_cr_mab1_n_overall} "
+        "({table2_cr_mab1_pct_overall}%) attained CR, CRh or CRi after mAb1 and {table2_cr_mab2_n_overall} "
         "({table2_cr_mab2_pct_overall}%) after mAb2. {table2_tx_n_overall} ({table2_tx_pct_overall}%) underwent "
         "alloHSCT after mAb2.",
     ],
     "Survival": [
-        "One-year overall survival from mAb1 was {t3_os_mab1_12m_overall_pct}% (95% CI, "
-        "{t3_os_mab1_12m_overall_ci_low}-{t3_os_mab1_12m_overall_ci_high}): {t3_os_mab1_12m_bf_pct}% with "
-        "blinatumomab first and {t3_os_mab1_12m_if_pct}% with inotuzumab first (log-rank P = {t3_os_mab1_p}). "
-        "One-year event-free survival from mAb1 was {t3_efs_mab1_12m_overall_pct}%.",
+        "One-year overall survival from mAb1, counting patients at risk from the start of mAb2, was "
+        "{t3_os_mab1_12m_overall_pct}% (95% CI, {t3_os_mab1_12m_overall_ci_low}%-{t3_os_mab1_12m_overall_ci_high}%): "
+        "{t3_os_mab1_12m_bf_pct}% with blinatumomab first and {t3_os_mab1_12m_if_pct}% with inotuzumab first "
+        "(log-rank P = {t3_os_mab1_p}). One-year event-free survival from mAb1 was {t3_efs_mab1_12m_overall_pct}%.",
         "The cumulative incidence of relapse one year after mAb2 was {cif_mab2_relapse_d365_pct}% and of "
         "non-relapse mortality {cif_mab2_nrm_d365_pct}%.",
     ],

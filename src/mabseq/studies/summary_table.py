@@ -20,6 +20,7 @@ them, and the renderer formats them (style_percent, style_pvalue) because the ta
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.records import Record, TableSpec
-from ..stats import compare_categorical, expected_counts, kruskal_wallis, quantile, wilcoxon_rank_sum
+from ..stats import chi_square, fisher_exact, kruskal_wallis, quantile, wilcoxon_rank_sum
 from .builder import Builder, Pop
 
 CAT_THRESHOLD = 10  # gtsummary: numbers with fewer distinct values are categorical
@@ -60,17 +61,28 @@ def _yes(v) -> bool:
 
 
 def summary_type(values: pd.Series) -> str:
-    """gtsummary's ``assign_summary_type`` for a column without a type given (reporting-conventions.md 1.1)."""
+    """gtsummary's ``assign_summary_type`` for a column without a type given (reporting-conventions.md 1.1), in its
+    order: logical -> dichotomous (even when all missing); then, on the non-missing values, numbers that are
+    exactly {0, 1} -> dichotomous; text with exactly the two values no/yes (any case) -> dichotomous; all missing
+    -> continuous; text -> categorical; numbers or dates with fewer than 10 distinct values -> categorical; other
+    numbers or dates -> continuous."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "dichotomous"
     x = [v for v in values if _present(v)]
+    if x and all(isinstance(v, (bool, np.bool_)) for v in x):
+        return "dichotomous"
+    numbers = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                  for v in x)
+    if x and numbers and set(float(v) for v in x) == {0.0, 1.0}:
+        return "dichotomous"
+    if x and all(isinstance(v, str) for v in x):
+        if len(set(x)) == 2 and {v.lower() for v in x} == {"no", "yes"}:
+            return "dichotomous"
+        return "categorical"
     if not x:
         return "continuous"
-    if all(isinstance(v, (bool, np.bool_)) for v in x):
-        return "dichotomous"
-    if all(isinstance(v, str) for v in x):
-        return "dichotomous" if {v.lower() for v in x} <= {"no", "yes"} else "categorical"
-    if all(isinstance(v, (int, float, np.integer, np.floating)) for v in x):
-        if set(float(v) for v in x) <= {0.0, 1.0}:
-            return "dichotomous"
+    dates = all(isinstance(v, (_dt.date, pd.Timestamp)) for v in x)
+    if numbers or dates:
         return "categorical" if len(set(x)) < CAT_THRESHOLD else "continuous"
     return "categorical"
 
@@ -92,10 +104,11 @@ def guess_digits(x: np.ndarray, integer: bool = False) -> int:
 
 def choose_test(kind: str, n_groups: int, table: np.ndarray | None = None) -> str:
     """add_p's default test: 'wilcoxon' / 'kruskal' for continuous rows; 'chisq' when every expected count of the
-    level x group table is >= 5, else 'fisher'."""
+    level x group table (declared levels without patients included) is >= 5, else 'fisher'."""
     if kind == "continuous":
         return "wilcoxon" if n_groups == 2 else "kruskal"
-    exp = expected_counts(table)
+    tab = np.asarray(table, dtype=float)  # empty levels kept, as R's table() of a factor keeps them
+    exp = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
     return "chisq" if float(exp.min()) >= MIN_EXPECTED else "fisher"
 
 
@@ -139,8 +152,9 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
         any_missing = any(code(v) is None for p in (p for _, p in cols) for v in p.frame[var.column])
         p_id = ""
         if kind == "continuous":
-            integer = all(float(v) == int(v) for v in allv if _present(v)) and \
-                pd.api.types.is_integer_dtype(allv.dtype)
+            # whole numbers throughout count as an integer column: pandas stores an integer column with missing
+            # values as float, which would lose R's integer class (gtsummary: integers get 0 decimals)
+            integer = all(float(v).is_integer() for v in allv if _present(v))
             digits = guess_digits(pd.to_numeric(allv, errors="coerce").to_numpy(float), integer)
             for cname, pop in cols:
                 s = pd.to_numeric(pop.frame[var.column], errors="coerce")
@@ -162,7 +176,8 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                     pv = kruskal_wallis(np.concatenate(groups),
                                         np.concatenate([[i] * g.size for i, g in enumerate(groups)])).p_value
                 p_id = _p_record(b, stem, pv, test, var.label, by)
-                tests_used.append(test)
+                if pv is not None:
+                    tests_used.append(test)
             rows.append({"label": var.label, "kind": "gts_cont", "indent": 0, "p": p_id,
                          "cells": [f"{stem}_median_{c}" for c, _ in cols],
                          "lo": [f"{stem}_q1_{c}" for c, _ in cols], "hi": [f"{stem}_q3_{c}" for c, _ in cols]})
@@ -188,15 +203,18 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                     rec(f"{lid}_pct_{cname}", float(Fraction(100 * n, den)) if den else None, "pct",
                         f"{var.label}: {lv}", pop, pts, None, "100 n / non-missing N (gtsummary)", den)
             if add_p and len(by) >= 2:
+                # the test is chosen on the full level x group table (declared levels without patients included,
+                # as R's table() of a factor keeps them), then run on the levels that occur
                 t = table[table.sum(axis=1) > 0]
-                t = t[:, t.sum(axis=0) > 0] if t.size else t
+                t = t[:, t.sum(axis=0) > 0]
                 if t.shape[0] < 2 or t.shape[1] < 2:
-                    pv, test = None, "chisq"
+                    pv, test = None, ""
                 else:
-                    r = compare_categorical(t, min_expected=MIN_EXPECTED)  # the rule of choose_test
-                    test, pv = ("fisher" if r.test == "fisher_exact" else "chisq"), r.p_value
+                    test = choose_test(kind, len(by), table)
+                    pv = fisher_exact(t).p_value if test == "fisher" else chi_square(t, correct=False).p_value
                 p_id = _p_record(b, stem, pv, test, var.label, by)
-                tests_used.append(test)
+                if pv is not None:
+                    tests_used.append(test)
             if kind == "dichotomous":
                 rows.append({"label": var.label, "kind": "gts_n_pct", "indent": 0, "p": p_id,
                              "cells": [f"{stem}_n_{c}" for c, _ in cols],
@@ -233,6 +251,7 @@ def _p_record(b: Builder, stem: str, p_value, test: str, label: str, by: Sequenc
     rid = f"{stem}_p"
     b.results.add(Record(rid, p_value, "p_value", quantity=f"{label} (group comparison)",
                          population=" vs ".join(p.name for p in by), patients=tuple(i for p in by for i in p.ids),
-                         decimals=3, method=TEST_LABELS[test], note="" if p_value is not None else "not testable",
+                         decimals=3, method=TEST_LABELS[test] if p_value is not None else "not testable",
+                         note="" if p_value is not None else "fewer than two levels or groups with values",
                          block=b.block, extension=b.extension))
     return rid
