@@ -16,12 +16,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from mabseq.stats import cumulative_incidence, fine_gray, gray_test
+
+from _timing import best_of  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 
 
 def make_data(n: int, seed: int = 2022):
@@ -34,16 +36,6 @@ def make_data(n: int, seed: int = 2022):
     t = np.minimum(np.minimum(t1, t2), c)
     status = np.where(t == c, 0, np.where(t == t1, 1, 2)).astype(np.int64)
     return np.ceil(t), status, X, rng.integers(0, 3, n).astype(np.int64)
-
-
-def best_of(fn, repeat: int) -> float:
-    fn()  # warm-up (and numba compilation for comprisk)
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 # ---- the tools --------------------------------------------------------------------------------------------------

@@ -15,12 +15,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from mabseq.stats import kaplan_meier, logrank_test
+
+from _timing import best_of  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 
 
 def make_data(n: int, seed: int = 2022):
@@ -29,16 +31,6 @@ def make_data(n: int, seed: int = 2022):
     e = (rng.random(n) < 0.7).astype(np.int8)
     g = rng.integers(0, 2, n).astype(np.int64)
     return t, e, g
-
-
-def best_of(fn, repeat: int) -> float:
-    fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def run_mabseq(t, e, g):

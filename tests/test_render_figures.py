@@ -343,7 +343,7 @@ def test_write_figures(results, tmp_path):
     for p in paths:
         assert p.stat().st_size > 0
     assert (tmp_path / "os_ab_8cm.pdf").read_bytes()[:5] == b"%PDF-"
-    again = write_figures(results, tmp_path / "again")
+    write_figures(results, tmp_path / "again")
     for p in paths:
         assert (tmp_path / "again" / p.name).read_bytes() == p.read_bytes(), p.name
 

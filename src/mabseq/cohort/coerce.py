@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from .findings import ERROR, WARNING, Findings
-from .model import DTYPES, RawTable, conform
+from .model import DTYPES, RawTable
 from .schema import BY_NAME, Column
 
 MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "."}

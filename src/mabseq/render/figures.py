@@ -145,7 +145,7 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         raise ValueError(f"format {fmt!r}: use svg, pdf or png")
     _settle_layout(fig)
     if fmt == "png":
-        return _png_bytes(fig)
+        return fig._mabseq_png
     buf = io.BytesIO()
     with matplotlib.rc_context(_figure_rc(fig)):
         fig.savefig(buf, format=fmt, dpi=72, metadata=_METADATA[fmt])
@@ -167,10 +167,6 @@ def _settle_layout(fig: Figure) -> None:
     finally:
         fig.set_dpi(old)
     fig.set_layout_engine(None)  # None, not "none": a placeholder engine would still trigger the dry draw
-
-
-def _png_bytes(fig: Figure) -> bytes:
-    return fig._mabseq_png
 
 
 def _png_encode(rgba: np.ndarray, dpi: float) -> bytes:

@@ -114,7 +114,6 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
 
     The figures are handed to the workers first; the results files, Word tables and fidelity are computed in this
     process while they draw."""
-    from ..results import fidelity_table
     from .docx import docx_bytes
     from .html import render_html
 
@@ -145,11 +144,9 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
         if k.startswith("figures/"):
             files[k] = figs[k]
     step("report.html")
-    fid = res.meta.get("_fidelity_table")
-    if fid is None:
-        fid = fidelity_table(res)
     files["report.html"] = render_html(
-        res, fidelity=fid, figure_svgs={k: _strip_xml_header(v) for k, v in svgs.items() if k in res.curves},
+        res, fidelity=res.meta["_fidelity_table"],  # computed by output_files above
+        figure_svgs={k: _strip_xml_header(v) for k, v in svgs.items() if k in res.curves},
         flow_svg=_strip_xml_header(flow), swimmer_svg=_strip_xml_header(svgs.get("swimmer", "")))
     return files
 

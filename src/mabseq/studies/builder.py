@@ -60,6 +60,25 @@ class AnalysisParams:
     km_min_at_risk: int = 3
 
 
+def start_study(cohort, derive_params, name: str, title: str, *, synthetic: bool, source: str, **meta):
+    """Derive the cohort and open the study's ResultSet with what every report's header shows (title, cut-off,
+    patients included and excluded, plus ``meta``). Returns (derived cohort, results); no included patient is an
+    error."""
+    from ..derive import derive_cohort
+    dc = derive_cohort(cohort, derive_params)
+    res = ResultSet(name, source, synthetic)
+    res.meta.update({"title": title, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
+                     "n_excluded": len(dc.excluded), **meta})
+    if not len(dc.adsl):
+        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
+    return dc, res
+
+
+def eq(col: str, value) -> Callable[[pd.DataFrame], pd.Series]:
+    """A population filter: the rows whose ``col`` equals ``value``."""
+    return lambda f: f[col] == value
+
+
 def at_risk_days(max_days: float, every_months: int = 6) -> list[int]:
     """The days at which numbers at risk are counted: every 6 months (whole days, months = days / 30.4375) up to
     the first multiple of 6 months at or after the longest follow-up, i.e. every x tick of the figure."""
@@ -196,8 +215,9 @@ class Builder:
     def km(self, curve_id: str, title: str, groups: Sequence[Pop], endpoint: str, *, at: int | None = 365,
            ids: dict[str, str] | None = None, test_id: str = "", paper_test: bool = True, quantity: str = "",
            entry: bool = False, at_risk_times: Sequence[int] | None = None, median_ids: dict | None = None,
-           cut_at_risk: int | None = None) -> None:
+           cut_at_risk: int | None = None, store_curve: bool = True) -> None:
         """Kaplan-Meier curves per group (R survfit, log CI), S(at) with CI as records, the log-rank test.
+        ``store_curve=False`` keeps the records only (no figure).
 
         ``ids`` maps each group name to the record-id stem of its S(at) estimate (e.g. 'txt_efs_1y_after_blina');
         the records are stem + '_pct', '_ci_low', '_ci_high'. A group below ``min_group_n`` gets no curve and no
@@ -206,11 +226,12 @@ class Builder:
         labels = self.results.meta.setdefault("group_labels", {})
         for g in groups:
             labels[g.name] = g.label
-        t_all = [self.tte(g, endpoint)["time"] for g in groups]
-        months = at_risk_times or at_risk_days(max((float(t.max()) for t in t_all if len(t)), default=0.0))
+        ttes = {g.name: self.tte(g, endpoint) for g in groups}
+        months = at_risk_times or at_risk_days(max((float(d["time"].max()) for d in ttes.values() if len(d)),
+                                                   default=0.0))
         data = {}
         for g in groups:
-            d = self.tte(g, endpoint)
+            d = ttes[g.name]
             if len(d) < self.params.min_group_n:
                 note = f"not analysed (n = {len(d)} < {self.params.min_group_n})"
                 stems = []
@@ -295,7 +316,7 @@ class Builder:
                                     patients=tuple(i for g in groups for i in g.ids),
                                     paper_ref=test_id if paper_test and not self.extension else "", decimals=2,
                                     method=method, block=self.block, extension=self.extension))
-        if steps:
+        if steps and store_curve:
             self.results.curves[curve_id] = Curve(curve_id, "km", title, " vs ".join(g.name for g in groups),
                                                   endpoint, pd.concat(steps, ignore_index=True), pd.DataFrame(risk),
                                                   test_id, block=self.block, extension=self.extension)

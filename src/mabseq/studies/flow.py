@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 from ..results.records import ResultSet
-from .builder import Pop
-
-
-def _eq(col, value):
-    return lambda f: f[col] == value
+from .builder import Pop, eq as _eq
 
 
 def sequence_flow(res: ResultSet, dc, P) -> None:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..cohort.model import Cohort
-from ..derive import DeriveParams, derive_cohort
+from ..derive import DeriveParams
 from ..results.records import Record, ResultSet, TableSpec
-from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop
+from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop, eq as _eq, start_study
 from .flow import sequence_flow
 
 NAME = "paper"
@@ -24,10 +24,6 @@ TITLE = ("Outcomes of relapsed B-cell ALL after sequential treatment with blinat
 class PaperParams:
     derive: DeriveParams = field(default_factory=DeriveParams)
     analysis: AnalysisParams = field(default_factory=AnalysisParams)
-
-
-def _eq(col, value):
-    return lambda f: f[col] == value
 
 
 def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
@@ -63,13 +59,8 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
 def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = False,
         source: str = "") -> tuple[ResultSet, object]:
     params = params or PaperParams()
-    dc = derive_cohort(cohort, params.derive)
-    res = ResultSet(NAME, source, synthetic)
-    res.meta.update({"title": TITLE, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
-                     "n_excluded": len(dc.excluded)})
+    dc, res = start_study(cohort, params.derive, NAME, TITLE, synthetic=synthetic, source=source)
     adsl = dc.adsl
-    if not len(adsl):
-        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
     P = populations(adsl)
     b = Builder(res, dc.adtte, params.analysis)
     _flow(res, dc, P)

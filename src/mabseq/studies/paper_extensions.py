@@ -11,11 +11,7 @@ import pandas as pd
 
 from ..results.records import Curve, Record
 from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
-from .builder import Builder
-
-
-def _eq(col, value):
-    return lambda f: f[col] == value
+from .builder import Builder, eq as _eq
 
 
 def add_extensions(b: Builder, P: dict) -> None:

@@ -8,11 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..results.records import Record
-from .builder import MONTH_DAYS, Builder
-
-
-def _eq(col, value):
-    return lambda f: f[col] == value
+from .builder import MONTH_DAYS, Builder, eq as _eq
 
 
 def _true(col):

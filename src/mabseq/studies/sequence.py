@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..cohort.model import Cohort
-from ..derive import DeriveParams, derive_cohort
+from ..derive import DeriveParams
 from ..results.records import ResultSet, TableSpec
-from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop
+from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop, eq, start_study
 from .flow import sequence_flow
 from .summary_table import Variable, tbl_summary
 
@@ -45,8 +45,8 @@ class SequenceParams:
 def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
     full = Pop("FULL", "All patients", adsl)
     return {"FULL": full,
-            "BF": full.where("BF", "Blinatumomab first", lambda f: f["seq"] == "BF"),
-            "IF": full.where("IF", "Inotuzumab first", lambda f: f["seq"] == "IF")}
+            "BF": full.where("BF", "Blinatumomab first", eq("seq", "BF")),
+            "IF": full.where("IF", "Inotuzumab first", eq("seq", "IF"))}
 
 
 def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
@@ -127,13 +127,9 @@ SURVIVAL = (("os_mab1", "Overall survival from mAb1", "os_mab1_by_mab1", True),
 def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool = False,
         source: str = "") -> tuple[ResultSet, object]:
     params = params or SequenceParams()
-    dc = derive_cohort(cohort, params.derive)
-    res = ResultSet(NAME, source, synthetic)
-    res.meta.update({"title": TITLE, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
-                     "n_excluded": len(dc.excluded), "conventions": CONVENTIONS,
-                     "strobe_bias": "Table 3: overall survival from mAb1 left-truncated at mAb2 (immortal-time guard)"})
-    if not len(dc.adsl):
-        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
+    dc, res = start_study(cohort, params.derive, NAME, TITLE, synthetic=synthetic, source=source,
+                          conventions=CONVENTIONS,
+                          strobe_bias="Table 3: overall survival from mAb1 left-truncated at mAb2 (immortal-time guard)")
     P = populations(analysis_frame(dc.adsl))
     groups = [p for p in (P["BF"], P["IF"]) if p.n]
     b = Builder(res, dc.adtte, params.analysis)
@@ -161,7 +157,7 @@ def _survival(b: Builder, P, groups) -> None:
     for endpoint, label, curve_id, entry in SURVIVAL:
         stem = f"t3_{endpoint}"
         b.km(f"{curve_id}_overall", f"{label} (all patients)", [P["FULL"]], endpoint, entry=entry,
-             ids={"FULL": f"{stem}_12m_overall"}, paper_test=False,
+             ids={"FULL": f"{stem}_12m_overall"}, paper_test=False, store_curve=False,
              median_ids={"FULL": {k: f"{stem}_median_{k}_overall" for k in ("median", "ci_low", "ci_high")}})
         b.km(curve_id, f"{label} by the antibody given first" + (", left-truncated at mAb2" if entry else ""),
              groups, endpoint, entry=entry,
@@ -169,7 +165,6 @@ def _survival(b: Builder, P, groups) -> None:
              else "", paper_test=False,
              median_ids={g.name: {k: f"{stem}_median_{k}_{g.name.lower()}" for k in ("median", "ci_low", "ci_high")}
                          for g in groups})
-        del b.results.curves[f"{curve_id}_overall"]  # the overall curve is in the table; the figure shows the groups
         rows.append({"label": label, "kind": "header", "indent": 0, "cells": [], "p": f"{stem}_p"
                      if len(groups) > 1 else ""})
         rows.append({"label": "12 months", "kind": "gts_surv", "indent": 1, "p": "",

@@ -138,7 +138,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                              extension=b.extension))
 
     for var in variables:
-        if var.column not in overall.frame.columns if overall is not None else var.column not in by[0].frame.columns:
+        if var.column not in by[0].frame.columns:
             raise ValueError(f"{table_id}: no column {var.column!r} in the per-patient dataset")
         allv = pd.concat([p.frame[var.column] for p in by], ignore_index=True)
         if var.levels is not None:
@@ -149,7 +149,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
         stem = f"{table_id}_{_slug(var.column)}"
         if STAT_LABELS[kind] not in stats_used:
             stats_used.append(STAT_LABELS[kind])
-        any_missing = any(code(v) is None for p in (p for _, p in cols) for v in p.frame[var.column])
+        any_missing = any(code(v) is None for _, p in cols for v in p.frame[var.column])
         p_id = ""
         if kind == "continuous":
             # whole numbers throughout count as an integer column: pandas stores an integer column with missing
