@@ -14,7 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# the tests also open the report in Debian's chromium and run the generated R check: installed here when missing
 test: install
+	bash tools/system_deps.sh
 	$(PY) -m pytest
 
 # The main job: the paper's study on the bundled SYNTHETIC twin cohort -> out/report.html, tables.docx, figures/,

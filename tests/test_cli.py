@@ -32,7 +32,7 @@ def test_survival_job_and_byte_identical_rerun(tmp_path):
         assert r.exit_code == 0, r.output
         outs.append(out)
     files = sorted(p.name for p in outs[0].iterdir())
-    assert files == ["km.csv", "logrank.csv", "medians.csv", "summary.txt"]
+    assert files == [".mabseq-output.json", "km.csv", "logrank.csv", "medians.csv", "summary.txt"]
     for f in files:
         assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes()
     d = pd.read_csv(LUNG)
@@ -68,10 +68,10 @@ def test_missing_file(tmp_path):
 
 def test_existing_output_replaced_whole(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
-    r = runner.invoke(app, ["survival", str(LUNG), "--time", "time", "--event", "status", "--out", str(out),
-                            "--quiet"])
+    args = ["survival", str(LUNG), "--time", "time", "--event", "status", "--out", str(out), "--quiet"]
+    assert runner.invoke(app, args + ["--group", "sex"]).exit_code == 0
+    assert (out / "logrank.csv").is_file()
+    r = runner.invoke(app, args)  # mabseq's own earlier output is replaced whole: no stale logrank.csv
     assert r.exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["km.csv", "medians.csv", "summary.txt"]
-    assert Path(tmp_path).joinpath("out").is_dir()
+    assert sorted(p.name for p in out.iterdir()) == [".mabseq-output.json", "km.csv", "medians.csv", "summary.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it

@@ -66,17 +66,19 @@ class Findings:
         return sorted(self.items, key=lambda f: (order[f.severity], f.source, f.table, f.row or 0, f.column, f.rule))
 
     def to_json(self) -> str:
-        body = {"errors": len(self.errors), "warnings": len(self.warnings),
+        body = {"generator": "mabseq", "errors": len(self.errors), "warnings": len(self.warnings),
                 "findings": [asdict(f) for f in self.sorted()]}
         return json.dumps(body, indent=2, sort_keys=True)
 
-    def summary_text(self, limit: int | None = None) -> str:
+    def summary_text(self, limit: int | None = None, json_path: str | None = None) -> str:
         items = self.sorted()
         lines = [f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
         shown = items if limit is None else items[:limit]
         lines += [str(f) for f in shown]
         if len(shown) < len(items):
-            lines.append(f"... and {len(items) - len(shown)} more (see the JSON report)")
+            where = (f"all of them are in {json_path}" if json_path
+                     else "give --json FILE to write all of them")
+            lines.append(f"... and {len(items) - len(shown)} more ({where})")
         return "\n".join(lines)
 
 

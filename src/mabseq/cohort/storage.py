@@ -7,9 +7,6 @@ Writes go to a temporary path that replaces the target only when complete.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -36,11 +33,10 @@ def _plain(df: pd.DataFrame, table) -> pd.DataFrame:
     return pd.DataFrame(out, columns=table.column_names, dtype=object)
 
 
-def write_duckdb(cohort: Cohort, path: str | Path) -> Path:
+def write_duckdb_into(cohort: Cohort, path: str | Path) -> None:
+    """Write the cohort as a new DuckDB file at ``path`` (which must not exist); see :func:`write_duckdb`."""
     import duckdb
-    path = Path(path)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent if path.parent.exists() else None)) / "cohort.duckdb"
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(path))
     try:
         for t in TABLES:
             cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in t.columns)
@@ -53,14 +49,49 @@ def write_duckdb(cohort: Cohort, path: str | Path) -> Path:
         con.execute("INSERT INTO _mabseq VALUES ('schema_version', ?)", [SCHEMA_VERSION])
     finally:
         con.close()
-    os.replace(tmp, path)
-    shutil.rmtree(tmp.parent, ignore_errors=True)
-    return path
+
+
+def write_duckdb(cohort: Cohort, path: str | Path, *, inputs=(), overwrite: bool = False) -> Path:
+    """Store the cohort as a DuckDB file, atomically; an existing file is replaced only when mabseq wrote it (or
+    with ``overwrite``), never when it is one of ``inputs`` (:mod:`mabseq.outputs`)."""
+    from ..outputs import plan_file
+    plan = plan_file(path, inputs=inputs, overwrite=overwrite, owned=is_mabseq_duckdb)
+    with plan.staged() as tmp:
+        write_duckdb_into(cohort, tmp)
+    return Path(path)
+
+
+def open_duckdb_readonly(path: str | Path):
+    """A read-only connection that treats the file as data: no file system, network or extension access, so a
+    view or macro stored in a hostile file cannot read anything outside it."""
+    import duckdb
+    return duckdb.connect(str(path), read_only=True, config={
+        "enable_external_access": False, "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False, "lock_configuration": True})
+
+
+def is_mabseq_duckdb(path: str | Path) -> bool:
+    """A DuckDB file that mabseq wrote (it holds the ``_mabseq`` table with the schema version)."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            if fh.read(16)[8:12] != b"DUCK":
+                return False
+        con = open_duckdb_readonly(p)
+    except Exception:  # not a DuckDB file, a newer format, locked ...
+        return False
+    try:
+        rows = con.execute("SELECT value FROM _mabseq WHERE key = 'schema_version'").fetchall()
+        return len(rows) == 1
+    except Exception:
+        return False
+    finally:
+        con.close()
 
 
 def read_duckdb(path: str | Path) -> Cohort:
     import duckdb
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb_readonly(path)
     try:
         tables = {}
         present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -76,24 +107,29 @@ def read_duckdb(path: str | Path) -> Cohort:
     return Cohort(tables, Path(path).name)
 
 
-def write_parquet(cohort: Cohort, folder: str | Path) -> Path:
+def write_parquet_into(cohort: Cohort, folder: str | Path) -> None:
+    """Write the cohort's Parquet files into the (new, empty) ``folder``; see :func:`write_parquet`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     folder = Path(folder)
-    parent = folder.parent if folder.parent.exists() else Path(tempfile.gettempdir())
-    tmp = Path(tempfile.mkdtemp(dir=parent))
+    folder.mkdir(exist_ok=True)
     arrow = {"string": pa.string(), "category": pa.string(), "integer": pa.int64(), "number": pa.float64(),
              "date": pa.date32()}
     for t in TABLES:
         df = _plain(cohort[t.name], t)
         schema = pa.schema([(c.name, arrow[c.type]) for c in t.columns])
         tbl = pa.Table.from_pydict({c.name: df[c.name].tolist() for c in t.columns}, schema=schema)
-        pq.write_table(tbl, tmp / f"{t.name}.parquet", compression="zstd")
-    (tmp / "_mabseq.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}, sort_keys=True) + "\n")
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(tmp, folder)
-    return folder
+        pq.write_table(tbl, folder / f"{t.name}.parquet", compression="zstd")
+    (folder / "_mabseq.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}, sort_keys=True) + "\n")
+
+
+def write_parquet(cohort: Cohort, folder: str | Path, *, inputs=(), overwrite: bool = False) -> Path:
+    """Store the cohort as a folder of Parquet files, atomically, under the folder rules of :mod:`mabseq.outputs`."""
+    from ..outputs import plan_folder
+    plan = plan_folder(folder, inputs=inputs, overwrite=overwrite)
+    with plan.staged() as tmp:
+        write_parquet_into(cohort, tmp)
+    return Path(folder)
 
 
 def read_parquet(folder: str | Path) -> Cohort:
