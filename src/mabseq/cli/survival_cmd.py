@@ -33,7 +33,10 @@ def _numeric_column(df: pd.DataFrame, path: Path, col: str) -> np.ndarray:
     bad = values.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path}: row {i + 2}, column {col!r}: value {df[col].iloc[i]!r} is not a number")
+        raw = df[col].iloc[i]
+        if pd.isna(raw):
+            raise InputError(f"{path}: row {i + 2}, column {col!r}: value is missing")
+        raise InputError(f"{path}: row {i + 2}, column {col!r}: value {str(raw)!r} is not a number")
     return values.to_numpy(dtype=float)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..safe_text import escape_control
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -28,8 +30,10 @@ class Finding:
         return ", ".join(p for p in parts if p)
 
     def __str__(self) -> str:
+        """One line for a terminal or a report: control characters from the user's file are shown as escapes."""
         val = f" (value {self.value!r})" if self.value != "" else ""
-        return f"{self.severity}: {self.location()}: {self.message}{val} [{self.rule}]"
+        return escape_control(f"{self.severity}: {self.location()}: {self.message}{val} [{self.rule}]",
+                              keep_newlines=False)
 
 
 @dataclass
