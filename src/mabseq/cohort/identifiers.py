@@ -173,12 +173,12 @@ PATTERNS: tuple[Pattern, ...] = (
             {"id": _E, "text": _E, "label": _W}),
     Pattern("zip", "a ZIP code", r"\b\d\d\d\d\d-\d\d\d\d\b|\b(?:" + "|".join(_STATES) + r") +\d\d\d\d\d\b",
             {"id": _E, "text": _E, "label": _W}, shape=True),
+    Pattern("ip", "an IP address", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b",
+            {"id": _W, "text": _W}),
     Pattern("date", "a full date", _DATE_RE, {"id": _E, "text": _W}, shape=True),
     Pattern("long_number", "a number of 7 or more digits (a medical record or account number?)", r"\b\d{7,}\b",
             {"id": _W, "text": _W}, shape=True),
     Pattern("url", "a web address", r"\bhttps?://|\bwww\.[a-z0-9-]+\.", {"id": _W, "text": _W}, ignore_case=True),
-    Pattern("ip", "an IP address", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b",
-            {"id": _W, "text": _W}),
 )
 _ORDER = {p: i for i, p in enumerate(PATTERNS)}
 
