@@ -89,6 +89,7 @@ def assert_not_echoed(findings: Findings, *secrets: str) -> None:
     ("jane.doe@example.org", "error", "e-mail"),
     ("MRN 0012345", "error", "medical record"),
     ("JS-1956-03-02", "error", "date"),
+    ("JS 3/2/56", "warning", "two-digit year"),
     ("John Smith", "error", "name"),
     ("(212) 555-0199", "error", "phone"),
     ("10234567", "warning", "7 or more digits"),
@@ -296,14 +297,21 @@ CLINICAL_TEXT = [
     "relapse in marrow, CNS negative", "MRD 0.01% by flow", "CD22 dim", "Ara-C 3 g/m2", "HD-MTX 1 g/m2 x 2",
     "Grade 3 CRS after dose 2", "Ph-like", "IKZF1 deletion", "TP53 mutated", "SYNTHETIC twin of the Wudhikarn et al. "
     "2022 cohort (not patient data)", "Example center", "Memorial Sloan Kettering", "MD Anderson", "City of Hope",
-    "dose 0.8 mg/m2 day 1, 0.5 mg/m2 days 8 and 15", "cycle 2 delayed 14 days", "version 1.2",
+    "dose 0.8 mg/m2 day 1, 0.5 mg/m2 days 8 and 15", "cycle 2 delayed 14 days", "version 1.2", "days 1-8-15",
+    "days 1/8/15", "d1,8,15", "1-3-5", "q3-4wk", "ANC 0.5 x3 days", "45,X,-Y[4]/46,XY[16]", "MRD 1x10-4",
 ]
 
 
-def test_clinical_text_gives_no_finding():
-    for cls in ("text", "label", "id"):
+STUDY_IDS = ["T01", "P01", "C1", "C12", "MSK-001", "2019-001", "BMT12-345", "S01-P003", "ALL-0042", "00123", "D001",
+             "D000001", "site3-pt17", "R/R-ALL-05", "UPN 4321", "1-2", "CRID 123456"]
+
+
+def test_clinical_text_and_study_ids_give_no_finding():
+    for cls in ("text", "label"):
         hits = detect(CLINICAL_TEXT, cls)
         assert not hits, {CLINICAL_TEXT[i]: h.pattern.kind for i, h in hits.items()}
+    hits = detect(STUDY_IDS, "id")
+    assert not hits, {STUDY_IDS[i]: h.pattern.kind for i, h in hits.items()}
 
 
 def test_twin_and_valid_example_have_no_identifier_finding():

@@ -34,7 +34,9 @@ identifier.person_name   error    error/warning  -        a common given name + 
 identifier.address       error    error          warning  a number, capitalised words and a street suffix
                                                           (123 Main Street, 4 Elm Ave); P.O. Box ##
 identifier.zip           error    error          warning  ZIP+4 (#####-####), or a state code + 5 digits
-identifier.date          error    warning        -        a full date: YYYY-MM-DD, D/M/Y, 3 Mar 2020, Mar 3, 2020
+identifier.date          error    warning        -        a full date with a 4-digit year: YYYY-MM-DD, D/M/YYYY,
+                                                          M/D/YYYY, 3 Mar 2020, Mar 3, 2020
+identifier.short_date    warning  -              -        D/M/YY (in text it is more often a dosing schedule)
 identifier.long_number   warning  warning        -        7 or more digits in a row (an MRN, account or SSN
                                                           without dashes; registries also use long numbers)
 identifier.url           warning  warning        -        http(s)://... or www....
@@ -141,9 +143,10 @@ class Pattern:
 
 _E, _W = ERROR, WARNING
 _DATE_RE = (r"\b(?:1[89]|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b"
-            r"|\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:\d\d\d\d|\d\d)\b"
-            r"|\b(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:\d\d\d\d|\d\d)\b"
+            r"|\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:1[89]|20)\d\d\b"
+            r"|\b(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:1[89]|20)\d\d\b"
             rf"|\b\d{{1,2}}[ -]{_MONTH}[ ,-]*(?:1[89]|20)\d\d\b|\b{_MONTH} \d{{1,2}},? (?:1[89]|20)\d\d\b")
+_SHORT_DATE_RE = r"\b\d{1,2}/\d{1,2}/\d\d\b"  # 3/4/56: only in ids (in text, "days 1/8/15" is a schedule)
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("ssn", "a US social security number", r"\b\d\d\d-\d\d-\d\d\d\d\b", {"id": _E, "text": _E, "label": _E},
@@ -176,6 +179,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("ip", "an IP address", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b",
             {"id": _W, "text": _W}),
     Pattern("date", "a full date", _DATE_RE, {"id": _E, "text": _W}, shape=True),
+    Pattern("short_date", "what may be a date with a two-digit year", _SHORT_DATE_RE, {"id": _W}, shape=True),
     Pattern("long_number", "a number of 7 or more digits (a medical record or account number?)", r"\b\d{7,}\b",
             {"id": _W, "text": _W}, shape=True),
     Pattern("url", "a web address", r"\bhttps?://|\bwww\.[a-z0-9-]+\.", {"id": _W, "text": _W}, ignore_case=True),
