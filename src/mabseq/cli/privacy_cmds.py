@@ -2,9 +2,14 @@
 
 Paths: the de-identified cohort goes to ``--out`` (a new folder, or one mabseq wrote, for ``csv`` and ``parquet``; a
 file for ``duckdb``); the key to ``--key``, a separate file that must not lie inside ``--out`` nor be, or lie in,
-DATA, the mapping file or the REDCap dictionary. An existing key file is reused when it is this cohort's key (same
-outputs, byte for byte), and refused otherwise; a key file is never overwritten. Both are written through
-:mod:`mabseq.outputs`: the key is written while the cohort is still staged, so an error leaves neither half.
+DATA, the mapping file or the REDCap dictionary. An existing key file is reused when it is this cohort's key (the
+same CSV and Parquet outputs, byte for byte; a DuckDB file holds the same tables, but DuckDB writes a few random
+header bytes), and refused otherwise; a key file is never overwritten. Both are written through
+:mod:`mabseq.outputs`: the key is written while the cohort is still staged, so an error before it leaves nothing;
+a key left alone by an interruption between the two renames is this cohort's key, and the next run reuses it.
+
+Identifier findings in patient ids and free text do not stop this command (it removes them); any other error in DATA
+does, with exit status 2 and nothing written.
 """
 from __future__ import annotations
 

@@ -74,6 +74,7 @@ in Python, too slow for 500,000-row cohorts and not available offline; no librar
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -245,43 +246,85 @@ class Hit:
     shape: str = ""
 
 
-def detect(values, cls: str) -> dict[int, Hit]:
+class Hits(Mapping):
+    """The cells of a column that matched, as a read-only mapping position -> :class:`Hit`, kept as arrays: the
+    positions (ascending), the strongest pattern of each and the pattern matrix; a :class:`Hit` (with its kinds and
+    the match's shape) is built only for the cells a finding names, so a column where every cell matches costs a few
+    vectorized passes, not a Python loop per cell."""
+
+    def __init__(self, positions: np.ndarray, best: np.ndarray, matrix: np.ndarray, pats: list[Pattern],
+                 texts: pa.Array | None, cls: str):
+        self.positions, self.best, self._matrix, self._pats = positions, best, matrix, pats
+        self._texts, self._cls = texts, cls
+        self._index = {int(p): k for k, p in enumerate(positions)} if len(positions) <= 4096 else None
+
+    def _k(self, i: int) -> int:
+        if self._index is not None:
+            return self._index[i]
+        k = int(np.searchsorted(self.positions, i))
+        if k >= len(self.positions) or self.positions[k] != i:
+            raise KeyError(i)
+        return k
+
+    def __getitem__(self, i: int) -> Hit:
+        k = self._k(int(i))
+        best = self._pats[int(self.best[k])]
+        kinds = tuple(dict.fromkeys(p.kind for p, on in zip(self._pats, self._matrix[k]) if on))
+        shape = ""
+        if best.shape and self._texts is not None:
+            text = self._texts[k].as_py() or ""
+            m = re.search(best.regex, text, re.I if best.ignore_case else 0)  # the RE2 subset used is valid re
+            shape = re.sub(r"\d", "#", m.group(0)) if m else ""
+        return Hit(best, best.severity[self._cls], kinds, shape)
+
+    def __contains__(self, i) -> bool:
+        try:
+            self._k(int(i))
+        except (KeyError, TypeError, ValueError):
+            return False
+        return True
+
+    def __iter__(self):
+        return (int(p) for p in self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def severities(self) -> np.ndarray:
+        return np.array([self._pats[b].severity[self._cls] for b in range(len(self._pats))], dtype=object)[self.best]
+
+    def kinds_of_best(self) -> np.ndarray:
+        return np.array([p.kind for p in self._pats], dtype=object)[self.best]
+
+
+_NO_HITS = Hits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=bool), [], None, "text")
+
+
+def detect(values, cls: str) -> Hits:
     """Positions in ``values`` (a Series or list of str/None) that match a pattern applicable to column class
     ``cls``, with the strongest hit: errors before warnings, then the order of :data:`PATTERNS`."""
     if cls not in _COMBINED:
-        return {}
+        return _NO_HITS
     arr = _arrow(values)
     if len(arr) == 0:
-        return {}
+        return _NO_HITS
     cand = np.flatnonzero(_match(arr, _COMBINED[cls]))
     if not len(cand):
-        return {}
+        return _NO_HITS
     sub = arr.take(pa.array(cand))
-    found: dict[int, list[Pattern]] = {}
-    for p in PATTERNS:
-        if cls not in p.severity:
-            continue
-        for j in np.flatnonzero(_match(sub, p.regex, p.ignore_case)):
-            found.setdefault(int(cand[j]), []).append(p)
-    out = {}
-    for i, pats in found.items():
-        best = min(pats, key=lambda p: (p.severity[cls] != ERROR, _ORDER[p]))
-        kinds = tuple(dict.fromkeys(p.kind for p in sorted(pats, key=_ORDER.get)))
-        shape = ""
-        if best.shape:
-            text = sub[int(np.searchsorted(cand, i))].as_py() or ""
-            m = re.search(best.regex, text, re.I if best.ignore_case else 0)  # the RE2 subset used is valid re
-            shape = re.sub(r"\d", "#", m.group(0)) if m else ""
-        out[i] = Hit(best, best.severity[cls], kinds, shape)
-    return out
+    pats = [p for p in PATTERNS if cls in p.severity]
+    matrix = np.column_stack([_match(sub, p.regex, p.ignore_case) for p in pats])
+    rank = np.array([(0 if p.severity[cls] == ERROR else 1) * 1000 + _ORDER[p] for p in pats])
+    keyed = np.where(matrix, rank[None, :], 10 ** 6)
+    best = keyed.argmin(axis=1)
+    keep = keyed.min(axis=1) < 10 ** 6  # the combined pattern and the single ones agree; guard all the same
+    return Hits(cand[keep], best[keep], matrix[keep], pats, sub.filter(pa.array(keep)), cls)
 
 
 def flag_cells(series: pd.Series, cls: str) -> np.ndarray:
     """A boolean mask of the cells of ``series`` that the scan flags (any severity)."""
     mask = np.zeros(len(series), dtype=bool)
-    hits = detect(series, cls)
-    if hits:
-        mask[list(hits)] = True
+    mask[detect(series, cls).positions] = True
     return mask
 
 
@@ -340,8 +383,7 @@ def scan_identifiers(cohort: Cohort | None, findings: Findings, raws: list[RawTa
                 if not hits:
                     continue
                 if c.name == "patient_id":
-                    col = df[c.name]
-                    flagged_ids.update(str(col.iloc[i]) for i in hits)
+                    flagged_ids.update(str(v) for v in df[c.name].to_numpy(dtype=object)[hits.positions])
                 label = labels.get((t.name, c.name), c.name)
                 new += _cell_findings(cohort, t.name, c.name, label, cls, df, hits)
     findings.items.extend(new)
@@ -376,21 +418,19 @@ def _header_findings(raws: list[RawTable]) -> list[Finding]:
 MASKED_ID = "[masked id]"
 
 
-def _cell_findings(cohort, table, column, label, cls, df, hits) -> list[Finding]:
+def _cell_findings(cohort, table, column, label, cls, df, hits: Hits) -> list[Finding]:
     locs = cohort.locations.get(table, [])
     src_default = cohort.table_sources.get(table, table)
-    pids = df["patient_id"] if "patient_id" in df.columns else None
-    by_rule: dict[tuple[str, str], list[int]] = {}
-    for i in sorted(hits):
-        h = hits[i]
-        rule = "patient.id_identifier" if column == "patient_id" else f"identifier.{h.pattern.kind}"
-        by_rule.setdefault((rule, h.severity), []).append(i)
+    pids = df["patient_id"].to_numpy(dtype=object) if "patient_id" in df.columns else None
+    kinds, sevs = hits.kinds_of_best(), hits.severities()
     out = []
-    for (rule, sev), rows in by_rule.items():
-        for i in rows[:MAX_LISTED]:
+    for kind, sev in dict.fromkeys(zip(kinds, sevs)):
+        rows = hits.positions[(kinds == kind) & (sevs == sev)]
+        rule = "patient.id_identifier" if column == "patient_id" else f"identifier.{kind}"
+        for i in rows[:MAX_LISTED].tolist():
             h = hits[i]
             src, row = locs[i] if i < len(locs) else (src_default, None)
-            pid = "" if pids is None or pd.isna(pids.iloc[i]) else str(pids.iloc[i])
+            pid = "" if pids is None or pd.isna(pids[i]) else str(pids[i])
             if column == "patient_id":
                 msg = f"patient_id looks like {describe(h)}; use study IDs only (mabseq deidentify replaces them)"
                 pid = MASKED_ID
@@ -402,13 +442,13 @@ def _cell_findings(cohort, table, column, label, cls, df, hits) -> list[Finding]
             out.append(Finding(sev, rule, msg, src, table, row, label, "", pid))
         if len(rows) > MAX_LISTED:
             out.append(Finding(sev, rule, f"... and {len(rows) - MAX_LISTED} more rows of this column match "
-                               f"({hits[rows[0]].pattern.what})", src_default, table, None, label))
+                               f"({hits[int(rows[0])].pattern.what})", src_default, table, None, label))
     return out
 
 
-def _strong(values: list[str]) -> dict[int, Hit]:
-    """Values that hold a strong identifier (an error in free text): masked in any finding."""
-    return {k: h for k, h in detect(values, "text").items() if h.severity == ERROR}
+def _strong(hits: Hits) -> set[int]:
+    """The values that hold a strong identifier (an error in free text): masked in any finding."""
+    return set(hits.positions[hits.severities() == ERROR].tolist())
 
 
 def mask_findings(findings: Findings, flagged_ids: set[str] | None = None) -> None:
@@ -420,7 +460,8 @@ def mask_findings(findings: Findings, flagged_ids: set[str] | None = None) -> No
     items = findings.items
     if not items:
         return
-    bad_val = _strong([f.value for f in items])
+    val_hits = detect([f.value for f in items], "text")
+    bad_val = _strong(val_hits)
     bad_pid = detect([f.patient_id for f in items], "id")
     flagged.update(items[k].patient_id for k in bad_pid)
     out = []
@@ -431,7 +472,7 @@ def mask_findings(findings: Findings, flagged_ids: set[str] | None = None) -> No
             changes["patient_id"] = MASKED_ID
             msg = msg.replace(f.patient_id, MASKED_ID)
         if f.value and (f.value in flagged or k in bad_val):
-            masked = f"[masked: {describe(bad_val[k])}]" if k in bad_val else MASKED_ID
+            masked = f"[masked: {describe(val_hits[k])}]" if k in bad_val else MASKED_ID
             changes["value"] = masked
             msg = msg.replace(f.value, masked)
         if msg != f.message:
