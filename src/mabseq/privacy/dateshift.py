@@ -29,8 +29,6 @@ distance from a patient's last contact to the cut-off (C' - C is not d_p), so th
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from ..cohort.model import Cohort
@@ -173,4 +171,4 @@ def latest_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
 
 
 __all__ = ["apply_cutoff", "shift_ranges", "shift_tables", "shift_study", "latest_dates", "mab1_dates",
-           "DateShiftError", "dt"]
+           "DateShiftError"]

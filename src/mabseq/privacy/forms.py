@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from .. import __version__
 from ..cohort.model import Cohort
 from ..cohort.schema import TABLES
@@ -70,4 +68,4 @@ def write_into(cohort: Cohort, tmp: Path, fmt: str, changes: dict[str, int], shi
     (tmp / NOTES).write_text(notes_json(changes, shift_range), encoding="utf-8", newline="\n")
 
 
-__all__ = ["FORMATS", "NOTES", "csv_files", "notes_json", "write_into", "pd"]
+__all__ = ["FORMATS", "NOTES", "csv_files", "notes_json", "write_into"]
