@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .findings import ERROR, CohortError, Findings
+from .identifiers import scan_identifiers
 from .model import Cohort, RawTable
 from .readers import Mapping, read_csv_folder, read_excel
 from .storage import is_duckdb, is_parquet_folder, read_duckdb, read_parquet
@@ -86,10 +87,12 @@ def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
     got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary)
     if isinstance(got, Cohort):
         check_cohort(got, findings)
+        scan_identifiers(got, findings)
         return got, findings
     if findings.errors and not got:
         return None, findings
     cohort = build_cohort(got, findings, Path(path).name)
+    scan_identifiers(cohort, findings, got)
     return cohort, findings
 
 
