@@ -15,7 +15,7 @@ from mabseq.studies.twin import twin_folder
 pytestmark = pytest.mark.skipif(not (twin_folder() / "patients.csv").exists(),
                                 reason="the bundled twin is not built yet")
 
-ARTIFACTS = Path(__file__).parent.parent / "out" / "test-artifacts"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"  # screenshots for a person to look at (gitignored)
 
 
 @pytest.fixture(scope="module")

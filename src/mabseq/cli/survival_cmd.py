@@ -67,6 +67,8 @@ def survival(
     """Kaplan-Meier curves, medians, median follow-up and the log-rank test for one CSV file."""
     from ..stats import kaplan_meier, logrank_test, median_followup
 
+    if not data.is_file():
+        fail(f"{data}: file not found")
     plan = plan_folder(out, inputs=[data], overwrite=overwrite)
     try:
         cols = [time, event] + [c for c in (group, entry) if c]
