@@ -21,7 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="mabseq: outcomes research in relapsed/refractory B-ALL after blinatumomab and inotuzumab.",
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message naming a long path is never broken across lines
 
 
 class InputError(Exception):
