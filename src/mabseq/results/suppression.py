@@ -6,13 +6,14 @@ exclusion reasons, the numbers at risk) and repeated until nothing changes:
 
 1. **Primary.** A count from 1 to K-1 is shown as ``<K``. A zero is shown: it discloses no patient (so K = 1
    suppresses nothing).
-2. **Secondary**, shown as ``*``, for a count of K or more from which a suppressed count would follow. Each count
-   carries its patients (its provenance), so the rules work on groups of patients, not on names:
+2. **Secondary**, shown as ``*``, for a count (of K or more, or a zero) from which a small count would follow.
+   Each count carries its patients (its provenance), so the rules work on groups of patients, not on names:
 
    a. *Same group*: a count over exactly the patients of a suppressed count is suppressed (the same number under
       another name: a column size, a flow box, a sentence of the text).
    b. *Difference*: a count whose patients lie inside those of another shown count, or inside its denominator, is
-      suppressed when the difference is 1 to K-1 (``29 - 27 = 2``: the complement within the row total).
+      suppressed when the difference is 1 to K-1 (``29 - 27 = 2``: the complement within the row total; ``0 of
+      3``: all three).
    c. *Sum*: the levels of one variable in one table column (when they add up to its denominator), the subgroup
       columns of a table row (when they add up to its first column) and the boxes under one box of the flow
       diagram (when their patients split it) are a partition; a partition with exactly one hidden member has its
@@ -166,27 +167,28 @@ def _table_equations(spec, results: ResultSet, cells: _Cells) -> None:
 
 
 def _secondary(cells: _Cells, k: int) -> None:
+    """Rules 2a-c, each pass decided on the cells hidden when it starts (so the outcome does not depend on the order
+    of the results), until a pass hides nothing new."""
     by_set: dict[frozenset, list] = defaultdict(list)
     for key, s in cells.patients.items():
         if s:
             by_set[s].append(key)
     sized = sorted(((len(s), key) for key, s in cells.patients.items() if s), key=lambda t: (t[0], str(t[1])))
     sizes = [t[0] for t in sized]
-    changed = True
-    while changed:
-        changed = False
+    while True:
+        hidden = set(cells.hidden)
+        new = set()
         # a. the same group of patients
-        for key in list(cells.hidden):
+        for key in hidden:
             s = cells.patients.get(key)
-            for other in by_set.get(s, []) if s else []:
-                changed |= cells.hide(other, SECONDARY)
-        # b. a difference of 1..K-1 to a shown superset, or to the denominator
+            new.update(o for o in by_set.get(s, []) if s and o not in hidden)
+        # b. a difference of 1..K-1 to the denominator, or to a shown count of a superset of the patients
         for key, v in cells.value.items():
-            if key in cells.hidden:
+            if key in hidden:
                 continue
             den = cells.denominator.get(key)
             if den is not None and 1 <= den - v <= k - 1:
-                changed |= cells.hide(key, SECONDARY)
+                new.add(key)
                 continue
             s = cells.patients.get(key)
             if not s:
@@ -194,19 +196,24 @@ def _secondary(cells: _Cells, k: int) -> None:
             for size, other in sized[bisect.bisect_right(sizes, len(s)):]:
                 if size - len(s) > k - 1:
                     break
-                if other not in cells.hidden and s < cells.patients[other]:
-                    changed |= cells.hide(key, SECONDARY)
+                if other not in hidden and s < cells.patients[other]:
+                    new.add(key)
                     break
-        # c. a partition with exactly one hidden member
+        # c. a partition with exactly one hidden member: its smallest shown non-zero part too
         for total, parts in cells.equations:
-            members = [total] + parts
-            if sum(1 for m in members if m in cells.hidden) != 1:
+            if sum(1 for m in [total] + parts if m in hidden) != 1:
                 continue
-            shown = sorted((cells.value[p], p) for p in parts if p not in cells.hidden and cells.value.get(p, 0) > 0)
+            shown = sorted(((cells.value[p], str(p)), p) for p in parts
+                           if p not in hidden and cells.value.get(p, 0) > 0)
             if shown:
-                changed |= cells.hide(shown[0][1], SECONDARY)
-            elif total not in cells.hidden:
-                changed |= cells.hide(total, SECONDARY)
+                new.add(shown[0][1])
+            elif total not in hidden:
+                new.add(total)
+        new -= hidden
+        if not new:
+            return
+        for key in new:
+            cells.hide(key, SECONDARY)
 
 
 _N_EQ = re.compile(r"\b([nN]\s?=\s?)(\d+)\b")

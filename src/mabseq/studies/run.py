@@ -186,7 +186,8 @@ def explain_patient(run: StudyRun, pid: str) -> str:
                                                       ": no mAb1, so days from diagnosis")
            + "; ages in completed years; free text withheld)"]
     if d.values.get("excluded_reason"):
-        out.append(f"  excluded: {d.values['excluded_reason']}")
+        why = release_text(d.why.get("excluded_reason", ""), origin, label=label)
+        out.append(f"  excluded: {d.values['excluded_reason']}" + (f"   <- {why}" if why else ""))
     for key, k, v in release_items(d.values):
         if k == "excluded_reason":
             continue
