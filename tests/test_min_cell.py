@@ -165,14 +165,18 @@ def test_hand_worked_flow():
 
 
 def hand_curve() -> ResultSet:
+    """Three groups: FULL (12 patients), B (6) and C (3: fewer than K, not drawn)."""
     res = ResultSet("curve")
-    steps = pd.DataFrame({"group": ["FULL"] * 3 + ["B"] * 2, "time": [100.0, 200.0, 400.0, 150.0, 300.0],
-                          "n_risk": [12, 9, 4, 3, 1], "n_event": [3, 5, 1, 2, 1], "n_censor": [0, 0, 3, 0, 0],
-                          "estimate": [0.75, 0.33, 0.25, 0.33, 0.0], "lower": [0.5, 0.1, 0.05, 0.1, None],
-                          "upper": [0.9, 0.6, 0.5, 0.8, None]})
-    at_risk = pd.DataFrame({"group": ["FULL"] * 3 + ["B"] * 3, "time": [0, 183, 365] * 2,
-                            "n_risk": [12, 9, 4, 3, 1, 0]})
-    res.curves["c"] = Curve("c", "km", "Hand curve", "FULL vs B", "os_mab2", steps, at_risk)
+    steps = pd.DataFrame({"group": ["FULL"] * 3 + ["B"] * 2 + ["C"],
+                          "time": [100.0, 200.0, 400.0, 150.0, 300.0, 120.0],
+                          "n_risk": [12, 9, 4, 6, 3, 3], "n_event": [3, 5, 1, 3, 1, 1], "n_censor": [0, 0, 3, 0, 2, 2],
+                          "estimate": [0.75, 0.33, 0.25, 0.5, 0.33, 0.67], "lower": [0.5, 0.1, 0.05, 0.2, 0.1, 0.3],
+                          "upper": [0.9, 0.6, 0.5, 0.8, 0.7, 1.0]})
+    at_risk = pd.DataFrame({"group": ["FULL"] * 3 + ["B"] * 3 + ["C"] * 3, "time": [0, 183, 365] * 3,
+                            "n_risk": [12, 9, 4, 6, 2, 0, 3, 1, 0]})
+    res.curves["c"] = Curve("c", "km", "Hand curve", "FULL vs B vs C", "os_mab2", steps, at_risk)
+    res.add(Record("c_s1y_C", 66.7, "estimate_pct", population="C", patients=("P10", "P11", "P12")))
+    res.add(Record("c_s1y_B", 33.3, "estimate_pct", population="B", patients=tuple(P[:6])))
     return res
 
 
@@ -182,15 +186,18 @@ def test_numbers_at_risk_under_the_figure():
     res = hand_curve()
     suppress_small_cells(res, 5)
     c = res.curves["c"]
-    assert list(c.at_risk["shown"]) == ["12", "9", "<5", "<5", "<5", "0"]
+    assert list(c.at_risk["shown"]) == ["12", "9", "<5", "6", "<5", "0"]  # C (3 patients) is not drawn
+    assert "groups of fewer than 5 patients not drawn" in c.note
     assert {"n_risk", "n_event", "n_censor"}.isdisjoint(c.steps.columns)
-    assert list(c.steps["censored"]) == [False, False, True, False, False]
+    assert list(c.steps["group"]) == ["FULL"] * 3 + ["B"] * 2
+    assert list(c.steps["censored"]) == [False, False, True, False, True]
+    assert res.records["c_s1y_C"].suppressed == "*" and res.records["c_s1y_B"].value == 33.3
     fig = km_figure(res, "c")
     risk = next(ax for ax in fig.axes if ax.get_label() == "risk_table")
-    assert sorted(t.get_text() for t in risk.texts) == sorted(["12", "9", "<5", "<5", "<5", "0"])
+    assert sorted(t.get_text() for t in risk.texts) == sorted(["12", "9", "<5", "6", "<5", "0"])
     curve_ax = next(ax for ax in fig.axes if ax.get_label() == "curve")
     legend = [t.get_text() for t in curve_ax.get_legend().get_texts()]
-    assert any("(n = <5)" in t for t in legend) and any("(n = 12)" in t for t in legend)
+    assert legend == ["All patients (n = 12)", "B (n = 6)"]
 
 
 class _Cells(HTMLParser):

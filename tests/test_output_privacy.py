@@ -367,6 +367,16 @@ def test_no_csv_cell_can_run_as_a_formula(formula_run):
     assert set(adsl.loc[adsl["tx_conditioning_agents"] != "", "tx_conditioning_agents"]) == {"other;busulfan"}
 
 
+@pytest.mark.parametrize("pid", sorted(HOSTILE_IDS.values()))
+def test_hostile_id_is_neutralised_in_every_patient_file(formula_run, pid):
+    """Each hostile id is written with a leading quote wherever it appears (and nowhere raw)."""
+    for name in ("adsl.csv", "adtte.csv", "r_checks.csv", "results.csv"):
+        cells = [c for row in csv.reader(io.StringIO((formula_run / name).read_text())) for c in row]
+        assert not any(c == pid or c.startswith(pid + ";") for c in cells), name
+        if name != "results.csv":
+            assert "'" + pid in cells, name
+
+
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript not installed")
 def test_r_check_agrees_with_formula_ids(formula_run):
     """R reads the neutralised ids consistently in adtte.csv and r_checks.csv and recomputes every value."""

@@ -23,11 +23,13 @@ exclusion reasons, the numbers at risk) and repeated until nothing changes:
    ``pct x N / 100``, is suppressed by the rules above); a summary (median, quartiles, range) of fewer than K
    patients is suppressed; a denominator, a table header's ``N = x`` and the group size in a figure legend are
    withheld when that group's size is hidden; ``n = x`` in a note or footnote follows rule 1.
-4. **Curves.** The per-step counts of a curve (at risk, events, censored) leave the results: the curve keeps its
-   estimates, intervals and censor marks as the figure draws them. Numbers at risk under a figure follow rule 1
-   (and at time 0, the group's size, rule 2a).
+4. **Estimates of small groups.** Any estimate over fewer than K patients (a survival of 67% in 3 patients gives
+   2 and 1 back; a median time; an interval) is suppressed, and a curve does not draw a group of fewer than K
+   patients (its note says so). The per-step counts of every curve (at risk, events, censored) leave the
+   results: the curve keeps its estimates, intervals and censor marks as the figure draws them. Numbers at risk
+   under a figure follow rule 1 (and at time 0, the group's size, rule 2a).
 
-Not suppressed: survival and incidence estimates, intervals, p-values and hazard ratios (they are not counts).
+Not suppressed: p-values, and the estimates of groups of K or more patients.
 Residual risk, stated: the rules are one-dimensional (they do not solve systems of equations across tables); two
 hidden cells of one partition whose sum is known are each protected only by the range 1..K-1.
 
@@ -48,6 +50,7 @@ COUNT_STATISTICS = {"n", "count_of"}
 SUMMARY_STATISTICS = {"median", "q1", "q3", "min", "max", "mean"}
 PERCENT_STATISTICS = {"pct"}
 SECONDARY = "*"
+UNSUPPRESSED = {"p_value"}  # a test of groups gives no count back
 
 
 def primary_marker(k: int) -> str:
@@ -72,11 +75,11 @@ class _Cells:
         self.equations: list[tuple[tuple, list[tuple]]] = []  # (total, parts): total = sum(parts)
 
     def add(self, key, value, patients=None, population="", denominator=None):
+        """A count; ``patients`` None when unknown (a zero's are known: none)."""
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             return
         self.value[key] = int(value)
-        self.patients[key] = frozenset(patients) if patients is not None and len(patients) else (
-            frozenset() if value == 0 and patients is not None else None)
+        self.patients[key] = frozenset() if value == 0 else (frozenset(patients) if patients else None)
         self.population[key] = population
         self.denominator[key] = denominator
 
@@ -91,7 +94,7 @@ def _collect(results: ResultSet) -> _Cells:
     cells = _Cells()
     for r in results.records.values():
         if r.statistic in COUNT_STATISTICS:
-            cells.add(("rec", r.id), r.value, r.patients if r.patients else None, r.population, r.denominator)
+            cells.add(("rec", r.id), r.value, r.patients, r.population, r.denominator)
     boxes = {b.get("id"): b for b in results.flow.boxes}
     for bid, b in boxes.items():
         cells.add(("box", bid), b.get("n"), b.get("patients"))
@@ -270,6 +273,8 @@ def suppress_small_cells(results: ResultSet, k: int) -> None:
                 marker = SECONDARY
         elif r.statistic in SUMMARY_STATISTICS and r.denominator is not None and r.denominator < k:
             marker = SECONDARY
+        elif r.statistic not in UNSUPPRESSED and r.patients and len(set(r.patients)) <= k - 1:
+            marker = SECONDARY  # an estimate over fewer than K patients (a survival of 2/3 gives 3 and 1 back)
         if marker is not None:
             _withhold(r, marker)
         if r.denominator is not None and (r.denominator < k or r.population in hidden_pops):
@@ -357,15 +362,23 @@ def _suppress_curve(c, k: int, hidden_sizes: set, hidden_pops: set) -> None:
     if st is None or not len(st) or not {"n_risk", "n_event", "n_censor"} <= set(st.columns):
         return
     st = st.copy()
-    parts = []
-    for _, d in st.groupby("group", sort=False):
+    parts, small = [], []
+    for g, d in st.groupby("group", sort=False):
         d = d.sort_values("time", kind="mergesort").copy()
         first = int(d["n_risk"].iloc[0])
         leaving = int(d["n_event"].sum() + d["n_censor"].sum())
+        if max(first, leaving) <= k - 1:  # a curve of fewer than K patients gives its counts back: not drawn
+            small.append(str(g))
+            continue
         d["delayed_entry"] = first < leaving
         d["group_n"] = shown(max(first, leaving), True)
         parts.append(d)
-    st = pd.concat(parts).sort_index(kind="mergesort")
+    st = pd.concat(parts).sort_index(kind="mergesort") if parts else \
+        st.iloc[0:0].assign(delayed_entry=False, group_n="")
+    if small:
+        if c.at_risk is not None and len(c.at_risk):
+            c.at_risk = c.at_risk[~c.at_risk["group"].astype(str).isin(small)].reset_index(drop=True)
+        c.note = (c.note + "; " if c.note else "") + f"groups of fewer than {k} patients not drawn"
     st["censored"] = st["n_censor"] > 0
     c.steps = st.drop(columns=["n_risk", "n_event", "n_censor"])
 

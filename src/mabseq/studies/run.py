@@ -109,6 +109,12 @@ def _mask_fidelity(fid: pd.DataFrame, res) -> pd.DataFrame:
     return fid
 
 
+def _shown_checks(checks: pd.DataFrame, res) -> pd.DataFrame:
+    """The R check recomputes the values the results show (not the suppressed ones)."""
+    hidden = {rid for rid, r in res.records.items() if r.suppressed}
+    return checks[~checks["id"].isin(hidden)] if hidden else checks
+
+
 def fidelity_of(res) -> pd.DataFrame:
     """The fidelity table of ``res`` (kept in ``meta['_fidelity_table']``, its summary in ``meta['fidelity']``)."""
     if "_fidelity_table" not in res.meta:
@@ -144,7 +150,7 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
             "adsl.csv": _csv(release_adsl(run.derived.adsl)),
             "adtte.csv": _csv(run.derived.adtte),
             "excluded.csv": _csv(run.derived.excluded),
-            "r_checks.csv": _csv(checks_frame(res)),
+            "r_checks.csv": _csv(_shown_checks(checks_frame(res), res)),
             "check_in_R.R": R_SCRIPT,
             "findings.json": run.findings.to_json() + "\n",
         }
