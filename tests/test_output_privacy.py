@@ -430,3 +430,28 @@ def test_completed_years_and_day_names():
     assert day_name("event1_date") == "event1_day" and day_name("mab2_start") == "mab2_start_day"
     assert release_text("from 2018-01-10 to 2018-02-07, age 14.93 <", dt.date(2018, 1, 10)) == \
         "from day 0 to day 28, age 14 <"
+
+
+# ---- found while testing: a figure worker killed from outside hung `mabseq report` for ever ------------------------
+def test_report_does_not_hang_when_a_figure_worker_dies():
+    """``Pool.map_async`` waits for ever for the task of a worker the kernel killed (seen here under memory
+    pressure from other processes): the figures are then drawn in the main process."""
+    import multiprocessing as mp
+
+    from mabseq.render import report
+
+    class Never:
+        def get(self, timeout=None):
+            raise mp.TimeoutError
+
+    class Dead:
+        exitcode = -9
+
+    calls = []
+    orig = report._figure_task
+    report._figure_task = lambda a: calls.append(a) or {"figures/x.png": b"x"}
+    try:
+        got = report._Pending(Never(), None, [Dead()], [("t", b"", ("curve", "c", 8.0))]).get()
+    finally:
+        report._figure_task = orig
+    assert got == [{"figures/x.png": b"x"}] and len(calls) == 1

@@ -5,9 +5,7 @@ Oracles: the ids and dates the test puts into the cohort itself (distinctive ids
 the counts of an unsuppressed run of the same cohort."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import json
 import re
 import zipfile

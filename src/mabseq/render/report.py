@@ -86,7 +86,8 @@ class FigureWorkers:
         args = [(token, blob, t) for t in tasks]
         if self.pool is None:
             return _Pending(None, [_figure_task(a) for a in args])
-        return _Pending(self.pool.map_async(_figure_task, args, chunksize=1), None)
+        workers = list(getattr(self.pool, "_pool", []))  # the processes now: one that exits has lost its task
+        return _Pending(self.pool.map_async(_figure_task, args, chunksize=1), None, workers, args)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -102,11 +103,22 @@ class FigureWorkers:
 
 
 class _Pending:
-    def __init__(self, async_result, done):
-        self._async, self._done = async_result, done
+    """The figures being drawn. A worker that dies (killed from outside, e.g. by the kernel when memory runs out)
+    takes its task with it and ``Pool`` would wait for ever: then the figures are drawn here instead (they are
+    deterministic, so the bytes are the same)."""
+
+    def __init__(self, async_result, done, workers=(), args=()):
+        self._async, self._done, self._workers, self._args = async_result, done, list(workers), list(args)
 
     def get(self) -> list[dict[str, bytes]]:
-        return self._done if self._async is None else self._async.get()
+        if self._async is None:
+            return self._done
+        while True:
+            try:
+                return self._async.get(timeout=0.5)
+            except mp.TimeoutError:
+                if any(w.exitcode is not None for w in self._workers):
+                    return [_figure_task(a) for a in self._args]
 
 
 def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = None, *,

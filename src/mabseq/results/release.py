@@ -151,7 +151,7 @@ def release_items(values: dict) -> list[tuple[str, str, object]]:
             out.append((k, k, allowed_free_text(k, v)))
         elif k in AGE_COLUMNS:
             out.append((k, k, completed_years(v)))
-        elif is_date(v):
+        elif is_date(v) or (v is None and (k.endswith("_date") or k == "mab2_start")):
             out.append((k, day_name(k), _days(v, origin)))
         else:
             out.append((k, k, _days(v, origin)))
