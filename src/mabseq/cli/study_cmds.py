@@ -1,4 +1,5 @@
-"""The study commands: ``run``, ``report``, ``explain``, ``synth``."""
+"""The study commands: ``run``, ``report``, ``explain``, ``synth``. What they print passes
+:func:`mabseq.safe_text.escape_control` (a file name or a cell with a terminal escape sequence stays visible text)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,16 +8,18 @@ from typing import Optional
 import typer
 
 from ..outputs import plan_file, plan_folder
+from ..safe_text import escape_control
 from ._app import command, err, fail, mapping_option, overwrite_option, quiet_option, redcap_option
 from .cohort_cmds import inputs_of
 
 
-def study_or_exit(data, study, mapping=None, redcap_dictionary=None, before_error=lambda: None):
+def study_or_exit(data, study, mapping=None, redcap_dictionary=None, before_error=lambda: None, min_cell=None):
     """Run the study on DATA (None: the twin); a cohort with errors or a bad option exits with status 2."""
     from ..cohort import CohortError
     from ..studies.run import run_study
     try:
-        return run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary)
+        return run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary,
+                         min_cell=min_cell)
     except CohortError as exc:
         before_error()
         err.print(exc.findings.summary_text(limit=40), highlight=False, markup=False)
@@ -32,6 +35,39 @@ def _check_study(study: str) -> None:
         fail(f"unknown study {study!r}; known: {', '.join(sorted(PRESETS))}")
 
 
+def _echo(text: str, **kw) -> None:
+    typer.echo(escape_control(text), **kw)
+
+
+def min_cell_option():
+    return typer.Option(None, "--min-cell", metavar="K", help=(
+        "Suppress counts of 1 to K-1 patients (shown as <K) in tables, numbers at risk, text and results, and the "
+        "cells from which they would follow (shown as *). Default: none, or 5 with --shareable."))
+
+
+def shareable_option():
+    return typer.Option(False, "--shareable", help=(
+        "Write only what may leave the center: results without patient ids or calendar dates, small cells "
+        "suppressed (--min-cell 5 unless given), no analysis datasets, findings or swimmer plot; README.txt "
+        "says what was removed."))
+
+
+def _min_cell(min_cell: Optional[int], shareable: bool) -> Optional[int]:
+    """K for the run: as given, 5 for a shareable bundle without --min-cell; at least 1."""
+    from ..results.shareable import DEFAULT_MIN_CELL
+    if min_cell is not None and min_cell < 1:
+        fail(f"--min-cell must be at least 1, not {min_cell}")
+    if shareable and min_cell is None:
+        return DEFAULT_MIN_CELL
+    return min_cell
+
+
+def _say_min_cell(k: Optional[int], given: Optional[int], shareable: bool) -> None:
+    if shareable:
+        _echo(f"shareable bundle: small cells suppressed with K = {k}"
+              + (" (the default for --shareable; set it with --min-cell)" if given is None else ""))
+
+
 @command("run")
 def run_cmd(
     data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it to run on the bundled twin."),
@@ -41,17 +77,21 @@ def run_cmd(
     redcap_dictionary: Optional[Path] = redcap_option(),
     overwrite: bool = overwrite_option(),
     quiet: bool = quiet_option(),
+    min_cell: Optional[int] = min_cell_option(),
+    shareable: bool = shareable_option(),
 ) -> None:
     """Run the study: results (JSON and CSV), fidelity table, analysis datasets and an R script that checks them."""
     from ..studies.run import output_files
     _check_study(study)
+    k = _min_cell(min_cell, shareable)
     plan = plan_folder(out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite)
-    run = study_or_exit(data, study, mapping, redcap_dictionary)
-    files = output_files(run)
+    run = study_or_exit(data, study, mapping, redcap_dictionary, min_cell=k)
+    files = output_files(run, shareable=shareable)
     plan.write(files)
     if not quiet:
-        typer.echo(files["summary.txt"], nl=False)
-        typer.echo(f"wrote {', '.join(sorted(files))} to {out}/")
+        _echo(files["summary.txt"], nl=False)
+        _say_min_cell(k, min_cell, shareable)
+        _echo(f"wrote {', '.join(sorted(files))} to {out}/")
 
 
 @command("report")
@@ -63,27 +103,31 @@ def report_cmd(
     redcap_dictionary: Optional[Path] = redcap_option(),
     overwrite: bool = overwrite_option(),
     quiet: bool = quiet_option(),
+    min_cell: Optional[int] = min_cell_option(),
+    shareable: bool = shareable_option(),
 ) -> None:
     """Run the study and render it: report.html, tables.docx, figures/ (PDF and PNG), plus everything `run` writes."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from ..render.report import FigureWorkers, report_files
     _check_study(study)
+    k = _min_cell(min_cell, shareable)
     plan = plan_folder(out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite)
     # the figure workers are forked first: they load matplotlib while this process runs the study
     with FigureWorkers() as workers, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
                                               transient=True, disable=quiet) as prog:
         task = prog.add_task("reading and validating the cohort")
-        run = study_or_exit(data, study, mapping, redcap_dictionary, before_error=prog.stop)
+        run = study_or_exit(data, study, mapping, redcap_dictionary, before_error=prog.stop, min_cell=k)
         files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"),
-                             workers=workers)
+                             workers=workers, shareable=shareable)
         prog.update(task, description="writing")
         plan.write(files)
     if not quiet:
-        typer.echo(files["summary.txt"], nl=False)
-        n_fig = sum(1 for k in files if k.startswith("figures/"))
-        typer.echo(f"wrote report.html, tables.docx, {n_fig} figure files and {len(files) - n_fig - 2} other files "
-                   f"to {out}/")
+        _echo(files["summary.txt"], nl=False)
+        _say_min_cell(k, min_cell, shareable)
+        n_fig = sum(1 for f in files if f.startswith("figures/"))
+        _echo(f"wrote report.html, tables.docx, {n_fig} figure files and {len(files) - n_fig - 2} other files "
+              f"to {out}/")
 
 
 @command("explain")
@@ -98,7 +142,7 @@ def explain_cmd(
     _check_study(study)
     run = study_or_exit(data, study, mapping)
     try:
-        typer.echo(explain_patient(run, patient))
+        _echo(explain_patient(run, patient))
     except KeyError:
         fail(f"patient {patient!r} is not in the cohort")
 

@@ -10,6 +10,7 @@ import typer
 
 from .. import __version__
 from ..outputs import plan_folder
+from ..safe_text import escape_control, frame_to_csv
 from ._app import InputError, command, fail, overwrite_option
 
 
@@ -106,8 +107,8 @@ def survival(
         return
 
     files = {
-        "km.csv": pd.concat(curves, ignore_index=True).to_csv(index=False, lineterminator="\n"),
-        "medians.csv": pd.DataFrame(medians).to_csv(index=False, lineterminator="\n"),
+        "km.csv": frame_to_csv(pd.concat(curves, ignore_index=True)),  # group labels are the user's text
+        "medians.csv": frame_to_csv(pd.DataFrame(medians)),
     }
     lines = [f"mabseq {__version__}: survival analysis of {data.name} (time={time}, event={event})"]
     for m in medians:
@@ -116,12 +117,11 @@ def survival(
             f"(95% CI {m['median_lower']:g}-{m['median_upper']:g}), median follow-up {m['median_followup']:g}"
         )
     if lr is not None:
-        files["logrank.csv"] = pd.DataFrame(
-            {"statistic": [lr.statistic], "df": [lr.df], "p_value": [lr.p_value]}
-        ).to_csv(index=False, lineterminator="\n")
+        files["logrank.csv"] = frame_to_csv(pd.DataFrame(
+            {"statistic": [lr.statistic], "df": [lr.df], "p_value": [lr.p_value]}))
         lines.append(f"  log-rank: chi-square {lr.statistic:.4f} on {lr.df} df, p = {lr.p_value:.4g}")
     files["summary.txt"] = "\n".join(lines) + "\n"
     plan.write(files)
     if not quiet:
-        typer.echo(files["summary.txt"], nl=False)
-        typer.echo(f"wrote {', '.join(sorted(files))} to {out}/")
+        typer.echo(escape_control(files["summary.txt"]), nl=False)
+        typer.echo(escape_control(f"wrote {', '.join(sorted(files))} to {out}/"))

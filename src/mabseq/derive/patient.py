@@ -210,7 +210,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     interim = [t for t in pd_.therapies if t["therapy_class"] in SYSTEMIC_LINE_CLASSES
                and win_start <= t["start_date"] < m2 and t.get("intent") not in ("prophylaxis",)]
     D.set("interim_lines", len(interim), f"non-antibody systemic lines from {win_start} to before mAb2: "
-          + (", ".join(f"{t['course_id']} {t.get('regimen') or t['therapy_class']}" for t in interim) or "none"))
+          + (", ".join(f"{t['course_id']} {t['therapy_class']}" for t in interim) or "none"))  # no free text
     D.set("interim", len(interim) > 0)
     D.set("ino_plus_chemo", rules.combination_partner(ino))
     D.set("ponatinib_with_blina", (blina.get("concurrent_tki") or "").lower() == "ponatinib")

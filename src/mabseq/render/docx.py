@@ -1,4 +1,6 @@
-"""tables.docx: the report's tables as real Word tables in journal style (python-docx), byte-stable."""
+"""tables.docx: the report's tables as real Word tables in journal style (python-docx), byte-stable. Text passes
+:func:`mabseq.safe_text.escape_control` (XML cannot hold most control characters; a terminal sequence stays
+visible), and the document carries no creation date."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from ..results.records import ResultSet
+from ..safe_text import escape_control
 from .tables import grid
 
 FIXED = dt.datetime(2020, 1, 1)
@@ -46,18 +49,18 @@ def build_docx(results: ResultSet, table_ids=("table1", "table2", "table3", "com
             continue
         g = grid(results, results.tables[tid])
         title = doc.add_paragraph()
-        title.add_run(g.title).bold = True
+        title.add_run(escape_control(g.title, keep_newlines=False)).bold = True
         t = doc.add_table(rows=1 + len(g.rows), cols=len(g.header))
         cells = [r.cells for r in t.rows]  # once: Table.cell() walks the whole table on every call
         for j, h in enumerate(g.header):
             c = cells[0][j]
-            c.text = h
+            c.text = escape_control(h, keep_newlines=False)
             c.paragraphs[0].runs[0].bold = True
             _border(c, top=12, bottom=6)
         for i, (row, ind, kind) in enumerate(zip(g.rows, g.indents, g.kinds), start=1):
             for j, v in enumerate(row):
                 c = cells[i][j]
-                c.text = v
+                c.text = escape_control(v, keep_newlines=False)
                 para = c.paragraphs[0]
                 if j == 0:
                     para.paragraph_format.left_indent = Cm(0.35 * ind)
@@ -68,7 +71,7 @@ def build_docx(results: ResultSet, table_ids=("table1", "table2", "table3", "com
                 if i == len(g.rows):
                     _border(c, bottom=12)
         for f in g.footnotes:
-            fp = doc.add_paragraph(f)
+            fp = doc.add_paragraph(escape_control(f, keep_newlines=False))
             fp.runs[0].font.size = Pt(8)
         doc.add_paragraph()
     cp = doc.core_properties
@@ -89,9 +92,8 @@ def docx_bytes(results: ResultSet) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name in sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n)):
             data = src.read(name)
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                              rb"\g<1>2020-01-01T00:00:00Z\g<3>", data)
+            if name == "docProps/core.xml":  # no date at all: byte-stable, and nothing dated leaves
+                data = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", data)
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

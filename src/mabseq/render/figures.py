@@ -22,7 +22,6 @@ import math
 import re
 import struct
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +39,7 @@ from matplotlib.textpath import TextToPath
 
 from ..results.format import format_p
 from ..results.records import Curve, ResultSet
+from ..results.suppression import exclusion_counts
 
 MONTH_DAYS = 30.4375  # display only: months = days / 30.4375 (study-definition 1.5)
 TICK_MONTHS = 6
@@ -342,7 +342,8 @@ def _km_figure(results: ResultSet, curve: Curve, width_cm: float, rc: dict) -> F
             hi = np.where(np.isnan(hi) & (est == 0), 0.0, hi)
         # delayed entry (e.g. a Simon-Makuch group entered at transplant): the curve starts where its steps start
         delayed = (not cif and len(d) and "n_risk" in d and "n_event" in d and "n_censor" in d
-                   and int(d["n_risk"].iloc[0]) < int(d["n_event"].sum() + d["n_censor"].sum()))
+                   and int(d["n_risk"].iloc[0]) < int(d["n_event"].sum() + d["n_censor"].sum())) or \
+            (not cif and len(d) and "delayed_entry" in d and bool(d["delayed_entry"].iloc[0]))
         x = np.concatenate([[t[0] if delayed else 0.0], t])
         y = np.concatenate([[start], est])
         ylo = np.concatenate([[start], lo])
@@ -350,13 +351,13 @@ def _km_figure(results: ResultSet, curve: Curve, width_cm: float, rc: dict) -> F
         c = colours[g]
         ax.fill_between(x, ylo, yhi, step="post", color=c, alpha=0.14, linewidth=0, zorder=1)
         ax.step(x, y, where="post", color=c, zorder=3, clip_on=False, solid_joinstyle="miter")
-        if "n_censor" in d:
-            cens = d["n_censor"].to_numpy(float) > 0
+        if "n_censor" in d or "censored" in d:  # counts, or with suppressed counts the marks alone
+            cens = d["n_censor"].to_numpy(float) > 0 if "n_censor" in d else d["censored"].to_numpy(bool)
             if cens.any():
                 ax.plot(t[cens], est[cens], linestyle="none", marker="+", markersize=ms,
                         markeredgewidth=rc["lines.linewidth"] * 0.7, color=c, zorder=4, clip_on=False)
-        n = _group_n(d)
-        label = _group_label(results, g) + (f" (n = {n})" if n is not None else "")
+        n = d["group_n"].iloc[0] if "group_n" in d else _group_n(d)  # suppressed: as the results show it
+        label = _group_label(results, g) + (f" (n = {n})" if n is not None and n != "" else "")
         handles.append(Line2D([], [], color=c, label=label))
 
     ax.set_xlim(ticks[0], ticks[-1])
@@ -395,7 +396,9 @@ def _risk_table(rax, risk: pd.DataFrame, groups: list, ticks: np.ndarray, colour
     for s in rax.spines.values():
         s.set_visible(False)
     rax.tick_params(axis="x", bottom=False, labelbottom=False)
-    digits = max([len(f"{int(v)}") for v in risk["n_risk"].dropna()] or [1])
+    shown = risk["shown"] if "shown" in risk else pd.Series(  # suppressed numbers show their marker ('<5')
+        ["" if pd.isna(v) else f"{int(v)}" for v in risk["n_risk"]], index=risk.index, dtype=object)
+    digits = max([len(v) for v in shown if v] or [1])
     rax.tick_params(axis="y", left=False, pad=_text_width("0" * digits, small) / 2 + 0.6 * small)
     n = len(groups)
     rax.set_ylim(n - 0.5, -0.6)
@@ -410,11 +413,11 @@ def _risk_table(rax, risk: pd.DataFrame, groups: list, ticks: np.ndarray, colour
     lo, hi = ticks[0] - 1 / MONTH_DAYS, ticks[-1] + 1 / MONTH_DAYS  # the counts are at whole days near the ticks
     for row, g in enumerate(groups):
         d = risk[risk["group"] == g].sort_values("time", kind="mergesort")
-        for t, nr in zip(d["time"], d["n_risk"]):
+        for t, nr in zip(d["time"], shown[d.index]):
             x = float(t) / MONTH_DAYS
-            if not (lo <= x <= hi) or pd.isna(nr):
+            if not (lo <= x <= hi) or not nr:
                 continue
-            rax.text(x, row, f"{int(nr)}", ha="center", va="center", fontsize=small, color="black")
+            rax.text(x, row, nr, ha="center", va="center", fontsize=small, color="black")
 
 
 # ---- swimmer plot ------------------------------------------------------------------------------------------------
@@ -585,15 +588,14 @@ _DATE = re.compile(r"\s*\b\d{4}-\d{2}-\d{2}\b")
 _AGE = re.compile(r"\bage \d+(?:\.\d+)? <")
 
 
-def exclusion_reasons(results: ResultSet) -> list[tuple[str, int]]:
-    """Exclusion reasons with their counts, most frequent first. Patient-specific details in a reason (dates, exact
-    ages) are dropped so that the figure shows categories, never individuals."""
-    reasons = []
-    for e in results.flow.excluded:
-        r = str(e.get("reason") or "not stated")
-        r = _AGE.sub("age <", _DATE.sub("", r))
-        reasons.append(re.sub(r"\s+", " ", r).strip())
-    return sorted(Counter(reasons).items(), key=lambda kv: (-kv[1], kv[0]))
+def exclusion_reasons(results: ResultSet) -> list[tuple[str, int | str]]:
+    """Exclusion reasons with their counts, most frequent first (a suppressed count as its marker). Patient-specific
+    details in a reason (dates, exact ages) are dropped so that the figure shows categories, never individuals."""
+    counts: dict[str, int | str] = {}
+    for r, k in exclusion_counts(results):
+        r = re.sub(r"\s+", " ", _AGE.sub("age <", _DATE.sub("", r))).strip()
+        counts[r] = (counts.get(r, 0) + k) if isinstance(k, int) and isinstance(counts.get(r, 0), int) else k
+    return sorted(counts.items(), key=lambda kv: (-(kv[1] if isinstance(kv[1], int) else 0), kv[0]))
 
 
 def _flow_layout(results: ResultSet, width: float, fs: float) -> _FlowLayout:
@@ -634,7 +636,8 @@ def _flow_layout(results: ResultSet, width: float, fs: float) -> _FlowLayout:
             cx = top.x + top.w / 2 if top else width / 2
             ex_x = cx + 1.5 * fs
             ex_w = min(inner * 0.46, width - margin - ex_x)
-            total = sum(k for _, k in reasons)
+            total = sum(k for _, k in reasons) if all(isinstance(k, int) for _, k in reasons) else \
+                results.meta.get("n_excluded", "")  # suppressed: the total as the results show it
             lines = [(s, True, "start") for s in _wrap(f"Excluded ({_n(total)})", ex_w - 2 * pad, fs, True)]
             for r, k in reasons:
                 lines += [(s, False, "start") for s in _wrap(f"\u2022 {r} ({_n(k)})", ex_w - 2 * pad, fs,

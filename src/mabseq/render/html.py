@@ -1,8 +1,8 @@
 """report.html: one self-contained page (inline SVG and CSS, no network) laid out like the paper, from the results
-only."""
+only. Every value passes :func:`mabseq.safe_text.escape_control` before jinja's HTML escaping (which leaves ESC,
+BEL and U+2028 alone); suppressed cells show their marker; a shareable bundle's report has no swimmer plot, no
+validation warnings and the cut-off's year only."""
 from __future__ import annotations
-
-import html as _html
 
 import jinja2
 from markupsafe import Markup
@@ -12,6 +12,8 @@ from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
 from .tables import grid
 from ..results.fidelity import PUBLISHED_STUDIES
+from ..results.suppression import exclusion_counts, footnote
+from ..safe_text import escape_control
 from .text import paragraphs
 
 STROBE = [
@@ -45,15 +47,26 @@ td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.h
 nav a{margin-right:10px} .small{font-size:11px}
 """
 
-TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
+def _finalize(value):
+    """Every ``{{ value }}``: control characters as visible escapes (markup too: the figures' SVG text)."""
+    if isinstance(value, Markup):
+        return Markup(escape_control(str(value)))
+    if isinstance(value, str):
+        return escape_control(value)
+    return value
+
+
+TEMPLATE = jinja2.Environment(autoescape=True, finalize=_finalize).from_string("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head><body>
 {% if synthetic %}<p class="synthetic" id="synthetic-banner">SYNTHETIC DATA: this report runs on the bundled twin of the
 published cohort, not on patient data.</p>{% endif %}
 <h1>{{ title }}</h1>
 <p class="small">Study preset <b>{{ study }}</b> on {{ source }}; {{ n_included }} patients included, {{ n_excluded }}
 excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }}.</p>
+{% if min_cell_note %}<p class="small" id="min-cell-note">{{ min_cell_note }}</p>{% endif %}
+{% if shareable %}<p class="small" id="shareable-note">Shareable bundle: no patient ids, per-patient data or calendar dates (see README.txt).</p>{% endif %}
 <nav class="small"><a href="#flow">Flow</a><a href="#tables">Tables</a><a href="#text">Results</a>
-<a href="#figures">Figures</a><a href="#swimmer">Swimmer</a><a href="#ext">{{ ext_nav }}</a>
+<a href="#figures">Figures</a>{% if not shareable %}<a href="#swimmer">Swimmer</a>{% endif %}<a href="#ext">{{ ext_nav }}</a>
 <a href="#fidelity">Fidelity</a><a href="#quality">Data quality</a><a href="#strobe">STROBE</a>
 <a href="#methods">Methods</a></nav>
 
@@ -76,9 +89,9 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for f in figures %}<figure class="figure" id="fig-{{ f.id }}"><div class="svgbox">{{ f.svg }}</div>
 <figcaption><b>{{ f.title }}.</b> {{ f.caption }}</figcaption></figure>{% endfor %}
 
-<h2 id="swimmer">Course of every patient</h2>
+{% if not shareable %}<h2 id="swimmer">Course of every patient</h2>
 <figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
-<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>
+<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>{% endif %}
 
 <h2 id="ext">{{ ext_nav }} (exploratory, unadjusted)</h2>
 <p class="foot">{{ ext_intro }} {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
@@ -98,7 +111,7 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for row, ind, kind in t.rows %}<tr>{% for c in row %}<td class="{% if loop.first %}i0{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}{% endfor %}
 <h3>Validation warnings</h3>
-{% if warnings %}<ul id="validation-warnings">{% for w in warnings %}<li class="small">{{ w }}</li>{% endfor %}</ul>{% else %}<p id="validation-warnings">None.</p>{% endif %}
+{% if shareable %}<p id="validation-warnings">Withheld from a shareable bundle (they quote cells of the input).</p>{% elif warnings %}<ul id="validation-warnings">{% for w in warnings %}<li class="small">{{ w }}</li>{% endfor %}</ul>{% else %}<p id="validation-warnings">None.</p>{% endif %}
 
 <h2 id="strobe">STROBE checklist (cohort studies)</h2>
 <table id="strobe-table"><thead><tr><th>Item</th><th>Topic</th><th>Where in this report</th></tr></thead><tbody>
@@ -117,11 +130,20 @@ def _strobe(ext_name: str, bias: str | None = None) -> list[tuple[str, str, str]
     return [(i, t, bias if (i == "9" and bias) else w.replace("Beyond the paper", ext_name)) for i, t, w in STROBE]
 
 
+def _cutoff(meta: dict) -> str:
+    """The data cut-off as the report prints it: the date, or in a shareable bundle its year only."""
+    if meta.get("cutoff"):
+        return str(meta["cutoff"])
+    return f"in {meta['cutoff_year']}" if meta.get("cutoff_year") else "not stated"
+
+
 def _status_class(status: str) -> str:
     return {"match": "ok", "differs": "bad"}.get(status, "muted")
 
 
 def _shown(r, conventions: str = "paper") -> str:
+    if r.suppressed:
+        return r.suppressed
     if r.value is None:
         return "NA"
     if r.statistic == "p_value":
@@ -148,8 +170,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         for row, ind, kind in zip(g.rows, g.indents, g.kinds):
             if kind == "value":
                 rid = results.tables["completeness"].rows[len(rows)]["cells"][0]
-                row = [row[0], fmt_num(results.records[rid].value, 1) if results.records[rid].value is not None
-                       else "NA"]
+                row = [row[0], _shown(results.records[rid]) if results.records[rid].value is None else
+                       fmt_num(results.records[rid].value, 1)]
             rows.append((row, ind, kind))
         quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes})
     figs = []
@@ -179,7 +201,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                              "status": r["status"], "detail": r["detail"], "cls": _status_class(r["status"])})
         counts = fidelity["status"].value_counts()
         fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
-    excluded = pd.Series([e["reason"] for e in results.flow.excluded]).value_counts()
+    excluded = exclusion_counts(results)
     if results.study in PUBLISHED_STUDIES:
         ext_nav, ext_intro = "Beyond the paper", ("Analyses the paper did not report: they guard against "
                                                   "immortal-time bias, give exact intervals and cumulative incidences.")
@@ -188,9 +210,11 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
     tests_used = sorted({r.method for r in results.records.values() if r.statistic == "p_value" and r.value is not None})
     return TEMPLATE.render(
         css=Markup(CSS), title=meta.get("title", results.study), synthetic=results.synthetic, study=results.study,
-        source=_html.escape(results.source), n_included=meta.get("n_included"), n_excluded=meta.get("n_excluded"),
-        cutoff=meta.get("cutoff"), version=meta.get("mabseq_version", ""), input_hash=meta.get("input_hash", ""),
-        flow_svg=Markup(flow_svg), excluded=list(excluded.items()), tables=tables, text=paragraphs(results), figures=figs,
+        source=results.source, n_included=meta.get("n_included"), n_excluded=meta.get("n_excluded"),
+        cutoff=_cutoff(meta), version=meta.get("mabseq_version", ""), input_hash=meta.get("input_hash", ""),
+        shareable=bool(meta.get("shareable")),
+        min_cell_note=footnote(meta["min_cell"]) if meta.get("min_cell", 1) > 1 else "",
+        flow_svg=Markup(flow_svg), excluded=excluded, tables=tables, text=paragraphs(results), figures=figs,
         swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
                                                       if r.statistic == "p_value" and r.value is not None),
         fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,

@@ -11,7 +11,7 @@ import multiprocessing as mp
 import os
 import pickle
 
-from ..studies.run import StudyRun, output_files
+from ..studies.run import StudyRun, fidelity_of, output_files, shared
 
 _CACHE: dict = {}  # in a worker: the results of the current run, unpickled once
 
@@ -86,7 +86,8 @@ class FigureWorkers:
         args = [(token, blob, t) for t in tasks]
         if self.pool is None:
             return _Pending(None, [_figure_task(a) for a in args])
-        return _Pending(self.pool.map_async(_figure_task, args, chunksize=1), None)
+        workers = list(getattr(self.pool, "_pool", []))  # the processes now: one that exits has lost its task
+        return _Pending(self.pool.map_async(_figure_task, args, chunksize=1), None, workers, args)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -102,15 +103,28 @@ class FigureWorkers:
 
 
 class _Pending:
-    def __init__(self, async_result, done):
-        self._async, self._done = async_result, done
+    """The figures being drawn. A worker that dies (killed from outside, e.g. by the kernel when memory runs out)
+    takes its task with it and ``Pool`` would wait for ever: then the figures are drawn here instead (they are
+    deterministic, so the bytes are the same)."""
+
+    def __init__(self, async_result, done, workers=(), args=()):
+        self._async, self._done, self._workers, self._args = async_result, done, list(workers), list(args)
 
     def get(self) -> list[dict[str, bytes]]:
-        return self._done if self._async is None else self._async.get()
+        if self._async is None:
+            return self._done
+        while True:
+            try:
+                return self._async.get(timeout=0.5)
+            except mp.TimeoutError:
+                if any(w.exitcode is not None for w in self._workers):
+                    return [_figure_task(a) for a in self._args]
 
 
-def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = None) -> dict[str, str | bytes]:
-    """Every output file of the report (name -> content), computed in memory, deterministic.
+def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = None, *,
+                 shareable: bool = False) -> dict[str, str | bytes]:
+    """Every output file of the report (name -> content), computed in memory, deterministic; with ``shareable``
+    the bundle of results/shareable.py (no swimmer plot, no patient-level file).
 
     The figures are handed to the workers first; the results files, Word tables and fidelity are computed in this
     process while they draw."""
@@ -124,10 +138,11 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
     own = workers is None
     workers = workers or FigureWorkers()
     try:
-        res = run.results
+        fid = fidelity_of(run.results)
+        res = shared(run) if shareable else run.results
         pending = workers.draw(res)
         step("results, fidelity and Word tables")
-        files: dict[str, str | bytes] = dict(output_files(run))
+        files: dict[str, str | bytes] = dict(output_files(run, shareable=shareable))
         files["tables.docx"] = docx_bytes(res)
         step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
         figs: dict[str, bytes] = {}
@@ -145,9 +160,12 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
             files[k] = figs[k]
     step("report.html")
     files["report.html"] = render_html(
-        res, fidelity=res.meta["_fidelity_table"],  # computed by output_files above
+        res, fidelity=fid,
         figure_svgs={k: _strip_xml_header(v) for k, v in svgs.items() if k in res.curves},
         flow_svg=_strip_xml_header(flow), swimmer_svg=_strip_xml_header(svgs.get("swimmer", "")))
+    if shareable:  # the README lists the whole bundle
+        from ..results.shareable import readme
+        files["README.txt"] = readme(run.results, list(files))
     return files
 
 

@@ -1,4 +1,6 @@
-"""Tables as grids of display strings, from a TableSpec and the records (no computation; display rules only)."""
+"""Tables as grids of display strings, from a TableSpec and the records (no computation; display rules only). A
+suppressed record (results/suppression.py) shows its marker (``<5``, ``*``) instead of a number, and a count's
+percentage is then left out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,11 +28,13 @@ def cell(results: ResultSet, rid: str, kind: str, decimals: int | None = None, p
     if not rid or rid not in results.records:
         return ""
     r = results.records[rid]
+    if r.suppressed:
+        return r.suppressed
     if kind == "n_pct":
         pid = _pct_id(rid)
         pr = results.records.get(pid)
         n = fmt_num(r.value, 0)
-        if pr is None or pr.value is None:
+        if pr is None or pr.value is None or pr.suppressed:
             return n
         pct = fmt_num(pr.value, pr.decimals if pr.decimals is not None else 1)
         return f"{n} ({pct}%)" if pct_style == "percent" else f"{n} ({pct})"
@@ -58,6 +62,8 @@ def gts_cell(results: ResultSet, row: dict, j: int) -> str:
     when the value cannot be estimated."""
     kind = row["kind"]
     r = results.records.get(row["cells"][j])
+    if r is not None and r.suppressed:
+        return r.suppressed
     if r is None or r.value is None:
         return EM_DASH
     if kind == "gts_count":
@@ -65,7 +71,7 @@ def gts_cell(results: ResultSet, row: dict, j: int) -> str:
     if kind == "gts_n_pct":
         pr = results.records.get(row["pct"][j])
         return f"{fmt_num(r.value, 0)} ({style_percent(pr.value)}%)" if pr is not None and pr.value is not None \
-            else fmt_num(r.value, 0)
+            and not pr.suppressed else fmt_num(r.value, 0)
     lo, hi = results.records.get(row["lo"][j]), results.records.get(row["hi"][j])
     if kind == "gts_surv":
         out = f"{style_percent(r.value)}%"

@@ -8,16 +8,24 @@ from ..results.records import ResultSet
 
 PERCENT_STATISTICS = {"pct", "estimate_pct", "ci_low_pct", "ci_high_pct"}
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(?::([a-z]+))?\}")
+_HIDDEN = "\x00"  # a suppressed record while the sentence is filled
+_HIDDEN_PCT = re.compile(r" ?\(\s*\x00%?\)|\x00%")
 
 
 def fill(results: ResultSet, template: str) -> str:
     """Each ``{record_id}`` replaced by its value at the record's decimals; p-values in the study's conventions
     (``results.meta["conventions"]``: 'paper' or 'gtsummary')."""
     conventions = results.meta.get("conventions", "paper")
+    hidden_pct: list[str] = []
 
     def sub(m):
         rid, style = m.group(1), m.group(2)
         r = results.records.get(rid)
+        if r is not None and r.suppressed:  # a count shows its marker; its percentage is left out
+            if r.statistic in PERCENT_STATISTICS:
+                hidden_pct.append(r.suppressed)
+                return _HIDDEN
+            return r.suppressed
         if r is None or r.value is None:
             return "NA"
         if style == "p" or r.statistic == "p_value":
@@ -27,7 +35,11 @@ def fill(results: ResultSet, template: str) -> str:
         if conventions == "gtsummary" and r.statistic in PERCENT_STATISTICS:
             return style_percent(r.value)  # as the tables show it
         return fmt_num(r.value, r.decimals if r.decimals is not None else 0)
-    return _PLACEHOLDER.sub(sub, template)
+    out = _PLACEHOLDER.sub(sub, template)
+    if hidden_pct:  # 'n (x%)' -> 'n'; a percentage alone shows the marker
+        out = _HIDDEN_PCT.sub(lambda m: "" if m.group(0).startswith((" ", "(")) else "*", out)
+        out = out.replace(_HIDDEN, "*")
+    return out
 
 
 def paragraphs(results: ResultSet) -> list[tuple[str, list[str]]]:

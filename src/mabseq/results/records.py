@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..safe_text import frame_to_csv
+
 
 @dataclass
 class Record:
@@ -38,6 +40,7 @@ class Record:
     decimals: int | None = None  # display decimals
     note: str = ""
     extension: bool = False  # beyond the paper (EXT): shown, never part of fidelity
+    suppressed: str = ""  # small-cell suppression (results/suppression.py): what to show instead; value is None
 
 
 @dataclass
@@ -117,12 +120,13 @@ class ResultSet:
             d = asdict(r)
             d["patients"] = ";".join(r.patients)
             rows.append(d)
-        cols = ["id", "block", "population", "quantity", "statistic", "value", "denominator", "decimals", "method",
-                "rule", "paper_ref", "extension", "note", "patients"]
+        cols = ["id", "block", "population", "quantity", "statistic", "value", "suppressed", "denominator",
+                "decimals", "method", "rule", "paper_ref", "extension", "note", "patients"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_csv(self) -> str:
-        return self.records_frame().to_csv(index=False, lineterminator="\n")
+        """results.csv: one row per record, formula-safe (``safe_text.frame_to_csv``)."""
+        return frame_to_csv(self.records_frame())
 
     def to_dict(self) -> dict:
         return {

@@ -13,7 +13,11 @@ from .. import __version__
 from ..cohort import CohortError, Findings, load_cohort
 from ..results import fidelity_summary, fidelity_table
 from ..results.completeness import add_completeness
+from ..results.release import DATE_ORIGIN, release_adsl, release_age_summaries, release_items, release_text
 from ..results.rscript import R_SCRIPT, checks_frame
+from ..results.shareable import readme, shareable_results
+from ..results.suppression import suppress_small_cells
+from ..safe_text import frame_to_csv
 from . import PRESETS
 from .twin import TWIN_LABEL, load_twin, twin_folder
 
@@ -41,7 +45,12 @@ def _hash_folder(path: Path) -> str:
 
 
 def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=None,
-              redcap_dictionary=None) -> StudyRun:
+              redcap_dictionary=None, min_cell: int | None = None) -> StudyRun:
+    """Run ``study`` on DATA (None: the twin). The results leave here as every output shows them: ages summarised
+    at the precision results/release.py allows and, with ``min_cell``, small cells suppressed
+    (results/suppression.py)."""
+    if min_cell is not None and min_cell < 1:
+        raise ValueError(f"--min-cell must be at least 1, not {min_cell}")
     if study not in PRESETS:
         raise ValueError(f"unknown study {study!r}; known: {', '.join(sorted(PRESETS))}")
     preset = PRESETS[study]
@@ -57,6 +66,7 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
         ihash = _hash_folder(Path(data))
     results, derived = preset.run(cohort, synthetic=synthetic, source=source)
     add_completeness(results, derived.adsl, derived.cutoff)
+    release_age_summaries(results)
     p = derived.params
     results.meta.update({"mabseq_version": __version__, "input_hash": ihash,
                          "warnings": [str(f) for f in findings.warnings],
@@ -65,14 +75,17 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
                                      f"positive, dim at a log drop >= {p.dim_log_drop:.3f}; aGVHD {p.agvhd_ruleset}; "
                                      "CRS/ICANS ASTCT-2019; SOS EBMT-adult-2016; liver CTCAE-5.0 "
                                      f"({p.ctcae_baseline_mode}); cytogenetics UKALLXII/ECOG2993"})
+    if min_cell is not None:
+        suppress_small_cells(results, min_cell)
     return StudyRun(study, results, derived, cohort, findings, synthetic, source, ihash)
 
 
 def _csv(df: pd.DataFrame) -> str:
+    """Every CSV output: lists as 'a;b', dates as ISO, formula-safe cells (``safe_text.frame_to_csv``)."""
     out = df.copy()
     for c in out.columns:
         out[c] = out[c].apply(_cell)
-    return out.to_csv(index=False, lineterminator="\n")
+    return frame_to_csv(out)
 
 
 def _cell(v):
@@ -83,50 +96,113 @@ def _cell(v):
     return v
 
 
-def output_files(run: StudyRun) -> dict[str, str]:
+def _mask_fidelity(fid: pd.DataFrame, res) -> pd.DataFrame:
+    """Fidelity rows of suppressed records: no computed value, status 'suppressed' (a 'match' would give the
+    count away)."""
+    if not len(fid):
+        return fid
+    fid = fid.copy()
+    hidden = fid["result_id"].map(lambda i: bool(i) and i in res.records and bool(res.records[i].suppressed))
+    fid.loc[hidden, "computed"] = None
+    fid.loc[hidden, "status"] = "suppressed"
+    fid.loc[hidden, "detail"] = ""
+    return fid
+
+
+def _shown_checks(checks: pd.DataFrame, res) -> pd.DataFrame:
+    """The R check recomputes the values the results show (not the suppressed ones)."""
+    hidden = {rid for rid, r in res.records.items() if r.suppressed}
+    return checks[~checks["id"].isin(hidden)] if hidden else checks
+
+
+def fidelity_of(res) -> pd.DataFrame:
+    """The fidelity table of ``res`` (kept in ``meta['_fidelity_table']``, its summary in ``meta['fidelity']``)."""
+    if "_fidelity_table" not in res.meta:
+        fid = _mask_fidelity(fidelity_table(res), res)
+        res.meta["_fidelity_table"] = fid
+        res.meta["fidelity"] = fidelity_summary(fid)
+    return res.meta["_fidelity_table"]
+
+
+def shared(run: StudyRun):
+    """The results as the shareable bundle holds them (made once per run)."""
+    if "_shareable" not in run.results.meta:
+        fidelity_of(run.results)
+        run.results.meta["_shareable"] = shareable_results(run.results)
+    return run.results.meta["_shareable"]
+
+
+def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
+    """Every file `mabseq run` writes (name -> text); with ``shareable`` only what may leave the center
+    (results/shareable.py)."""
     res = run.results
-    fid = fidelity_table(res)
-    res.meta["_fidelity_table"] = fid
-    summary = fidelity_summary(fid)
-    res.meta["fidelity"] = summary
-    files = {
-        "results.json": res.to_json(),
-        "results.csv": res.to_csv(),
-        "fidelity.csv": _csv(fid),
-        "adsl.csv": _csv(run.derived.adsl),
-        "adtte.csv": _csv(run.derived.adtte),
-        "excluded.csv": _csv(run.derived.excluded),
-        "r_checks.csv": _csv(checks_frame(res)),
-        "check_in_R.R": R_SCRIPT,
-        "findings.json": run.findings.to_json() + "\n",
-    }
-    lines = [f"mabseq {__version__}: study '{run.study}' on {run.source}",
-             f"{len(run.derived.adsl)} patients included, {len(run.derived.excluded)} excluded",
+    fid = fidelity_of(res)
+    summary = res.meta["fidelity"]
+    if shareable:
+        out = shared(run)
+        files = {"results.json": out.to_json(), "results.csv": out.to_csv()}
+        source, n_in, n_ex = out.source, out.meta.get("n_included"), out.meta.get("n_excluded")
+    else:
+        files = {
+            "results.json": res.to_json(),
+            "results.csv": res.to_csv(),
+            "fidelity.csv": _csv(fid),
+            "adsl.csv": _csv(release_adsl(run.derived.adsl)),
+            "adtte.csv": _csv(run.derived.adtte),
+            "excluded.csv": _csv(run.derived.excluded),
+            "r_checks.csv": _csv(_shown_checks(checks_frame(res), res)),
+            "check_in_R.R": R_SCRIPT,
+            "findings.json": run.findings.to_json() + "\n",
+        }
+        source = run.source
+        n_in, n_ex = res.meta.get("n_included", len(run.derived.adsl)), res.meta.get("n_excluded",
+                                                                                      len(run.derived.excluded))
+    lines = [f"mabseq {__version__}: study '{run.study}' on {source}",
+             f"{n_in} patients included, {n_ex} excluded",
              f"{len(res.records)} result records, {len(res.curves)} curves",
              ("fidelity: " + ", ".join(f"{k} {v}" for k, v in summary.items())) if len(fid)
              else "fidelity: no published reference for this study"]
+    if "min_cell" in res.meta:
+        lines.append(f"small cells suppressed below {res.meta['min_cell']}: "
+                     f"{res.meta.get('suppressed_records', 0)} records")
     if run.synthetic:
         lines.insert(0, "SYNTHETIC DATA: the bundled twin cohort, not patient data")
     files["summary.txt"] = "\n".join(lines) + "\n"
+    if shareable:
+        files["README.txt"] = readme(res, list(files) + ["README.txt"])
     return files
 
 
 def explain_patient(run: StudyRun, pid: str) -> str:
+    """How each derived value of one patient was reached, under the rules of results/release.py: dates as days
+    from mAb1 (from diagnosis when there is no mAb1), ages in completed years, free text withheld."""
     d = run.derived.derived.get(pid)
     if d is None:
         raise KeyError(pid)
-    out = [f"patient {pid}" + (" (SYNTHETIC twin)" if run.synthetic else "")]
+    origin, label = d.values.get(DATE_ORIGIN), "day"
+    if origin is None:
+        pt = run.cohort["patients"]
+        dx = pt.loc[pt["patient_id"] == pid, "diagnosis_date"]
+        origin = dx.iloc[0].date() if len(dx) and pd.notna(dx.iloc[0]) else None
+        label = "diagnosis day"
+    elif isinstance(origin, pd.Timestamp):
+        origin = origin.date()
+    out = [f"patient {pid}" + (" (SYNTHETIC twin)" if run.synthetic else ""),
+           "  (dates as days from the start of mAb1" + (", day 0" if label == "day" else
+                                                      ": no mAb1, so days from diagnosis")
+           + "; ages in completed years; free text withheld)"]
     if d.values.get("excluded_reason"):
-        out.append(f"  excluded: {d.values['excluded_reason']}")
-    for k, v in d.values.items():
+        why = release_text(d.why.get("excluded_reason", ""), origin, label=label)
+        out.append(f"  excluded: {d.values['excluded_reason']}" + (f"   <- {why}" if why else ""))
+    for key, k, v in release_items(d.values):
         if k == "excluded_reason":
             continue
-        why = d.why.get(k, "")
+        why = release_text(d.why.get(key, ""), origin, label=label)
         shown = f"{v:.4g}" if isinstance(v, float) else _cell(v)
         out.append(f"  {k} = {shown}" + (f"   <- {why}" if why else ""))
     for f in d.flags:
-        out.append(f"  flag: {f}")
+        out.append(f"  flag: {release_text(str(f), origin, label=label)}")
     return "\n".join(out)
 
 
-__all__ = ["run_study", "output_files", "explain_patient", "StudyRun", "json"]
+__all__ = ["run_study", "output_files", "explain_patient", "fidelity_of", "shared", "StudyRun", "json"]
