@@ -45,7 +45,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .findings import ERROR, WARNING, Findings
+from . import textfile
+from .findings import ERROR, WARNING, CappedFindings, Findings, quote
 from .model import RawTable
 from .readers import Mapping, _norm
 from .schema import BY_NAME, TABLES, Column, Table
@@ -312,17 +313,17 @@ def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _read_text(path: Path, findings: Findings, rule: str, encoding_rule: str) -> str | None:
-    """The file's text (UTF-8, BOM or not); None with an ERROR finding when it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        findings.add(ERROR, encoding_rule, "not UTF-8 text; export the file again as CSV (UTF-8)", path.name)
-    except FileNotFoundError:
-        findings.add(ERROR, rule, "file not found", path.name)
-    except OSError as exc:
-        findings.add(ERROR, rule, f"cannot read the file ({exc.strerror})", path.name)
-    return None
+def _read_csv(path: Path, findings: Findings, missing_rule: str, known) -> textfile.Records | None:
+    """The records of a REDCap CSV file (:mod:`mabseq.cohort.textfile`: encoding, quoting, delimiter and shape
+    rules); None (with an ERROR finding) when it cannot be read."""
+    text = textfile.read_text(path, path.name, findings, missing_rule=missing_rule)
+    if text is None:
+        return None
+    if not text.strip():
+        findings.add(ERROR, "redcap.records" if missing_rule == "file.missing" else "redcap.dictionary",
+                     "the file is empty", path.name)
+        return None
+    return textfile.parse_csv(text, path.name, "", findings, known=known)
 
 
 def _place(name: str, form: str, mapping: Mapping) -> tuple[str | None, str | None]:
@@ -340,13 +341,20 @@ def _place(name: str, form: str, mapping: Mapping) -> tuple[str | None, str | No
     return table, column
 
 
+_DICTIONARY_NAMES = {h.lower() for h in DICTIONARY_HEADER}
+_CHOICE_TYPES = ("dropdown", "radio", "checkbox")
+
+
 def read_dictionary(path: Path, mapping: Mapping, findings: Findings) -> _Dictionary | None:
-    """The fields of a REDCap data dictionary and where they go; None (with an ERROR) if it is not one."""
-    text = _read_text(path, findings, "redcap.dictionary", "redcap.dictionary")
-    if text is None:
+    """The fields of a REDCap data dictionary and where they go; None (with an ERROR) if it is not one.
+
+    A field name given twice is ``redcap.dictionary_duplicate`` (REDCap refuses such a dictionary; the second
+    would silently replace the first); choices of a dropdown, radio or checkbox field that are not
+    ``code, label | code, label`` are ``redcap.choices``."""
+    recs = _read_csv(path, findings, "redcap.dictionary", lambda h: h.strip().lower() in _DICTIONARY_NAMES)
+    if recs is None:
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    header = [h.strip().lower() for h in recs.header]
     need = ("variable / field name", "form name", "field type")
     if not header or header[0] != need[0] or any(h not in header for h in need):
         findings.add(ERROR, "redcap.dictionary", "not a REDCap data dictionary: its header must start with "
@@ -355,20 +363,32 @@ def read_dictionary(path: Path, mapping: Mapping, findings: Findings) -> _Dictio
     ix = {h: header.index(h) for h in need}
     choice_ix = header.index(DICTIONARY_HEADER[5].lower()) if DICTIONARY_HEADER[5].lower() in header else None
     fields, placed, forms, record_id = {}, {}, set(), None
-    for line_no, row in enumerate(reader, start=2):
+    first_line: dict[str, int] = {}
+    for line_no, row in zip(recs.lines, recs.rows):
         get = lambda key: row[ix[key]].strip() if ix[key] < len(row) else ""  # noqa: E731
         name, form, ftype = get("variable / field name"), get("form name"), get("field type").lower()
         if not name or ftype == "descriptive":
             continue
+        if name.lower() in first_line:
+            findings.add(ERROR, "redcap.dictionary_duplicate", f"field {quote(name)} is defined twice (first on line "
+                         f"{first_line[name.lower()]}); REDCap field names are unique", path.name, "", line_no,
+                         DICTIONARY_HEADER[0], name)
+            continue
+        first_line[name.lower()] = line_no
         forms.add(form.lower())
         if record_id is None:
             record_id = name
             continue
-        choices = _parse_choices(row[choice_ix]) if choice_ix is not None and choice_ix < len(row) else ()
+        choice_text = row[choice_ix] if choice_ix is not None and choice_ix < len(row) else ""
+        choices = _parse_choices(choice_text)
+        if ftype in _CHOICE_TYPES and choice_text.strip() and any(
+                part.strip() and "," not in part for part in choice_text.split("|")):
+            findings.add(ERROR, "redcap.choices", f"the choices of {ftype} field {quote(name)} must be written "
+                         "'code, label | code, label'", path.name, "", line_no, DICTIONARY_HEADER[5], choice_text)
         table, column = _place(name, form, mapping)
         if table and (table, column) in placed:
             findings.add(ERROR, "column.duplicate", f"two fields map to {table}.{column} (also "
-                         f"{placed[(table, column)]!r}); this one is ignored", path.name, table, line_no, name)
+                         f"{quote(placed[(table, column)])}); this one is ignored", path.name, table, line_no, name)
             table = column = None
         elif table:
             placed[(table, column)] = name
@@ -412,7 +432,7 @@ def _layout(header: list[str], dd: _Dictionary, source: str, findings: Findings)
     names = [h.strip() for h in header]
     low = [h.lower() for h in names]
     if dd.record_id.lower() not in low:
-        findings.add(ERROR, "redcap.record_id", f"no column for the record ID field {dd.record_id!r} (the first "
+        findings.add(ERROR, "redcap.record_id", f"no column for the record ID field {quote(dd.record_id)} (the first "
                      "field of the data dictionary)", source)
         return None
     lay = _Layout(low.index(dd.record_id.lower()),
@@ -433,15 +453,15 @@ def _layout(header: list[str], dd: _Dictionary, source: str, findings: Findings)
         if f is None:
             unknown(h.rpartition("___")[0] if sep else h, "field not in the data dictionary")
         elif f.table is None:
-            unknown(f.name, f"field of form {f.form!r} is not a column of the schema")
+            unknown(f.name, f"field of form {quote(f.form)} is not a column of the schema")
         elif bool(sep) != (f.type == "checkbox"):
-            unknown(h, f"column does not fit field {f.name!r} of type {f.type}", f.table)
+            unknown(h, f"column does not fit field {quote(f.name)} of type {f.type}", f.table)
         elif sep:
             match = [c for c, _ in f.choices if c.lower() == code]
             if match:
                 lay.checks[f.table].setdefault(f.column, _Checkbox(f, [])).columns.append((j, match[0]))
             else:
-                unknown(h, f"not a choice of checkbox field {f.name!r}", f.table)
+                unknown(h, f"not a choice of checkbox field {quote(f.name)}", f.table)
         elif f.column in lay.plain[f.table]:
             unknown(h, "field repeated", f.table)
         else:
@@ -449,26 +469,17 @@ def _layout(header: list[str], dd: _Dictionary, source: str, findings: Findings)
     return lay
 
 
-def _read_records(path: Path, findings: Findings) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+def _read_records(path: Path, dd: _Dictionary, findings: Findings
+                  ) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     """Header and (first line number, fields) of each non-blank record; quoted line breaks are allowed."""
-    text = _read_text(path, findings, "file.missing", "file.encoding")
-    if text is None:
+    def known(h: str) -> bool:
+        key = h.strip().lower()
+        return key == dd.record_id.lower() or key.startswith("redcap_") or key.partition("___")[0] in dd.fields
+
+    recs = _read_csv(path, findings, "file.missing", known)
+    if recs is None:
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        findings.add(ERROR, "redcap.records", "the records file is empty", path.name)
-        return None
-    rows, end = [], reader.line_num
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if not any(v.strip() for v in row):
-            continue
-        if len(row) > len(header):
-            findings.add(ERROR, "row.too_many_fields", f"{len(row)} fields for {len(header)} columns", path.name,
-                         "", start)
-        rows.append((start, row))
-    return header, rows
+    return recs.header, list(zip(recs.lines, recs.rows))
 
 
 def _text_at(row: list[str], j: int | None) -> str:
@@ -506,6 +517,9 @@ class _RecordsReader:
         self.header = [h.strip() for h in header]
         self.tables = {t: _TableRows(t, list(lay.plain[t]) + list(lay.checks[t])) for t in dd.tables()}
         self.form_tables = {_norm(f.form): f.table for f in dd.fields.values() if f.table}
+        self.forms = {_norm(f) for f in dd.forms}
+        self.skipped: dict[str, list] = {}  # instrument -> [first line, count, patient, known form]
+        self.capped = CappedFindings(findings)
 
     def instrument_table(self, value: str) -> str | None:
         """The table of a ``redcap_repeat_instrument`` value (form name or, in label exports, its label)."""
@@ -517,7 +531,7 @@ class _RecordsReader:
         for j, code in box.columns:
             v = _text_at(row, j)
             if v.lower() not in _CHECKBOX_VALUES:
-                self.findings.add(ERROR, "redcap.checkbox", "a checkbox column holds 1/0 or Checked/Unchecked",
+                self.capped.add(ERROR, "redcap.checkbox", "a checkbox column holds 1/0 or Checked/Unchecked",
                                   self.source, box.field.table, line, self.header[j], v,
                                   _text_at(row, self.lay.record_ix))
             elif _CHECKBOX_VALUES[v.lower()]:
@@ -540,9 +554,8 @@ class _RecordsReader:
         if instrument:
             table = self.instrument_table(instrument)
             if table is None:
-                self.findings.add(ERROR, "redcap.instrument", f"repeating instrument {instrument!r} is not an "
-                                  "instrument of the data dictionary that maps to a table of the schema", self.source,
-                                  "", line, "redcap_repeat_instrument", instrument, pid or "")
+                got = self.skipped.setdefault(instrument, [line, 0, pid or "", _norm(instrument) in self.forms])
+                got[1] += 1
                 return
             self.tables[table].add(line, {RECORD_ID: pid, **self.values(table, row, line)})
             return
@@ -550,6 +563,21 @@ class _RecordsReader:
             vals = self.values(table, row, line)
             if any(v is not None for v in vals.values()):
                 self.tables[table].add(line, {RECORD_ID: pid, **vals})
+
+    def report_skipped(self) -> None:
+        """One finding per repeating instrument whose rows were not read: an error when the dictionary does not
+        have it (the wrong dictionary?), a warning when it is a form of the project that fills no schema table."""
+        for instrument, (line, count, pid, known) in self.skipped.items():
+            rows = f"{count:,} row{'s' if count > 1 else ''}, the first on this line"
+            if known:
+                self.findings.add(WARNING, "redcap.instrument_ignored", f"repeating instrument {quote(instrument)} "
+                                  f"fills no table of the schema; its {rows} are ignored", self.source, "", line,
+                                  "redcap_repeat_instrument", instrument, pid)
+            else:
+                self.findings.add(ERROR, "redcap.instrument", f"repeating instrument {quote(instrument)} is not an "
+                                  f"instrument of the data dictionary ({rows}); is it the project's dictionary?",
+                                  self.source, "", line, "redcap_repeat_instrument", instrument, pid)
+        self.capped.close()
 
     def add_missing_patients(self, first_line: dict[str, int]) -> None:
         """A record without any patients data still gets its (empty) patients row, so that the missing values
@@ -585,7 +613,7 @@ def read_redcap(records_path: str | Path, dictionary_path: str | Path, mapping: 
     dd = read_dictionary(dictionary_path, mapping, findings)
     if dd is None:
         return []
-    got = _read_records(records_path, findings)
+    got = _read_records(records_path, dd, findings)
     if got is None:
         return []
     header, rows = got
@@ -600,6 +628,7 @@ def read_redcap(records_path: str | Path, dictionary_path: str | Path, mapping: 
         pid = _text_at(row, lay.record_ix)
         if pid:
             first_line.setdefault(pid, line)
+    reader.report_skipped()
     reader.add_missing_patients(first_line)
     return reader.raw_tables()
 
