@@ -160,6 +160,27 @@ class Findings:
         return "\n".join(lines)
 
 
+# Findings that mean a whole file or sheet could not be read. A reader that made one stops there: the checks
+# across tables would only report the missing file again, row by row (a UTF-16 patients file used to bury its one
+# finding under 1,375 unknown-patient errors).
+FILE_REFUSALS = frozenset({
+    "file.encoding", "file.nul", "file.format", "file.not_regular", "file.too_large", "file.unreadable",
+    "file.delimiter", "file.empty", "file.link_outside", "csv.malformed", "table.too_many_rows",
+    "table.too_many_columns", "table.duplicate", "xlsx.damaged", "xlsx.dtd", "xlsx.zip_bomb", "xlsx.too_large",
+    "xlsx.too_many_parts", "redcap.records", "redcap.dictionary",
+})
+
+
+def stop_if_refused(findings: "Findings", since: int, source: str) -> bool:
+    """Whether a file-level refusal was added after position ``since``; if so, adds one warning saying the rest
+    was not checked (so that a reader can return nothing)."""
+    if not any(f.severity == ERROR and f.rule in FILE_REFUSALS for f in findings.items[since:]):
+        return False
+    findings.add(WARNING, "read.stopped", "the other tables were not checked, because a file or sheet above could "
+                 "not be read; correct it and run again", source)
+    return True
+
+
 class CappedFindings:
     """Adds at most ``cap`` findings of one rule for one source, then (on :meth:`close`) one finding counting the
     rest: a file with the same fault on every row gets a few examples and a count, not 500,000 lines."""

@@ -84,7 +84,7 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
                      ".xlsx workbook, a CSV folder or a REDCap export" + (f" ({kind.advice})" if kind.advice else ""),
                      p.name)
         return []
-    if m.study:
+    if m.study and raws:  # (no tables: the reader stopped, and the study values alone would only add noise)
         frame = pd.DataFrame([m.study], dtype=object)
         raws = [r for r in raws] + [RawTable("study", frame, "column mapping [study]", [1],
                                              {k: k for k in m.study})]

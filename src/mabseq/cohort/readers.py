@@ -13,7 +13,10 @@ A folder of CSV files (rules; the text of each file is read by :mod:`mabseq.coho
   unless the mapping names both (then they are read together);
 - a file that is a symbolic link to a file outside the folder is refused (``file.link_outside``): a cohort folder
   holds its own data, and a link could bring in any file of the machine;
-- a named pipe or device named like a CSV file is refused (it would block the read or never end).
+- a named pipe or device named like a CSV file is refused (it would block the read or never end);
+- when any file cannot be read at all (its encoding, its format, a limit), the reader returns no table and says
+  the rest was not checked (``read.stopped``): the checks across tables would only repeat that the file is
+  missing, row by row.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from . import textfile
 from .columns import raw_table
-from .findings import ERROR, WARNING, Findings, quote
+from .findings import ERROR, WARNING, Findings, quote, stop_if_refused
 from .mapping_file import Mapping, norm_name
 from .model import RawTable
 from .xlsx import TEMPLATE_SHEETS, read_excel
@@ -65,6 +68,7 @@ def _outside(link: Path, folder: Path) -> bool:
 
 
 def read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
+    since = len(findings.items)
     out = []
     holder: dict[str, Path] = {}
     unknown: list[str] = []
@@ -98,6 +102,8 @@ def read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[Ra
         shown = ", ".join(quote(n) for n in unknown[:MAX_NAMED_UNKNOWN])
         findings.add(WARNING, "table.unknown", f"{len(unknown):,} files are not tables of the schema and are ignored: "
                      f"{shown} and {len(unknown) - MAX_NAMED_UNKNOWN:,} more", path.name)
+    if stop_if_refused(findings, since, path.name):
+        return []
     return out
 
 

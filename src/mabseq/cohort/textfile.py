@@ -4,7 +4,7 @@ Rules (each refusal is one ERROR finding naming the file and, where there is one
 read further, so that one fault does not bury itself under a thousand consequences):
 
 - **Not a text file**: a named pipe, a device or a folder; a workbook, PDF or database file with a .csv name
-  (named after :mod:`mabseq.cohort.sniff`); NUL bytes (line named).
+  (named after :mod:`mabseq.cohort.sniff`); a few NUL bytes in text (``file.nul``, line named); binary data.
 - **Encoding**: UTF-8, with or without a byte-order mark. UTF-16/UTF-32 text gets one finding (``file.encoding``);
   other bytes that are not UTF-8 get one finding naming the line and the character it is in Windows-1252/Latin-1
   (``'é'``), because guessing an encoding could change a value silently. A byte-order mark *inside* the file (two
@@ -72,7 +72,7 @@ def read_text(path: Path, source: str, findings: Findings, *, missing_rule: str 
     if kind.name in ("utf16", "utf32"):
         findings.add(ERROR, "file.encoding", f"the file is {kind.what}, not UTF-8; {kind.advice}", source)
         return None
-    if kind.name not in ("text", "empty"):
+    if kind.name not in ("text", "empty", "binary"):
         advice = f"; {kind.advice}" if kind.advice else ""
         findings.add(ERROR, "file.format", f"the file is {kind.what}, not a CSV text file{advice}", source)
         return None
@@ -82,9 +82,12 @@ def read_text(path: Path, source: str, findings: Findings, *, missing_rule: str 
         findings.add(ERROR, "file.unreadable", f"cannot read the file ({exc.strerror})", source)
         return None
     nul = data.find(b"\x00")
-    if nul >= 0:
-        findings.add(ERROR, "file.nul", "the file holds NUL bytes (a binary or damaged file, not CSV text); the "
-                     "first is on this line", source, row=_line_of(data, nul))
+    if nul >= 0 and data.count(b"\x00") <= max(16, len(data) // 100):
+        findings.add(ERROR, "file.nul", "the file holds NUL bytes (a damaged export, not CSV text); the first is on "
+                     "this line", source, row=_line_of(data, nul))
+        return None
+    if kind.name == "binary":
+        findings.add(ERROR, "file.format", f"the file is {kind.what}, not a CSV text file; {kind.advice}", source)
         return None
     try:
         return data.decode("utf-8-sig")

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import limits as _limits
 from .columns import header_text, plan_columns, raw_table
-from .findings import ERROR, WARNING, CappedFindings, Findings, quote
+from .findings import ERROR, WARNING, CappedFindings, Findings, quote, stop_if_refused
 from .mapping_file import Mapping
 from .model import RawTable
 from .progress import report
@@ -203,6 +203,7 @@ def _cell_findings(scan: SheetScan, merged, col0: int, header_row: int, read_col
 def read_excel(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
     """Raw tables from the workbook at ``path`` (see the module docstring)."""
     lim = _limits.current()
+    since = len(findings.items)
     pkg = open_package(path, path.name, findings)
     if pkg is None:
         return []
@@ -222,7 +223,7 @@ def read_excel(path: Path, mapping: Mapping, findings: Findings) -> list[RawTabl
     finally:
         pkg.close()
     todo = [(sh, table) for sh, table in chosen if sh.name in scans]
-    if not todo:
+    if stop_if_refused(findings, since, path.name) or not todo:
         return []
     import python_calamine
     out = []
@@ -248,6 +249,8 @@ def read_excel(path: Path, mapping: Mapping, findings: Findings) -> list[RawTabl
         if was_enabled:
             gc.enable()
         wb.close()
+    if stop_if_refused(findings, since, path.name):
+        return []
     return out
 
 
