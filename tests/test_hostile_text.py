@@ -30,7 +30,8 @@ def _only_source(findings, source: str) -> list:
 
 # ------------------------------------------------------------------------------------------------ CSV: the issue
 
-@pytest.mark.parametrize("inside", ["\n", "\r\n", "\u2028", "\x0c", "\u2029\x0b"])
+@pytest.mark.parametrize("inside", ["\n", "\r\n", "\u2028", "\x0c", "\u2029\x0b"],
+                         ids=["LF", "CRLF", "U+2028", "form-feed", "U+2029+VT"])
 def test_line_break_inside_a_quoted_cell_stays_in_the_cell(tmp_path, inside):
     def edit(rows):
         rows[1][_col("karyotype")] = f"46,XY{inside}(re-read 2019)"
@@ -120,7 +121,7 @@ def test_cell_over_excels_limit(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ CSV: my own
 
-@pytest.mark.parametrize("end", ["\r\n", "\r"])
+@pytest.mark.parametrize("end", ["\r\n", "\r"], ids=["CRLF", "CR"])
 def test_crlf_and_cr_only_line_ends(tmp_path, end):
     text = csv_text(valid_rows("patients"), end)
     folder = csv_folder(tmp_path, patients=text.replace("martian", ""))

@@ -94,7 +94,10 @@ class Finding:
             set_(self, name, shorten(plain(getattr(self, name)), MAX_VALUE_CHARS))
         set_(self, "value", shorten(plain(self.value)))
         if self.row is not None:
-            set_(self, "row", int(self.row))
+            try:
+                set_(self, "row", int(self.row))
+            except (TypeError, ValueError, OverflowError):  # a missing row number (NaN) is no row number
+                set_(self, "row", None)
 
     def location(self) -> str:
         parts = [self.source or self.table]

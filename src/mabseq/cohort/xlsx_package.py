@@ -32,9 +32,6 @@ from . import sniff as _sniff
 from .findings import ERROR, Findings, quote
 from .limits import size_text
 
-NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 PROLOGUE_LIMIT = 1 << 20
@@ -140,6 +137,18 @@ def _resolve(base_dir: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base_dir, target))
 
 
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _attr(el, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace (transitional or strict OOXML)."""
+    for k, v in el.attrib.items():
+        if _local(k) == name:
+            return v
+    return None
+
+
 def _sheets(zf: zipfile.ZipFile, lim: _limits.Limits) -> list[SheetInfo]:
     members = {n.lower(): n for n in zf.namelist()}
     wb_name = members.get("xl/workbook.xml")
@@ -149,14 +158,16 @@ def _sheets(zf: zipfile.ZipFile, lim: _limits.Limits) -> list[SheetInfo]:
     rels_name = members.get("xl/_rels/workbook.xml.rels")
     rels = {}
     if rels_name is not None:
-        for rel in _parse_xml(zf, rels_name, lim).iter(f"{NS_PKG_REL}Relationship"):
-            rels[rel.get("Id")] = (rel.get("Type") or "", rel.get("Target") or "")
+        for rel in _parse_xml(zf, rels_name, lim).iter():
+            if _local(rel.tag) == "Relationship":
+                rels[rel.get("Id")] = (rel.get("Type") or "", rel.get("Target") or "")
     out = []
-    for sh in wb.iter(f"{NS_MAIN}sheet"):
+    for sh in wb.iter():
+        if _local(sh.tag) != "sheet":
+            continue
         name = sh.get("name") or ""
         state = sh.get("state") or "visible"
-        rid = sh.get(f"{NS_REL}id")
-        rtype, target = rels.get(rid, ("", ""))
+        rtype, target = rels.get(_attr(sh, "id"), ("", ""))
         kind = rtype.rsplit("/", 1)[-1] if rtype else "unknown"
         part = members.get(_resolve("xl", target).lower()) if target else None
         out.append(SheetInfo(name, state, kind, part))
