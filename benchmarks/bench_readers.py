@@ -9,8 +9,8 @@ fresh process (wall time and peak RSS of that process):
 - python-calamine: open, parse the sheet, iterate its rows (the cell reader mabseq uses);
 - openpyxl read-only, values only (the reader mabseq used before), on ``--openpyxl-rows`` rows, extrapolated;
 - mabseq's whole Excel door (``read_raw``: zip checks, scan, calamine, raw tables) and its CSV door;
-- hostile files: a 38 KB workbook declaring A1:XFD1048576, a zip bomb (300 MiB of XML in ~300 kB), a stray
-  cell at XFD1048576.
+- hostile files: a small workbook declaring A1:XFD1048576 with an empty formatted row 1048576 (the case that
+  took openpyxl ~12 minutes), a zip bomb (300 MiB of XML in ~300 kB), a stray cell at XFD1048576.
 
     python benchmarks/bench_readers.py [--rows 500000] [--openpyxl-rows 50000]
 """
@@ -83,7 +83,9 @@ def write_excel_like(path: Path, n: int) -> None:
                    'xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
                    'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
                    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                   '</Types>')
+                   '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.spreadsheetml.sharedStrings+xml"/><Override PartName="/xl/styles.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>')
         z.writestr("_rels/.rels", f'<Relationships xmlns="{RELS_NS}"><Relationship Id="rId1" Type="{DOC_REL}/'
                    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
         z.writestr("xl/workbook.xml", f'<workbook xmlns="{NS}" xmlns:r="{DOC_REL}"><sheets><sheet name="patients" '
@@ -92,9 +94,12 @@ def write_excel_like(path: Path, n: int) -> None:
                    f'Type="{DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="'
                    f'{DOC_REL}/styles" Target="styles.xml"/><Relationship Id="rId3" Type="{DOC_REL}/sharedStrings" '
                    'Target="sharedStrings.xml"/></Relationships>')
-        z.writestr("xl/styles.xml", f'<styleSheet xmlns="{NS}"><fonts count="1"><font/></fonts><fills count="1">'
-                   '<fill/></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
-                   '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
+        z.writestr("xl/styles.xml", f'<styleSheet xmlns="{NS}"><fonts count="1"><font><sz val="11"/><name '
+                   'val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill>'
+                   '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                   '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf '
+                   'numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
                    '</styleSheet>')
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
             f.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}"><sheetData>'.encode())
@@ -137,9 +142,10 @@ def write_hostile(d: Path) -> dict[str, Path]:
     with zipfile.ZipFile(small) as zin, zipfile.ZipFile(out["dimension"], "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == "xl/worksheets/sheet1.xml":  # as Excel writes a formatted last row
                 import re
                 data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
+                data = data.replace(b"</sheetData>", b'<row r="1048576" ht="20" customHeight="1"/></sheetData>')
             zout.writestr(info.filename, data)
     out["bomb"] = d / "bomb.xlsx"
     with zipfile.ZipFile(small) as zin, zipfile.ZipFile(out["bomb"], "w", zipfile.ZIP_DEFLATED) as zout:

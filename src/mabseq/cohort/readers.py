@@ -20,6 +20,7 @@ A folder of CSV files (rules; the text of each file is read by :mod:`mabseq.coho
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from . import textfile
@@ -68,6 +69,16 @@ def _outside(link: Path, folder: Path) -> bool:
 
 
 def read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
+    was_enabled = gc.isenabled()
+    gc.disable()  # millions of cells become Python objects: the cycle collector would rescan them over and over
+    try:
+        return _read_csv_folder(path, mapping, findings)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
     since = len(findings.items)
     out = []
     holder: dict[str, Path] = {}

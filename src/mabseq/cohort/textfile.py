@@ -187,7 +187,7 @@ def parse_csv(text: str, source: str, table: str, findings: Findings, *,
     try:
         for row in reader:
             start, end = end + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()) or not any(v.strip() for v in row):
+            if not row or (not row[0].strip() and not any(v.strip() for v in row)):
                 continue
             if len(row) > lim.max_columns:
                 findings.add(ERROR, "table.too_many_columns", f"{len(row):,} fields on one line, more than the "
@@ -227,7 +227,7 @@ def parse_csv(text: str, source: str, table: str, findings: Findings, *,
             elif len(row) < width:
                 capped.add(ERROR, "row.too_few_fields", f"{len(row)} fields for {width} columns (a line broken in "
                            "two, or cells missing)", source, table, start)
-            if row == header or [v.strip() for v in row] == header:
+            if row[0].strip() == header[0] and [v.strip() for v in row[:width]] == header:
                 capped.add(ERROR, "row.header_repeated", "this line repeats the header, as when two files are "
                            "joined together", source, table, start)
                 continue
