@@ -339,7 +339,7 @@ def scan_sheet(zf: zipfile.ZipFile, member: str, lim: Limits, what: str) -> Shee
         scan = _fast(zf, member, ticker)
         if scan is None:
             scan = _exact(zf, member, Ticker(size, what, max(1, size // 50)))
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError):
         raise Refused("xlsx.damaged", "the sheet's part cannot be inflated (its data does not match the zip's "
                       "record of it); the workbook is damaged: copy or download it again") from None
     ticker.finish()
