@@ -386,3 +386,33 @@ def test_every_excel_message_is_plain(tmp_path):
     _, findings = load_cohort(workbook(tmp_path / "a.xlsx", edit=edit))
     assert findings.errors
     assert_plain(findings)
+
+
+@pytest.mark.parametrize("cut", [40, 200])
+def test_damaged_zip_member_is_named_in_words(tmp_path, cut):
+    """A member whose compressed data ends early (as the fuzz test found): a plain 'damaged', never an exception's
+    class name such as EOFError."""
+    src = workbook(tmp_path / "a.xlsx")
+    data = bytearray(src.read_bytes())
+    name = sheet_part(src, "patients").encode()
+    i = data.find(b"PK\x01\x02")
+    while i >= 0:
+        n = struct.unpack_from("<H", data, i + 28)[0]
+        if bytes(data[i + 46:i + 46 + n]) == name:
+            struct.pack_into("<I", data, i + 20, struct.unpack_from("<I", data, i + 20)[0] - cut)
+        i = data.find(b"PK\x01\x02", i + 4)
+    (tmp_path / "bad.xlsx").write_bytes(bytes(data))
+    cohort, findings = load_cohort(tmp_path / "bad.xlsx")
+    assert cohort is None and findings.errors
+    assert_plain(findings)
+    assert any("damaged" in f.message for f in findings.errors)
+
+
+def test_fuzz_found_workbook_ending_early():
+    """tests/hostile_corpus/fuzz_eof.xlsx: the workbook the fuzz test found whose reading ends in EOFError; it
+    used to be reported as '(EOFError)'."""
+    from pathlib import Path
+    cohort, findings = load_cohort(Path(__file__).parent / "hostile_corpus" / "fuzz_eof.xlsx")
+    f = one(findings, "xlsx.damaged")
+    assert cohort is None and "the file ends too early" in f.message
+    assert_plain(findings)

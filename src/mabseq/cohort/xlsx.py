@@ -266,7 +266,7 @@ def _calamine_message(exc: BaseException) -> str:
         return "it uses an XML entity, which Excel never writes; refused"
     if "password" in text.lower() or name == "PasswordError":
         return "it is password-protected; remove the password in Excel and save it again"
-    return (text or name)[:160]
+    return text[:160] if text and not text.endswith("Error") else "its data is damaged"
 
 
 __all__ = ["read_excel", "TEMPLATE_SHEETS"]

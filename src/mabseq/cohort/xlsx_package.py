@@ -127,8 +127,13 @@ def _parse_xml(zf: zipfile.ZipFile, name: str, lim: _limits.Limits):
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
+    """What went wrong, in words (never an exception's class name)."""
+    if isinstance(exc, EOFError):
+        return "the file ends too early"
+    if isinstance(exc, zlib.error):
+        return "its compressed data is damaged"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text[:160] if isinstance(exc, zipfile.BadZipFile) and text else "its data is damaged"
 
 
 def _resolve(base_dir: str, target: str) -> str:
