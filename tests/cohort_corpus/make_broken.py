@@ -180,7 +180,7 @@ CASES = {
                                [E("row.too_many_fields", "disease_events.csv", 2, "")]),
     "36_unknown_file": (raw_file("notes.csv", "a,b\n1,2\n"), [E("table.unknown", "notes.csv", None, "", "warning")]),
     "37_not_utf8": (raw_file("doses.csv", "patient_id,course_id,dose_date\nP01,C3,2018-03-01\nP\xe9,C3,x\n"
-                             .encode("latin-1")), [E("file.encoding", "doses.csv", None, "")]),
+                             .encode("latin-1")), [E("file.encoding", "doses.csv", 3, "")]),
     "38_assessment_before_diagnosis": (set_cell("assessments", 3, "assessment_date", "2015-07-01"),
                                        [E("date.before_diagnosis", "assessments.csv", 5, "assessment_date",
                                           "warning")]),

@@ -12,6 +12,7 @@ from .findings import ERROR, CohortError, Findings
 from .identifiers import scan_identifiers
 from .model import Cohort, RawTable
 from .readers import Mapping, read_csv_folder, read_excel
+from .sniff import sniff, special_file
 from .storage import is_duckdb, is_parquet_folder, read_duckdb, read_parquet
 from .validate import build_cohort, check_cohort
 
@@ -40,12 +41,21 @@ def _redcap_inputs(path: Path, dictionary: Path | None) -> tuple[Path, Path] | N
     return None
 
 
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".xltx", ".xltm")
+
+
 def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None = None,
              redcap_dictionary: str | Path | None = None) -> list[RawTable] | Cohort:
     """Raw tables from a spreadsheet-like source, or the cohort itself from a stored form."""
     p = Path(path)
     m = Mapping.load(mapping, findings)
     raws: list[RawTable]
+    if findings.errors:  # a faulty mapping file: nothing is read with half a mapping
+        return []
+    special = special_file(p)
+    if special is not None:  # a named pipe would block the read forever, a device never ends
+        findings.add(ERROR, "file.not_regular", f"cannot be read: {special}", p.name)
+        return []
     if not p.exists():
         findings.add(ERROR, "file.missing", "no such file or folder", str(p))
         return []
@@ -61,8 +71,8 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
     if rc is not None:
         from .redcap import read_redcap
         raws = read_redcap(rc[0], rc[1], m, findings)
-    elif p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm"):
-        raws = read_excel(p, m, findings)
+    elif p.is_file() and (p.suffix.lower() in SPREADSHEET_SUFFIXES or sniff(p).name == "xlsx"):
+        raws = read_excel(p, m, findings)  # says what the file is when it is not a workbook
     elif p.is_dir():
         raws = read_csv_folder(p, m, findings)
     elif p.suffix.lower() == ".csv":
@@ -70,10 +80,12 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
                      "needs its data dictionary (--redcap-dictionary)", p.name)
         return []
     else:
-        findings.add(ERROR, "file.format", "not a DuckDB file, Parquet folder, .xlsx workbook, CSV folder or "
-                     "REDCap export", p.name)
+        kind = sniff(p)
+        findings.add(ERROR, "file.format", f"the file is {kind.what}; DATA is a DuckDB file, a Parquet folder, an "
+                     ".xlsx workbook, a CSV folder or a REDCap export" + (f" ({kind.advice})" if kind.advice else ""),
+                     p.name)
         return []
-    if m.study:
+    if m.study and raws:  # (no tables: the reader stopped, and the study values alone would only add noise)
         frame = pd.DataFrame([m.study], dtype=object)
         raws = [r for r in raws] + [RawTable("study", frame, "column mapping [study]", [1],
                                              {k: k for k in m.study})]

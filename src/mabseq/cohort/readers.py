@@ -1,184 +1,121 @@
 """The doors into a cohort: an Excel workbook, a folder of CSV files, a REDCap export, or the stored forms.
 
 Each reader returns :class:`RawTable` objects (untyped cells under canonical column names, with the row numbers
-the user sees). A column-mapping file (JSON) lets a center keep its own sheet, file and column names::
+the user sees). The column-mapping file (:mod:`mabseq.cohort.mapping_file`) lets a center keep its own sheet, file
+and column names. The workbook reader is :mod:`mabseq.cohort.xlsx`; this module holds the CSV-folder reader.
 
-    {"tables": {"Demographics": "patients"},
-     "columns": {"patients": {"Study ID": "patient_id", "Dx date": "diagnosis_date"}},
-     "study": {"study_name": "my study", "data_cutoff": "2020-06-30"}}
+A folder of CSV files (rules; the text of each file is read by :mod:`mabseq.cohort.textfile`):
 
-``study`` gives the one row of the study table when the source has none (a REDCap project, for example).
+- each ``*.csv`` file (any case of the extension) is one table, named by the file name or through the mapping;
+  a file whose name is no table is ignored with a warning (``table.unknown``), and so is anything else in the
+  folder that is not a CSV file (``file.ignored``: a workbook, a subfolder, notes), hidden files excepted;
+- two files that land on one table by their names (``patients.csv`` and ``Patients.csv``) are ``table.duplicate``
+  unless the mapping names both (then they are read together);
+- a file that is a symbolic link to a file outside the folder is refused (``file.link_outside``): a cohort folder
+  holds its own data, and a link could bring in any file of the machine;
+- a named pipe or device named like a CSV file is refused (it would block the read or never end);
+- when any file cannot be read at all (its encoding, its format, a limit), the reader returns no table and says
+  the rest was not checked (``read.stopped``): the checks across tables would only repeat that the file is
+  missing, row by row.
 """
 from __future__ import annotations
 
-import csv
-import json
-import re
+import gc
 from pathlib import Path
 
-import pandas as pd
-
-from .findings import ERROR, WARNING, Findings
+from . import textfile
+from .columns import raw_table
+from .findings import ERROR, WARNING, Findings, quote, stop_if_refused
+from .mapping_file import Mapping, norm_name
 from .model import RawTable
-from .schema import BY_NAME
+from .xlsx import TEMPLATE_SHEETS, read_excel
 
-TEMPLATE_SHEETS = {"readme", "columns", "choices"}
+_norm = norm_name  # the name redcap.py imports
 
-
-class Mapping:
-    """Table and column renames from a center's names to the schema's."""
-
-    def __init__(self, tables: dict[str, str] | None = None, columns: dict[str, dict[str, str]] | None = None,
-                 study: dict[str, str] | None = None):
-        self.study = dict(study or {})
-        self.tables = {k.strip().lower(): v for k, v in (tables or {}).items()}
-        self.columns = {t: {k.strip().lower(): v for k, v in cols.items()} for t, cols in (columns or {}).items()}
-
-    @classmethod
-    def load(cls, path: str | Path | None, findings: Findings) -> "Mapping":
-        if path is None:
-            return cls()
-        p = Path(path)
-        try:
-            body = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            findings.add(ERROR, "mapping.unreadable", "mapping file not found", p.name)
-            return cls()
-        except json.JSONDecodeError as exc:
-            findings.add(ERROR, "mapping.unreadable", f"not valid JSON: {exc.msg}", p.name, row=exc.lineno)
-            return cls()
-        tables = body.get("tables", {})
-        columns = body.get("columns", {})
-        for src, dst in tables.items():
-            if dst not in BY_NAME:
-                findings.add(ERROR, "mapping.unknown_table", f"maps {src!r} to a table the schema does not have",
-                             p.name, value=str(dst))
-        for t, cols in columns.items():
-            if t not in BY_NAME:
-                findings.add(ERROR, "mapping.unknown_table", "column mapping for a table the schema does not have",
-                             p.name, value=str(t))
-                continue
-            for src, dst in cols.items():
-                if dst not in BY_NAME[t]:
-                    findings.add(ERROR, "mapping.unknown_column",
-                                 f"maps {src!r} to a column that table {t} does not have", p.name, t, value=str(dst))
-        study = body.get("study", {})
-        for k in study:
-            if k not in BY_NAME["study"]:
-                findings.add(ERROR, "mapping.unknown_column", "study value for a column the study table does not "
-                             "have", p.name, "study", value=str(k))
-        return cls(tables, columns, {k: v for k, v in study.items() if k in BY_NAME["study"]})
-
-    def table_name(self, name: str) -> str | None:
-        key = name.strip().lower()
-        if key in self.tables:
-            return self.tables[key]
-        norm = _norm(name)
-        return norm if norm in BY_NAME else None
-
-    def column_name(self, table: str, header: str) -> str | None:
-        cols = self.columns.get(table, {})
-        key = header.strip().lower()
-        if key in cols:
-            return cols[key]
-        norm = _norm(header)
-        return norm if norm in BY_NAME[table] else None
+MAX_NAMED_UNKNOWN = 10
 
 
-def norm_name(s: str) -> str:
-    """A header or sheet name as a schema name: lower case, runs of other characters as '_'."""
-    return _norm(s)
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(s).strip().lower()).strip("_")
-
-
-def _raw_from_rows(table: str, header: list, rows: list[list], row_numbers: list[int], source: str,
-                   mapping: Mapping, findings: Findings) -> RawTable | None:
-    canon, labels, unknown, seen = [], {}, [], {}
-    for j, h in enumerate(header):
-        h = "" if h is None else str(h)
-        if not h.strip():
-            canon.append(None)
-            continue
-        name = mapping.column_name(table, h)
-        if name is None:
-            unknown.append(h)
-            canon.append(None)
-            continue
-        if name in seen:
-            findings.add(ERROR, "column.duplicate", f"two columns map to {name!r} (also {seen[name]!r})", source,
-                         table, None, h)
-            canon.append(None)
-            continue
-        seen[name] = h
-        labels[name] = h
-        canon.append(name)
-    data = {name: [r[j] if j < len(r) else None for r in rows] for j, name in enumerate(canon) if name}
-    frame = pd.DataFrame(data, index=range(len(rows)), dtype=object)
-    return RawTable(table, frame, source, row_numbers, labels, unknown)
-
-
-def _blank(row) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
-
-
-def read_excel(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
-    import openpyxl
+def _folder_entries(path: Path, findings: Findings) -> list[Path]:
+    """The CSV files of the folder, in name order; warnings for everything else."""
+    csvs, others = [], []
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged or non-xlsx file
-        findings.add(ERROR, "file.unreadable", f"cannot open as an Excel workbook ({type(exc).__name__})",
-                     path.name)
+        entries = sorted(path.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        findings.add(ERROR, "file.unreadable", f"cannot list the folder ({exc.strerror})", path.name)
         return []
-    out = []
-    for ws in wb.worksheets:
-        table = mapping.table_name(ws.title)
-        source = f"{path.name} [sheet {ws.title}]"
-        if table is None:
-            if ws.title.strip().lower() not in TEMPLATE_SHEETS:
-                findings.add(WARNING, "table.unknown", "sheet is not a table of the schema; it is ignored", source)
+    for p in entries:
+        if p.name.startswith("."):
             continue
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            continue
-        rows, numbers = [], []
-        for r, row in enumerate(it, start=2):
-            if _blank(row):
-                continue
-            rows.append(list(row))
-            numbers.append(r)
-        out.append(_raw_from_rows(table, list(header), rows, numbers, source, mapping, findings))
-    wb.close()
-    return out
+        if p.suffix.lower() == ".csv":
+            csvs.append(p)
+        else:
+            others.append(p)
+    for p in others[:MAX_NAMED_UNKNOWN]:
+        what = "a folder" if p.is_dir() else "not a .csv file"
+        findings.add(WARNING, "file.ignored", f"{what}; it is ignored (a CSV folder holds one .csv file per table)",
+                     p.name)
+    if len(others) > MAX_NAMED_UNKNOWN:
+        findings.add(WARNING, "file.ignored", f"... and {len(others) - MAX_NAMED_UNKNOWN:,} more entries that are "
+                     "not .csv files; they are ignored", path.name)
+    return csvs
+
+
+def _outside(link: Path, folder: Path) -> bool:
+    try:
+        target = link.resolve(strict=False)
+        return not target.is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return True
 
 
 def read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
+    was_enabled = gc.isenabled()
+    gc.disable()  # millions of cells become Python objects: the cycle collector would rescan them over and over
+    try:
+        return _read_csv_folder(path, mapping, findings)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_csv_folder(path: Path, mapping: Mapping, findings: Findings) -> list[RawTable]:
+    since = len(findings.items)
     out = []
-    for f in sorted(path.glob("*.csv")):
+    holder: dict[str, Path] = {}
+    unknown: list[str] = []
+    for f in _folder_entries(path, findings):
         table = mapping.table_name(f.stem)
         if table is None:
-            findings.add(WARNING, "table.unknown", "file is not a table of the schema; it is ignored", f.name)
+            unknown.append(f.name)
             continue
-        try:
-            text = f.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            findings.add(ERROR, "file.encoding", "not UTF-8 text; save the file as CSV UTF-8", f.name)
+        if f.is_symlink() and _outside(f, path):
+            findings.add(ERROR, "file.link_outside", "the file is a symbolic link to a file outside the folder; copy "
+                         "the file into the folder instead", f.name, table)
             continue
-        reader = csv.reader(text.splitlines())
-        header = next(reader, None)
-        if header is None:
+        other = holder.get(table)
+        if other is not None and not (mapping.is_explicit(f.stem) and mapping.is_explicit(other.stem)):
+            findings.add(ERROR, "table.duplicate", f"this file and {quote(other.name)} both hold the {table} table; "
+                         "keep one (or name both in the mapping file to read them together)", f.name, table)
             continue
-        rows, numbers = [], []
-        for line, row in enumerate(reader, start=2):
-            if _blank(row):
-                continue
-            if len(row) > len(header):
-                findings.add(ERROR, "row.too_many_fields", f"{len(row)} fields for {len(header)} columns", f.name,
-                             table, line)
-            rows.append(row)
-            numbers.append(line)
-        out.append(_raw_from_rows(table, header, rows, numbers, f.name, mapping, findings))
+        holder[table] = f
+        text = textfile.read_text(f, f.name, findings)
+        if text is None:
+            continue
+        recs = textfile.parse_csv(text, f.name, table, findings,
+                                  known=lambda h, t=table: mapping.column_name(t, h) is not None)
+        if recs is None:
+            continue
+        out.append(raw_table(table, recs.header, recs.rows, recs.lines, f.name, mapping, findings))
+    if len(unknown) <= MAX_NAMED_UNKNOWN:
+        for name in unknown:
+            findings.add(WARNING, "table.unknown", "file is not a table of the schema; it is ignored", name)
+    else:
+        shown = ", ".join(quote(n) for n in unknown[:MAX_NAMED_UNKNOWN])
+        findings.add(WARNING, "table.unknown", f"{len(unknown):,} files are not tables of the schema and are ignored: "
+                     f"{shown} and {len(unknown) - MAX_NAMED_UNKNOWN:,} more", path.name)
+    if stop_if_refused(findings, since, path.name):
+        return []
     return out
+
+
+__all__ = ["Mapping", "norm_name", "read_excel", "read_csv_folder", "TEMPLATE_SHEETS"]
