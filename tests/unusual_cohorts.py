@@ -116,7 +116,7 @@ def no_transplants(t: Tables) -> None:
 
 
 def all_transplanted(t: Tables) -> None:
-    """Only the patients transplanted after mAb2 (21 in the twin)."""
+    """Only the patients transplanted after mAb2 (12 in the twin)."""
     keep_patients(t, transplanted_after_mab2(t))
 
 

@@ -515,6 +515,8 @@ class Builder:
                                  for k in ("estimate", "lower", "upper"))
                     note = "" if vals[0] is not None else \
                         f"not estimated: follow-up ends before day {t} (longest {longest:g} days)"
+                    if vals[0] is not None and (vals[1] is None or vals[2] is None):
+                        note = f"interval not estimable: no {name} event by day {t}"
                     if vals[0] is not None:
                         self.results.checks.append({"id": stem + "_pct", "kind": "cif_est", "endpoint": endpoint,
                                                     "groups": {pop.name: list(d["patient_id"])}, "time": int(t),

@@ -326,7 +326,10 @@ def _table3(b: Builder, P) -> None:
     b.results.add(Record("t3_fn_cord_hla_match_n", cord_match[0] if len(cord_match) == 1 else None, "n",
                          quantity="HLA match (of 6) of the single cord unit without donor sex (Table 3 footnote)",
                          population="TX", patients=tuple(na_pair["patient_id"]), paper_ref="t3_fn_cord_hla_match_n",
-                         decimals=0, method="recorded allele match", block="Table 3"))
+                         decimals=0, method="recorded allele match", block="Table 3",
+                         note="" if len(cord_match) == 1 else
+                         f"not computed: {len(cord_match)} transplants without donor sex have a recorded HLA match "
+                         "(the footnote describes exactly one)"))
     head("Histocompatibility")
     from ..criteria.transplant import hla_10_category
     hla = tx.frame.apply(lambda r: hla_10_category(_int(r["tx_hla_matched"]), _int(r["tx_hla_typed"])), axis=1)

@@ -65,8 +65,8 @@ def analysis_frame(adsl: pd.DataFrame, toxicity_collected: bool = True) -> pd.Da
             out[~known.to_numpy(bool)] = None
         return out
 
-    def known(col):
-        return f[col].notna()
+    def known(col):  # an MRD status 'unknown' (a CR without an MRD result) is not known
+        return f[col].notna() & (f[col] != "unknown")
 
     f["cr_mab1"] = yes(f["resp_mab1"] == "cr", known("resp_mab1"))
     # MRD-negative CR: unknown for a CR without an MRD result
@@ -107,20 +107,21 @@ TABLE1 = (
     Variable("interim", "Other therapy between the antibodies"),
 )
 
+# yes/no by construction: dichotomous even when every value is unknown (R: a logical column of NAs)
 TABLE2 = (
-    Variable("cr_mab1", "CR/CRh/CRi after mAb1"),
-    Variable("mrdneg_cr_mab1", "MRD-negative CR after mAb1"),
-    Variable("relapse_mab1", "Relapse or progression after mAb1"),
+    Variable("cr_mab1", "CR/CRh/CRi after mAb1", type="dichotomous"),
+    Variable("mrdneg_cr_mab1", "MRD-negative CR after mAb1", type="dichotomous"),
+    Variable("relapse_mab1", "Relapse or progression after mAb1", type="dichotomous"),
     Variable("cd19_event1", "CD19 at relapse after mAb1", levels={"pos": "Positive", "negdim": "Negative or dim"}),
-    Variable("cr_mab2", "CR/CRh/CRi after mAb2"),
-    Variable("mrdneg_cr_mab2", "MRD-negative CR after mAb2"),
-    Variable("tx", "alloHSCT after mAb2"),
-    Variable("cart_after_mab2", "CAR T cells after mAb2"),
-    Variable("crs_any", "CRS with blinatumomab, any grade (ASTCT)"),
-    Variable("icans_any", "ICANS with blinatumomab, any grade (ASTCT)"),
-    Variable("hepatotox_ino", "Liver toxicity with inotuzumab (CTCAE)"),
-    Variable("sos_after_tx", "Hepatic SOS after alloHSCT (EBMT)"),
-    Variable("dead", "Died"),
+    Variable("cr_mab2", "CR/CRh/CRi after mAb2", type="dichotomous"),
+    Variable("mrdneg_cr_mab2", "MRD-negative CR after mAb2", type="dichotomous"),
+    Variable("tx", "alloHSCT after mAb2", type="dichotomous"),
+    Variable("cart_after_mab2", "CAR T cells after mAb2", type="dichotomous"),
+    Variable("crs_any", "CRS with blinatumomab, any grade (ASTCT)", type="dichotomous"),
+    Variable("icans_any", "ICANS with blinatumomab, any grade (ASTCT)", type="dichotomous"),
+    Variable("hepatotox_ino", "Liver toxicity with inotuzumab (CTCAE)", type="dichotomous"),
+    Variable("sos_after_tx", "Hepatic SOS after alloHSCT (EBMT)", type="dichotomous"),
+    Variable("dead", "Died", type="dichotomous"),
 )
 
 # Table 3 rows: (endpoint, label, curve id)
