@@ -313,8 +313,10 @@ def test_no_agvhd(study):
 
 def test_no_toxicity_data(study):
     """Both toxicity tables empty: the base commit printed CRS 0%, aGVHD 0% ... (unknown counted as no)."""
-    from mabseq.studies.builder import NO_TOXICITY
     o = study("no_toxicity")
+    NO_TOXICITY = o.note("txt_bl_crs_pct")
+    assert NO_TOXICITY.startswith("not computed: no toxicity data in the cohort (the toxicity_episodes and "
+                                  "toxicity_observations tables are empty)")
     for rid in ("txt_bl_crs_pct", "txt_bl_hepatotox_n", "t3_sos_n", "txt_tx_agvhd_n", "abs_agvhd_pct"):
         assert o.value(rid) is None and o.note(rid) == NO_TOXICITY, rid
     assert o.value("txt_tx_cod_agvhd_n") is not None  # a cause of death comes from follow_up, not the tables

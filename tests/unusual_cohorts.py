@@ -80,12 +80,12 @@ def drop_after(t: Tables, pid: str, last: dt.date) -> None:
     for name, cols in DATE_COLUMNS.items():
         df = t[name]
         mine = df["patient_id"] == pid
-        first = df[cols[0]].map(lambda s: _date(s) > last if s else False)
+        first = df[cols[0]].map(lambda s: _date(s) > last if s else False).astype(bool)
         t[name] = df[~(mine & first)].reset_index(drop=True)
         df = t[name]
         mine = df["patient_id"] == pid
         for c in cols[1:]:
-            late = mine & df[c].map(lambda s: bool(s) and _date(s) > last)
+            late = mine & df[c].map(lambda s: bool(s) and _date(s) > last).astype(bool)
             df.loc[late, c] = "" if name != "therapies" else last.isoformat()
     # a course whose rows are gone takes its doses with it; a dose kept references a kept course
     courses = set(zip(t["therapies"]["patient_id"], t["therapies"]["course_id"]))
