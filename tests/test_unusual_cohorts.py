@@ -249,6 +249,8 @@ def test_all_excluded_report_cli(folders, tmp_path):
     assert text_reason(html, "Survival") == NOBODY + "."
     assert NOBODY in ext_row(html, "Beyond the paper")
     assert 'id="swimmer-not-computed"' in html
+    quality = re.search(r'<h2 id="quality">(.*?)<h3>Validation', html, re.S).group(1)
+    assert "Cells without a value: " + NOBODY in _text(quality)
     flow = (out / "figures" / "flow.svg").read_text()
     assert "Excluded (n = 29)" in flow and "not B-ALL (n = 10)" in flow and "age unknown (n = 9)" in flow
     assert (out / "figures" / "flow_17cm.png").is_file() and (out / "figures" / "flow_8cm.pdf").is_file()
@@ -571,7 +573,7 @@ def test_sweep(case, preset, study):
     for k, v in o.nc.items():
         assert v["reason"].startswith(("not computed", "not analysed", "not estimated", "not tested")), k
         assert v["reason"] in text, k
-    silent = [k for k, r in o.res.records.items() if r.value is None and not r.note and not k.startswith("dq_")]
+    silent = [k for k, r in o.res.records.items() if r.value is None and not r.note]
     assert not silent, silent
     for title, templates in o.res.text.items():
         for t in templates:

@@ -99,7 +99,8 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for t in quality_tables %}<h3>{{ t.title }}</h3>
 <table id="completeness-table"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
 {% for row, ind, kind in t.rows %}<tr>{% for c in row %}<td class="{% if loop.first %}i0{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>{% endfor %}
-</tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}{% endfor %}
+</tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
+{% if t.na %}<p class="foot na-reasons">Cells without a value: {{ t.na|join('; ') }}.</p>{% endif %}{% endfor %}
 <h3>Validation warnings</h3>
 {% if warnings %}<ul id="validation-warnings">{% for w in warnings %}<li class="small">{{ w }}</li>{% endfor %}</ul>{% else %}<p id="validation-warnings">None.</p>{% endif %}
 
@@ -160,7 +161,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                 row = [row[0], fmt_num(results.records[rid].value, 1) if results.records[rid].value is not None
                        else "NA"]
             rows.append((row, ind, kind))
-        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes})
+        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes,
+                        "na": na_reasons(results, results.tables["completeness"])})
     figs = []
     for cid, c in results.curves.items():
         svg = (figure_svgs or {}).get(cid, "")
