@@ -14,15 +14,12 @@ representative ones go through ``mabseq run`` and ``mabseq report`` on the comma
 from __future__ import annotations
 
 import datetime as dt
-import html as _html
-import io
 import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -33,6 +30,8 @@ from mabseq.render.html import render_html
 from mabseq.render.text import _PLACEHOLDER
 from mabseq.studies.run import output_files, run_study
 
+from report_sections import _text, excluded_reasons, ext_row, fidelity_row, figure_reason, section, table_na, \
+    table_reason, text_reason
 from unusual_cohorts import CASES, cohort_tables, mab_starts, transplanted_after_mab2, twin_tables, \
     write_cohort
 
@@ -92,58 +91,6 @@ def study(folders):
 @pytest.fixture(scope="session")
 def twin():
     return {p: run_study(None, study=p).results for p in PRESETS}
-
-
-# ---- where report.html says it -------------------------------------------------------------------------------------
-def _text(fragment: str) -> str:
-    return _html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-def table_reason(html: str, tid: str) -> str:
-    m = re.search(rf'<p class="not-computed" id="{tid}-not-computed">(.*?)</p>', html, re.S)
-    return _text(m.group(1)) if m else ""
-
-
-def figure_reason(html: str, fid: str) -> str:
-    m = re.search(rf'<figure class="figure not-computed" id="fig-{re.escape(fid)}">.*?<figcaption>(.*?)</figcaption>',
-                  html, re.S)
-    return _text(m.group(1)) if m else ""
-
-
-def text_reason(html: str, title: str) -> str:
-    m = re.search(rf'<h3>{re.escape(_html.escape(title))}</h3><p class="not-computed">(.*?)</p>', html, re.S)
-    return _text(m.group(1)) if m else ""
-
-
-def table_na(html: str, tid: str) -> str:
-    """The 'Cells without a value' line of a table (from its <table> to the next heading)."""
-    m = re.search(rf'<table class="study-table" id="{tid}">(.*?)(?=<h[23])', html, re.S)
-    n = re.search(r'<p class="foot na-reasons">(.*?)</p>', m.group(1), re.S) if m else None
-    return _text(n.group(1)) if n else ""
-
-
-def section(html: str, title: str) -> str:
-    """The text of a Results section (to its next heading)."""
-    m = re.search(rf'<h3>{re.escape(_html.escape(title))}</h3>(.*?)(?=<h[23])', html, re.S)
-    return _text(m.group(1)) if m else ""
-
-
-def ext_row(html: str, quantity_start: str) -> str:
-    m = re.search(r'<table id="ext-table">(.*?)</table>', html, re.S)
-    for row in re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S):
-        if _text(row).startswith(quantity_start):
-            return _text(row)
-    return ""
-
-
-def fidelity_row(html: str, rid: str) -> str:
-    m = re.search(rf'<tr><td class="small">{rid}</td>(.*?)</tr>', html, re.S)
-    return _text(m.group(1)) if m else ""
-
-
-def excluded_reasons(csv_text: str) -> dict:
-    df = pd.read_csv(io.StringIO(csv_text))
-    return df["reason"].value_counts().to_dict()
 
 
 # ---- the issue's cases -----------------------------------------------------------------------------------------------
@@ -334,7 +281,8 @@ def test_no_cr_after_either_antibody(study):
     o = study("no_cr")
     assert o.value("txt_cr_after_mab1_n") == 0 and o.value("txt_cr_after_mab2_n") == 0
     assert o.note("abs_allohsct_of_cr_mab2_pct") == "not computed: no patient in the group 'CR after mAb2'"
-    assert "not computed: no patient in the group 'CR after mAb2'" in fidelity_row(o.html, "abs_allohsct_of_cr_mab2_pct")
+    assert "not computed: no patient in the group 'CR after mAb2'" in fidelity_row(o.html,
+                                                                                  "abs_allohsct_of_cr_mab2_pct")
     assert "not computed: no patient in the group 'CR to blinatumomab'" in o.res.curves["txt_os_cr_blina"].note
     s = study("no_cr", "sequence")
     assert s.value("table2_cr_mab1_n_overall") == 0 and s.value("table2_cr_mab2_n_overall") == 0
