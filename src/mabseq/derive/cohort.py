@@ -53,7 +53,7 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
         rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
         tte.extend(endpoints_for(pid, d.values, params))
         timelines.extend(timeline_for(pid, data, d.values))
-    adsl = pd.DataFrame(rows)
+    adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
     adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
     exc = pd.DataFrame(excluded, columns=["patient_id", "reason"])
     tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])

@@ -16,6 +16,15 @@ from . import rules
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
+# the values derived only for a patient transplanted after mAb2, in the order they are set
+TX_VALUES = ("tx_route", "tx_date", "days_mab2_tx", "days_last_ino_tx", "age_tx", "tx_status",
+             *(f"tx_{c}" for c in ("graft_source", "donor_type", "donor_sex", "conditioning_regimen",
+                                   "conditioning_agents", "conditioning_intensity", "tbi_dose", "gvhd_prophylaxis",
+                                   "ex_vivo_tcd", "cd34_dose", "hla_matched", "hla_typed", "busulfan_dose",
+                                   "melphalan_dose", "thiotepa_dose")),
+             "engraft_days", "tx_prior_hsct", "tx_relapse_date", "agvhd", "agvhd_grade", "agvhd_date",
+             "agvhd_skin_stage", "agvhd_liver_stage", "agvhd_lower_gi_stage", "agvhd_grade_from_stages",
+             "agvhd_ge2_date", "agvhd_ge3_date", "sos", "sos_severity", "sos_fatal")
 
 
 @dataclass
@@ -227,20 +236,25 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
 
     # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
     next_line = rules.next_line_after(pd_.therapies, ev1["event_date"] if ev1 else None)
-    if ev1:
-        for antigen in ("cd19", "cd22"):
+    for antigen in ("cd19", "cd22"):
+        if ev1:
             st = rules.antigen_at_event(pd_.assessments, ev1["event_date"], next_line, antigen, params)
             D.set(f"{antigen}_event1", st["binary"], st["why"])
             D.set(f"{antigen}_event1_status", st["status"])
+        else:  # not applicable: no relapse after mAb1 (set, so that the column exists whatever the cohort)
+            D.set(f"{antigen}_event1", None, "no relapse or progression between mAb1 and mAb2")
+            D.set(f"{antigen}_event1_status", None)
     # the relapse/progression after mAb2, and CD22/CD19 at it
-    ev2 = rules.first_event(pd_.events, m2, cut + dt.timedelta(days=1), params.mrd_relapse_is_event)
+    ev2 = rules.first_event(pd_.events, m2, cut, params.mrd_relapse_is_event, through=True)
     D.set("event2_date", ev2["event_date"] if ev2 else None)
     D.set("days_mab2_event2", _days(m2, ev2["event_date"]) if ev2 else None)
-    if ev2:
-        nl2 = rules.next_line_after(pd_.therapies, ev2["event_date"])
-        for antigen in ("cd19", "cd22"):
+    nl2 = rules.next_line_after(pd_.therapies, ev2["event_date"]) if ev2 else None
+    for antigen in ("cd19", "cd22"):
+        if ev2:
             st = rules.antigen_at_event(pd_.assessments, ev2["event_date"], nl2, antigen, params)
             D.set(f"{antigen}_event2", st["binary"], st["why"])
+        else:
+            D.set(f"{antigen}_event2", None, "no relapse or progression after mAb2")
 
     # ---- transplant after mAb2 (2.6) ------------------------------------------------------------------------------
     tx = next((t for t in pd_.transplants if t["transplant_date"] > m2 and t["transplant_date"] <= cut), None)
@@ -268,8 +282,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         eng = tx.get("anc_engraftment_date")
         D.set("engraft_days", (eng - d0).days if eng else None)
         D.set("tx_prior_hsct", any(t["transplant_date"] < d0 for t in pd_.transplants))
-        ev_tx = rules.first_event(pd_.events, d0, cut + dt.timedelta(days=1), params.mrd_relapse_is_event,
-                                  inclusive=False)
+        ev_tx = rules.first_event(pd_.events, d0, cut, params.mrd_relapse_is_event, inclusive=False, through=True)
         D.set("tx_relapse_date", ev_tx["event_date"] if ev_tx else None)
         ag = [e for e in pd_.tox if e["toxicity"] == "agvhd" and e["onset_date"] > d0]
         D.set("agvhd", bool(ag))
@@ -286,6 +299,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                         stages[organ] = max(stages.get(organ, 0), int(o[organ]))
         for organ in ("skin_stage", "liver_stage", "lower_gi_stage"):
             D.set(f"agvhd_{organ}", stages.get(organ))
+        D.set("agvhd_grade_from_stages", None)
         if stages:
             from ..criteria.gvhd import agvhd_grade
             rec = D.values["agvhd_grade"] if isinstance(D.values["agvhd_grade"], int) else None
@@ -295,13 +309,17 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
             D.set("agvhd_grade_from_stages", g.value, g.explain())
         D.set("agvhd_ge2_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 2), None))
         D.set("agvhd_ge3_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 3), None))
-        sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= d0 + dt.timedelta(
-            days=params.sos_post_window)]
+        sos_end = rules.shift(d0, params.sos_post_window)
+        sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= sos_end]
         D.set("sos", bool(sos))
         D.set("sos_severity", sos[0].get("severity") if sos else None)
         D.set("sos_fatal", bool(sos and sos[0].get("fatal") == "yes"))
+        D.set("no_tx_reason", None)
     else:
-        D.set("tx_route", None)
+        # not applicable without a transplant after mAb2: every transplant value is set to None, in the order
+        # above, so that each column exists (and in the same place) whatever the cohort
+        for name in TX_VALUES:
+            D.set(name, None)
         reason = p.get("no_transplant_reason")
         if reason is None:
             reason = rules.no_tx_reason_fallback(D.values, pd_.follow_up)
@@ -329,7 +347,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         if cls in MAB_CLASSES and resp == "cr":
             win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
             cr_date = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)["date"]
-            nxt = rules.first_event(pd_.events, cr_date, cut + dt.timedelta(days=1), params.mrd_relapse_is_event)
+            nxt = rules.first_event(pd_.events, cr_date, cut, params.mrd_relapse_is_event, through=True)
             if cr_date and nxt:
                 dur = (nxt["event_date"] - cr_date).days
             break
@@ -351,7 +369,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     dead = fu.get("vital_status") == "dead"
     ddate = fu.get("death_date")
     last = ddate if dead and ddate else fu.get("last_contact_date")
-    dead_by_cut = dead and ddate is not None and ddate <= cut
+    # a death without a date is still a death (unknown is never no: only its date is unknown) when the last
+    # contact (the death day, for the center's form) is on or before the cut-off; it is left out of the
+    # time-to-event analyses only (endpoints.py), and counted there
+    contact = fu.get("last_contact_date")
+    dead_by_cut = dead and (ddate <= cut if ddate is not None else (contact is not None and contact <= cut))
     if last is not None and last > cut:
         last = cut
     D.set("dead", dead_by_cut, f"vital status {fu.get('vital_status')}, death {ddate}, last contact "

@@ -13,6 +13,16 @@ from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 ONE_DAY = dt.timedelta(days=1)
 
 
+def shift(d: dt.date, days: int) -> dt.date:
+    """``d`` moved by ``days``, held at the calendar's ends (``date.min``, ``date.max``): a window that would end
+    after 9999-12-31 ends there, so that a valid far date (a cut-off of 9999-12-31, a transplant in 2150) never
+    overflows. No record can lie beyond those ends, so every comparison keeps its meaning."""
+    try:
+        return d + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 # ---- baseline ----------------------------------------------------------------------------------------------------
 def cytogenetic_risk(p: dict) -> str:
     """high / standard / missing (UKALLXII/ECOG2993, study-definition 2.5): the center's recorded call, else
@@ -54,13 +64,13 @@ def prior_lines(therapies: list[dict], mab1_start: dt.date, p: dict) -> int:
 def baseline_marrow(assessments: list[dict], when: dt.date, lookback: int) -> dict:
     """The last marrow within ``lookback`` days before ``when`` (inclusive of the day itself)."""
     cands = [a for a in assessments if a["specimen"] == "marrow" and
-             when - dt.timedelta(days=lookback) <= a["assessment_date"] <= when and a.get("bm_blast_pct") is not None]
+             shift(when, -lookback) <= a["assessment_date"] <= when and a.get("bm_blast_pct") is not None]
     return cands[-1] if cands else {}
 
 
 def site_at(assessments: list[dict], when: dt.date, lookback: int) -> str | None:
     """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both."""
-    win = [a for a in assessments if when - dt.timedelta(days=lookback) <= a["assessment_date"] <= when]
+    win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
     marrow = any(a["specimen"] == "marrow" and (a.get("bm_blast_pct") or 0) >= 5 or
                  (a["specimen"] == "marrow" and (a.get("mrd_value") or 0) >= 1e-4) for a in win)
     emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
@@ -77,12 +87,15 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int) -> str | None
 EVENT_TYPES = ("relapse", "progression", "refractory", "mrd_relapse")
 
 
-def first_event(events: list[dict], start: dt.date, end: dt.date, mrd_counts: bool, inclusive: bool = False):
+def first_event(events: list[dict], start: dt.date, end: dt.date, mrd_counts: bool, inclusive: bool = False,
+                through: bool = False):
     """First relapse/progression/treatment failure strictly after ``start`` (or on it if ``inclusive``) and before
-    ``end`` (study-definition 2.4). MRD relapse counts when ``mrd_counts``."""
+    ``end`` (on or before it if ``through``: "up to the cut-off" is ``end=cutoff, through=True``, never
+    ``cutoff + 1 day``, which overflows at 9999-12-31) (study-definition 2.4). MRD relapse counts when
+    ``mrd_counts``."""
     for e in events:
         d = e["event_date"]
-        if (d > start or (inclusive and d == start)) and d < end:
+        if (d > start or (inclusive and d == start)) and (d < end or (through and d == end)):
             if e["event_type"] == "mrd_relapse" and not mrd_counts:
                 continue
             return e
@@ -117,7 +130,7 @@ def response_window_end(course: dict, therapies: list[dict], cond_dates: list[dt
     """Last day of a course's response window: the day before the earliest of the next different line,
     conditioning (or day 0), CAR-T, death, and the cut-off."""
     s = course["start_date"]
-    ends = [cutoff + ONE_DAY]
+    ends = []  # the first day after the window (each > s, so the day before never underflows)
     for t in therapies:
         if t["start_date"] > s and t is not course and (
                 t["therapy_class"] != course["therapy_class"] or t["therapy_class"] == "car_t") and (
@@ -126,7 +139,7 @@ def response_window_end(course: dict, therapies: list[dict], cond_dates: list[dt
     ends += [d for d in cond_dates if d and d > s]
     if death and death > s:
         ends.append(death)
-    return min(ends) - ONE_DAY
+    return min([cutoff] + [d - ONE_DAY for d in ends])
 
 
 def _mrd_negative(a: dict, threshold: float) -> bool | None:
@@ -161,7 +174,7 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
     if state == "cr_mrd_negative":
         # consolidation in CR: the remission must hold through the course (first dose to 14 days after the last),
         # within the response window; a later relapse is a relapse after the response
-        course_end = min(win_end, (course.get("end_date") or s) + dt.timedelta(days=14))
+        course_end = min(win_end, shift(course.get("end_date") or s, 14))
         lost = [e for e in relapse_in if e["event_date"] <= course_end]
         held = not lost
         return {"response": "cr" if held else "nr", "mrd": "neg" if held else None,
@@ -193,8 +206,8 @@ def antigen_at_event(assessments: list[dict], when: dt.date, next_line: dt.date 
     """CD19/CD22 at an event: the first flow sample with an abnormal population from 14 days before to 28 days
     after, before the next line; the pathologist's call first, else derived (negative < 20% positive; dim when
     log10 intensity drop >= 1/3 against normal immature B cells), else missing."""
-    lo = when - dt.timedelta(days=params.antigen_window_before)
-    hi = when + dt.timedelta(days=params.antigen_window_after)
+    lo = shift(when, -params.antigen_window_before)
+    hi = shift(when, params.antigen_window_after)
     for a in assessments:
         d = a["assessment_date"]
         if not (lo <= d <= hi) or (next_line and d >= next_line):
@@ -260,7 +273,7 @@ def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], af
     """Maximum CRS and ICANS grade from the course's first infusion to ``after_days`` after its end, cut at the
     next line (recorded grades; None when nothing was recorded means grade 0 only if the course is documented)."""
     s = course["start_date"]
-    e = (course.get("end_date") or s) + dt.timedelta(days=after_days)
+    e = shift(course.get("end_date") or s, after_days)
     nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and
            (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
     if nxt:
@@ -277,7 +290,7 @@ def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: Deriv
     dose to the earliest of last dose + 42 days, the day before the next line, the day before conditioning."""
     s = course["start_date"]
     last = last_dose(doses, course) or s
-    e = last + dt.timedelta(days=params.hepatotox_window_after_last_dose)
+    e = shift(last, params.hepatotox_window_after_last_dose)
     nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and
            (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
     ends = [e] + [d - ONE_DAY for d in nxt] + [d - ONE_DAY for d in cond_dates if d and d > s]

@@ -44,8 +44,13 @@ def build_docx(results: ResultSet, table_ids=("table1", "table2", "table3", "com
     if results.synthetic:
         p = doc.add_paragraph()
         p.add_run("SYNTHETIC DATA: bundled twin of the published cohort, not patient data.").bold = True
+    nc = results.meta.get("not_computed", {})
     for tid in table_ids:
         if tid not in results.tables:
+            if tid in nc:  # not computed: the title and the reason the results give
+                doc.add_paragraph().add_run(nc[tid]["title"]).bold = True
+                doc.add_paragraph(nc[tid]["reason"] + ".").runs[0].italic = True
+                doc.add_paragraph()
             continue
         g = grid(results, results.tables[tid])
         title = doc.add_paragraph()

@@ -10,11 +10,11 @@ import pandas as pd
 
 from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
-from .tables import grid
+from .tables import grid, na_reasons
 from ..results.fidelity import PUBLISHED_STUDIES
 from ..results.suppression import exclusion_counts, footnote
 from ..safe_text import escape_control
-from .text import paragraphs
+from .text import sections
 
 STROBE = [
     ("1", "Title and abstract", "Header"), ("2", "Background/rationale", "Header (study reference)"),
@@ -44,7 +44,7 @@ thead th{border-top:2px solid #000;border-bottom:1px solid #000} tbody tr:last-c
 td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td{font-weight:bold}
 .foot{font-size:11px;color:#444;margin:2px 0} figure{margin:12px 0} figcaption{font-size:12px;color:#333}
 .ok{color:#1b7a1b} .bad{color:#b00020} .muted{color:#777} .svgbox svg{max-width:100%;height:auto}
-nav a{margin-right:10px} .small{font-size:11px}
+nav a{margin-right:10px} .small{font-size:11px} .not-computed{color:#8a4b00;font-style:italic}
 """
 
 def _finalize(value):
@@ -76,22 +76,25 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 
 <h2 id="tables">Tables</h2>
 {% for t in tables %}<h3>{{ t.title }}</h3>
-<table class="study-table" id="{{ t.id }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% if t.reason %}<p class="not-computed" id="{{ t.id }}-not-computed">{{ t.reason }}.</p>{% endif %}
+{% if t.header %}<table class="study-table" id="{{ t.id }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
 {% for row, ind, kind in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
+{% endfor %}</tbody></table>{% endif %}
 {% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
+{% if t.na %}<p class="foot na-reasons">Cells without a value: {{ t.na|join('; ') }}.</p>{% endif %}
 {% endfor %}
 
 <h2 id="text">Results</h2>
-{% for title, paras in text %}<h3>{{ title }}</h3>{% for p in paras %}<p>{{ p }}</p>{% endfor %}{% endfor %}
+{% for s in text %}<h3>{{ s.title }}</h3>{% if s.reason %}<p class="not-computed">{{ s.reason }}.</p>{% endif %}
+{% for p, why in s.paragraphs %}<p>{{ p }}</p>{% if why %}<p class="foot na-reasons">NA: {{ why|join('; ') }}.</p>{% endif %}{% endfor %}{% endfor %}
 
 <h2 id="figures">Figures</h2>
-{% for f in figures %}<figure class="figure" id="fig-{{ f.id }}"><div class="svgbox">{{ f.svg }}</div>
-<figcaption><b>{{ f.title }}.</b> {{ f.caption }}</figcaption></figure>{% endfor %}
+{% for f in figures %}<figure class="figure{% if f.reason %} not-computed{% endif %}" id="fig-{{ f.id }}">{% if not f.reason %}<div class="svgbox">{{ f.svg }}</div>{% endif %}
+<figcaption><b>{{ f.title }}.</b> {% if f.reason %}{{ f.reason }}.{% else %}{{ f.caption }}{% endif %}</figcaption></figure>{% endfor %}
 
 {% if not shareable %}<h2 id="swimmer">Course of every patient</h2>
-<figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
-<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>{% endif %}
+{% if swimmer_reason %}<p class="not-computed" id="swimmer-not-computed">{{ swimmer_reason }}.</p>{% else %}<figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
+<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>{% endif %}{% endif %}
 
 <h2 id="ext">{{ ext_nav }} (exploratory, unadjusted)</h2>
 <p class="foot">{{ ext_intro }} {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
@@ -109,7 +112,8 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for t in quality_tables %}<h3>{{ t.title }}</h3>
 <table id="completeness-table"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
 {% for row, ind, kind in t.rows %}<tr>{% for c in row %}<td class="{% if loop.first %}i0{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>{% endfor %}
-</tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}{% endfor %}
+</tbody></table>{% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
+{% if t.na %}<p class="foot na-reasons">Cells without a value: {{ t.na|join('; ') }}.</p>{% endif %}{% endfor %}
 <h3>Validation warnings</h3>
 {% if shareable %}<p id="validation-warnings">Withheld from a shareable bundle (they quote cells of the input).</p>{% elif warnings %}<ul id="validation-warnings">{% for w in warnings %}<li class="small">{{ w }}</li>{% endfor %}</ul>{% else %}<p id="validation-warnings">None.</p>{% endif %}
 
@@ -157,12 +161,18 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                 flow_svg: str = "", swimmer_svg: str = "") -> str:
     meta = results.meta
     conv = meta.get("conventions", "paper")
+    nc = meta.get("not_computed", {})
     tables = []
     for tid in ("table1", "table2", "table3"):
         if tid in results.tables:
             g = grid(results, results.tables[tid])
             tables.append({"id": tid, "title": g.title, "header": g.header,
-                           "rows": list(zip(g.rows, g.indents, g.kinds)), "footnotes": g.footnotes})
+                           "rows": list(zip(g.rows, g.indents, g.kinds)), "footnotes": g.footnotes,
+                           "na": na_reasons(results, results.tables[tid]),
+                           "reason": nc[tid]["reason"] if tid in nc else ""})
+        elif tid in nc:  # not computed: its title and the reason, from the results
+            tables.append({"id": tid, "title": nc[tid]["title"], "header": [], "rows": [], "footnotes": [],
+                           "na": [], "reason": nc[tid]["reason"]})
     quality = []
     if "completeness" in results.tables:
         g = grid(results, results.tables["completeness"])
@@ -173,7 +183,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                 row = [row[0], _shown(results.records[rid]) if results.records[rid].value is None else
                        fmt_num(results.records[rid].value, 1)]
             rows.append((row, ind, kind))
-        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes})
+        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes,
+                        "na": na_reasons(results, results.tables["completeness"])})
     figs = []
     for cid, c in results.curves.items():
         svg = (figure_svgs or {}).get(cid, "")
@@ -187,18 +198,25 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
             cap += " Beyond the paper (exploratory)."
         if c.note:
             cap += f" {c.note}."
-        figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap})
+        figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap, "reason": ""})
+    figs += [{"id": k, "svg": "", "title": v["title"], "caption": "", "reason": v["reason"]} for k, v in nc.items()
+             if v["kind"] == "figure" and k != "swimmer" and k not in results.curves]
     ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r, conv), "method": r.method,
             "note": r.note} for r in results.records.values() if r.extension and r.statistic in
            ("p_value", "estimate_pct", "pct", "hr")]
+    ext += [{"quantity": v["title"], "population": "", "shown": "not computed", "method": "", "note": v["reason"]}
+            for v in nc.values() if v["kind"] == "analysis"]
     fid_rows, fid_summary = [], ""
     if fidelity is not None and len(fidelity):
         for _, r in fidelity.iterrows():
             comp = r["computed"]
             shown = "" if comp is None or (isinstance(comp, float) and pd.isna(comp)) else (
                 comp if isinstance(comp, str) else f"{float(comp):.4g}")
+            detail = r["detail"]
+            if not detail and r["status"] == "not computed" and r["id"] in results.records:
+                detail = results.records[r["id"]].note  # the reason, as the results recorded it
             fid_rows.append({"id": r["id"], "quantity": r["quantity"], "published": r["published"], "computed": shown,
-                             "status": r["status"], "detail": r["detail"], "cls": _status_class(r["status"])})
+                             "status": r["status"], "detail": detail, "cls": _status_class(r["status"])})
         counts = fidelity["status"].value_counts()
         fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
     excluded = exclusion_counts(results)
@@ -214,7 +232,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         cutoff=_cutoff(meta), version=meta.get("mabseq_version", ""), input_hash=meta.get("input_hash", ""),
         shareable=bool(meta.get("shareable")),
         min_cell_note=footnote(meta["min_cell"]) if meta.get("min_cell", 1) > 1 else "",
-        flow_svg=Markup(flow_svg), excluded=excluded, tables=tables, text=paragraphs(results), figures=figs,
+        flow_svg=Markup(flow_svg), excluded=excluded, tables=tables, text=sections(results), figures=figs,
+        swimmer_reason=nc.get("swimmer", {}).get("reason", ""),
         swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
                                                       if r.statistic == "p_value" and r.value is not None),
         fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,

@@ -108,3 +108,21 @@ def grid(results: ResultSet, spec: TableSpec) -> Grid:
         indents.append(row.get("indent", 0))
         kinds.append(row["kind"])
     return Grid(spec.title, list(spec.columns), rows, indents, kinds, list(spec.footnotes))
+
+
+def na_reasons(results: ResultSet, spec: TableSpec) -> list[str]:
+    """Why the table's empty cells (NA, an em dash, a blank p-value) are empty: the notes of the records without a
+    value that its rows point at, each once, in row order. The reasons are the results' (set where the value was
+    not computed); this only gathers them."""
+    out: dict[str, None] = {}
+    for row in spec.rows:
+        ids = list(row.get("cells", [])) + [row.get("p") or ""]
+        for key in ("pct", "lo", "hi"):
+            ids += list(row.get(key, []))
+        if row.get("kind") == "n_pct":
+            ids += [_pct_id(i) for i in row.get("cells", []) if i]
+        for rid in ids:
+            r = results.records.get(rid) if rid else None
+            if r is not None and r.value is None and r.note:
+                out[r.note] = None
+    return list(out)

@@ -44,3 +44,31 @@ def fill(results: ResultSet, template: str) -> str:
 
 def paragraphs(results: ResultSet) -> list[tuple[str, list[str]]]:
     return [(title, [fill(results, t) for t in texts]) for title, texts in results.text.items()]
+
+
+def na_reasons(results: ResultSet, template: str) -> list[str]:
+    """Why the NA placeholders of ``template`` are NA: the notes of the records without a value (each once, in
+    order), or 'not computed' for a record the study did not produce."""
+    out: dict[str, None] = {}
+    for m in _PLACEHOLDER.finditer(template):
+        r = results.records.get(m.group(1))
+        if r is None:
+            out["not computed"] = None
+        elif r.value is None:
+            out[r.note or "not computed"] = None
+    return list(out)
+
+
+def sections(results: ResultSet) -> list[dict]:
+    """The Results text as shown: per section its title and either the reason it was not computed (from
+    ``results.meta["not_computed"]``) or its filled paragraphs, each with the reasons of its NA values."""
+    nc = results.meta.get("not_computed", {})
+    out = []
+    for title, texts in results.text.items():
+        entry = nc.get(title)
+        if entry is not None and entry.get("kind") == "text":
+            out.append({"title": title, "reason": entry["reason"], "paragraphs": []})
+        else:
+            out.append({"title": title, "reason": "",
+                        "paragraphs": [(fill(results, t), na_reasons(results, t)) for t in texts]})
+    return out

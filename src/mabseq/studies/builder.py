@@ -69,9 +69,76 @@ def start_study(cohort, derive_params, name: str, title: str, *, synthetic: bool
     res = ResultSet(name, source, synthetic)
     res.meta.update({"title": title, "cutoff": str(dc.cutoff), "n_included": len(dc.adsl),
                      "n_excluded": len(dc.excluded), **meta})
-    if not len(dc.adsl):
-        raise ValueError("no patient meets the inclusion criteria; see the excluded patients")
     return dc, res
+
+
+# ---- what could not be computed, and why ------------------------------------------------------------------------
+# The decision "not computed, because ..." is taken here, once, and stored in the results: a record whose value is
+# None carries the reason in its ``note``; a whole table, figure, text section or analysis that cannot be made is
+# listed in ``results.meta["not_computed"]`` (id -> kind, title, block, reason). Renderers only show these texts.
+NOT_COMPUTED = "not_computed"
+NOBODY = "not computed: no patient included"
+
+
+def not_computed(results: ResultSet, id_: str, title: str, reason: str, *, kind: str, block: str = "") -> None:
+    """Record that the table / figure / text / analysis ``id_`` could not be computed, and why (a short sentence
+    starting with 'not computed', 'not estimated' or 'not tested')."""
+    if kind not in ("table", "figure", "text", "analysis"):
+        raise ValueError(f"unknown kind {kind!r}")
+    results.meta.setdefault(NOT_COMPUTED, {})[id_] = {"kind": kind, "title": title, "block": block,
+                                                       "reason": reason}
+
+
+def empty_reason(pop: "Pop") -> str:
+    """Why nothing can be computed in an empty population."""
+    return NOBODY if pop.name == "FULL" else f"not computed: no patient in the group '{pop.label}'"
+
+
+def patients(n: int) -> str:
+    """'1 patient', '3 patients'."""
+    return f"{n} patient{'s' if n != 1 else ''}"
+
+
+def too_small_reason(pop: "Pop", n: int, minimum: int, what: str = "time-to-event data") -> str:
+    """Why a group with ``n`` analysable patients (those with ``what``) is not analysed."""
+    if pop.n == 0:
+        return empty_reason(pop)
+    if n == 0:
+        return f"not analysed: none of the {patients(pop.n)} of '{pop.label}' has {what}"
+    return f"not analysed: '{pop.label}' has {patients(n)} with {what}, below the minimum of {minimum}"
+
+
+NO_TOXICITY = ("not computed: no toxicity data in the cohort (the toxicity_episodes and toxicity_observations tables "
+               "are empty), so CRS, ICANS, liver toxicity, aGVHD and SOS are unknown, not absent")
+
+
+def tables_empty(cohort, *names: str) -> bool:
+    """Whether every one of the cohort tables ``names`` has no row at all: the data were not collected, which is
+    not the same as 'none occurred' (unknown is never no)."""
+    return all(not len(cohort[n]) for n in names)
+
+
+def mark_not_computed(results: ResultSet, ids, reason: str) -> None:
+    """Records ``ids`` become unknown (value None, the reason as note), with their R checks dropped: for a value the
+    cohort cannot support although the arithmetic would give a number (0% CRS when no toxicity was collected)."""
+    ids = set(ids)
+    for rid in ids:
+        r = results.records[rid]
+        r.value, r.note = None, reason
+    results.checks[:] = [c for c in results.checks if c["id"] not in ids]
+
+
+def no_value_reason(pop: "Pop") -> str:
+    return empty_reason(pop) if pop.n == 0 else \
+        f"not computed: no recorded value among the {patients(pop.n)} of '{pop.label}'"
+
+
+def undated(pop: "Pop") -> str:
+    """The deaths without a date in ``pop``: left out of every time-to-event analysis, so counted in its notes."""
+    if "death_date_missing" not in pop.frame.columns:
+        return ""
+    k = int(_truth(pop.frame["death_date_missing"]).sum())
+    return f"{k} death{'s' if k != 1 else ''} without a date left out" if k else ""
 
 
 def eq(col: str, value) -> Callable[[pd.DataFrame], pd.Series]:
@@ -120,7 +187,8 @@ class Builder:
         if id_pct:
             pct = float(Fraction(100 * n, den)) if den else None
             self.results.add(Record(id_pct, pct, "pct", paper_ref=id_pct if paper else "", decimals=decimals,
-                                    method="100 n / N", **common))
+                                    method="100 n / N", note="" if den else empty_reason(denominator or pop),
+                                    **common))
         return n
 
     def count(self, id_: str, value: int, pop: Pop, *, quantity: str, patients=(), paper: bool = True,
@@ -150,7 +218,8 @@ class Builder:
             else:
                 v = float(x.max())
             rid = f"{prefix}_{st}{suffix}"
-            note = f"n = {x.size} of {pop.n} (missing left out)" if x.size < pop.n else ""
+            note = no_value_reason(pop) if x.size == 0 else (
+                f"n = {x.size} of {pop.n} (missing left out)" if x.size < pop.n else "")
             self.results.add(Record(rid, v, st, quantity=quantity, population=pop.name, patients=pts,
                                     paper_ref=rid if paper else "", decimals=decimals,
                                     method=f"R quantile type {self.params.quantile_type}", rule=rule, note=note,
@@ -165,12 +234,22 @@ class Builder:
             s = pd.to_numeric(_col(p.frame, var), errors="coerce").dropna()
             vals.extend(s.tolist())
             grp.extend([i] * len(s))
-        if len(set(grp)) < 2 or min(p.n for p in pops) < self.params.min_group_n:
-            p_val = None
-        else:
-            p_val = kruskal_wallis(np.array(vals, float), np.array(grp)).p_value
-        self._p(id_, p_val, "Kruskal-Wallis", quantity, pops, paper)
+        why = self._untestable(pops)
+        if not why and len(set(grp)) < 2:
+            why = "not tested: fewer than two groups with a recorded value"
+        if not why and len(set(vals)) < 2:
+            why = "not tested: every recorded value is the same"
+        p_val = None if why else kruskal_wallis(np.array(vals, float), np.array(grp)).p_value
+        self._p(id_, p_val, "Kruskal-Wallis" if not why else "not tested", quantity, pops, paper, why)
         return p_val
+
+    def _untestable(self, pops: Sequence[Pop]) -> str:
+        """Why groups cannot be compared (a group below the minimum size), or ''."""
+        small = [p for p in pops if p.n < self.params.min_group_n]
+        if not small:
+            return ""
+        return "not tested: " + "; ".join(f"'{p.label}' has {patients(p.n)}" for p in small) \
+            + f" (minimum {self.params.min_group_n})"
 
     def categorical(self, id_: str, pops: Sequence[Pop], var, *, quantity: str, paper: bool = True) -> float | None:
         """Pearson chi-square without correction when the smallest expected count is >= 3, else Fisher (2x2) or
@@ -178,17 +257,19 @@ class Builder:
         levels = sorted({str(v) for p in pops for v in _col(p.frame, var).fillna("missing")})
         table = np.array([[int((_col(p.frame, var).fillna("missing").astype(str) == lv).sum()) for p in pops]
                           for lv in levels])
-        table = table[table.sum(axis=1) > 0]
-        if table.shape[0] < 2 or min(p.n for p in pops) < self.params.min_group_n:
+        table = table[table.sum(axis=1) > 0] if table.size else table.reshape(0, len(pops))
+        why = self._untestable(pops) or ("" if table.shape[0] >= 2 else
+                                         "not tested: every patient has the same value")
+        if why:
             p_val, method = None, "not tested"
         else:
             r = compare_categorical(table, min_expected=self.params.chisq_min_expected)
             p_val, method = r.p_value, r.test
-        self._p(id_, p_val, method, quantity, pops, paper)
+        self._p(id_, p_val, method, quantity, pops, paper, why)
         return p_val
 
-    def _p(self, id_, p_val, method, quantity, pops, paper):
-        note = "" if p_val is not None else f"not tested (a group below {self.params.min_group_n})"
+    def _p(self, id_, p_val, method, quantity, pops, paper, why=""):
+        note = "" if p_val is not None else (why or "not tested")
         self.results.add(Record(id_, p_val, "p_value", quantity=quantity,
                                 population=" vs ".join(p.name for p in pops),
                                 patients=tuple(i for p in pops for i in p.ids), paper_ref=id_ if paper else "",
@@ -221,19 +302,41 @@ class Builder:
 
         ``ids`` maps each group name to the record-id stem of its S(at) estimate (e.g. 'txt_efs_1y_after_blina');
         the records are stem + '_pct', '_ci_low', '_ci_high'. A group below ``min_group_n`` gets no curve and no
-        estimate (study-definition 1.9)."""
+        estimate (study-definition 1.9). Every value that cannot be estimated is a record with value None and the
+        reason in its note; a figure with no group left is listed as not computed.
+
+        With delayed entry (``entry``), a patient whose follow-up ends on the entry day (censored or dead on the
+        first day of mAb2) is never at risk after entry: R's ``Surv(entry, time)`` refuses such a row, so it is left
+        out of the analysis and counted in the notes."""
         steps, risk = [], []
         labels = self.results.meta.setdefault("group_labels", {})
         for g in groups:
             labels[g.name] = g.label
-        ttes = {g.name: self.tte(g, endpoint) for g in groups}
+        ttes, never = {}, {}
+        for g in groups:
+            d = self.tte(g, endpoint)
+            if entry and len(d):
+                ok = d["time"].to_numpy(float) > d["entry"].to_numpy(float)
+                never[g.name] = int((~ok).sum())
+                d = d[ok].reset_index(drop=True)
+            ttes[g.name] = d
         months = at_risk_times or at_risk_days(max((float(d["time"].max()) for d in ttes.values() if len(d)),
                                                    default=0.0))
-        data = {}
+        data, left_out = {}, []
+
+        def with_entry_note(g, note):
+            k = never.get(g.name, 0)
+            extra = f"{patients(k)} without follow-up after the start of mAb2 left out" if k else ""
+            return "; ".join(x for x in (note, extra, undated(g)) if x)
+
         for g in groups:
             d = ttes[g.name]
             if len(d) < self.params.min_group_n:
-                note = f"not analysed (n = {len(d)} < {self.params.min_group_n})"
+                what = "follow-up after the start of mAb2" if never.get(g.name) else "time-to-event data"
+                note = too_small_reason(g, len(d), self.params.min_group_n, what)
+                if len(d) or not never.get(g.name):
+                    note = with_entry_note(g, note)
+                left_out.append(note)
                 stems = []
                 if at is not None and ids and g.name in ids:
                     stems += [(ids[g.name] + sfx, st) for sfx, st in (("_pct", "estimate_pct"),
@@ -263,13 +366,19 @@ class Builder:
                                                                       if entry else (t_arr >= t).sum())})
             if at is not None and ids and g.name in ids:
                 stem = ids[g.name]
-                if float(d["time"].max()) < at:
+                longest = float(d["time"].max())
+                if longest < at:
                     vals = (None, None, None)
+                    note = f"not estimated: follow-up ends before day {at} (longest {longest:g} days)"
                 else:
                     row = fit.at([at]).iloc[0]
                     vals = (100 * row["surv"], 100 * row["lower"], 100 * row["upper"])
-                n_at = int((d["time"] >= at).sum())
-                note = "unstable: fewer than 5 at risk" if n_at < 5 else ""
+                    n_at = int((d["time"] >= at).sum())
+                    note = "unstable: fewer than 5 at risk" if n_at < 5 else ""
+                    if any(v is None or not np.isfinite(v) for v in vals[1:]):
+                        note = "; ".join(x for x in (note, "interval not estimable (no variance: every patient "
+                                                           "with an event or none)") if x)
+                note = with_entry_note(g, note)
                 for suffix, st, v in (("_pct", "estimate_pct", vals[0]), ("_ci_low", "ci_low_pct", vals[1]),
                                       ("_ci_high", "ci_high_pct", vals[2])):
                     rid = stem + suffix
@@ -297,49 +406,83 @@ class Builder:
                                             quantity=f"median {title} (days)", population=g.name,
                                             patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
                                             decimals=0, method="R quantile.survfit median", block=self.block,
-                                            extension=self.extension))
+                                            extension=self.extension, note=with_entry_note(g, "")))
         if test_id:
             names = list(data)
             if len(names) >= 2 and len(names) == len(groups):
                 allg = pd.concat([data[n].assign(_g=n) for n in names])
                 lr = logrank_test(allg["time"].to_numpy(float), allg["status"].to_numpy(int), allg["_g"].to_numpy(),
                                   entry=allg["entry"].to_numpy(float) if entry else None)
-                p_val, method = lr.p_value, "log-rank" + (" with delayed entry" if entry else "")
+                p_val, method, note = lr.p_value, "log-rank" + (" with delayed entry" if entry else ""), ""
                 if not entry:  # survdiff takes right-censored data only
                     self.results.checks.append({"id": test_id, "kind": "logrank", "endpoint": endpoint,
                                                 "groups": {n: list(data[n]["patient_id"]) for n in names},
                                                 "time": None, "entry": False, "scale": 1})
+                if p_val is None or not np.isfinite(p_val):
+                    note = "not tested: no event in any group"
             else:
                 p_val, method = None, f"not tested (a group below {self.params.min_group_n})"
+                note = "not tested: " + "; ".join(x.split(": ", 1)[-1] for x in left_out) if left_out else \
+                    "not tested: fewer than two groups"
             self.results.add(Record(test_id, p_val, "p_value", quantity=f"{title} (log-rank)",
                                     population=" vs ".join(g.name for g in groups),
                                     patients=tuple(i for g in groups for i in g.ids),
                                     paper_ref=test_id if paper_test and not self.extension else "", decimals=2,
-                                    method=method, block=self.block, extension=self.extension))
-        if steps and store_curve:
+                                    method=method, block=self.block, extension=self.extension, note=note))
+        if not store_curve:
+            return
+        if steps:
             self.results.curves[curve_id] = Curve(curve_id, "km", title, " vs ".join(g.name for g in groups),
                                                   endpoint, pd.concat(steps, ignore_index=True), pd.DataFrame(risk),
-                                                  test_id, block=self.block, extension=self.extension)
+                                                  test_id, block=self.block, extension=self.extension,
+                                                  note="; ".join(left_out))
+        else:
+            not_computed(self.results, curve_id, title, "; ".join(dict.fromkeys(left_out)), kind="figure",
+                         block=self.block)
 
     def followup(self, id_: str, pop: Pop, endpoint: str, *, quantity: str, paper: bool = True,
                  months: bool = True) -> None:
         """Median follow-up by reverse Kaplan-Meier (alive = event, death censors)."""
         d = self.tte(pop, endpoint)
+        common = dict(quantity=quantity, population=pop.name, patients=tuple(d["patient_id"]),
+                      paper_ref=id_ if paper else "", decimals=1,
+                      method="reverse Kaplan-Meier median (months = days / 30.4375)", block=self.block,
+                      extension=self.extension)
+        if not len(d):
+            self.results.add(Record(id_, None, "median", note=too_small_reason(pop, 0, 1), **common))
+            return
         q = median_followup(d["time"].to_numpy(float), d["status"].to_numpy(int))
-        v = q.estimate / MONTH_DAYS if months else q.estimate
-        self.results.checks.append({"id": id_, "kind": "followup", "endpoint": endpoint,
-                                    "groups": {pop.name: list(d["patient_id"])}, "time": None, "entry": False,
-                                    "scale": 1 / MONTH_DAYS if months else 1})
-        self.results.add(Record(id_, v, "median", quantity=quantity, population=pop.name,
-                                patients=tuple(d["patient_id"]), paper_ref=id_ if paper else "",
-                                decimals=1, method="reverse Kaplan-Meier median (months = days / 30.4375)",
-                                block=self.block, extension=self.extension))
+        est = q.estimate if q.estimate is not None and np.isfinite(q.estimate) else None
+        v = None if est is None else (est / MONTH_DAYS if months else est)
+        note = "" if v is not None else ("not estimated: too few patients alive at last contact for a reverse "
+                                         "Kaplan-Meier median")
+        if v is not None:
+            self.results.checks.append({"id": id_, "kind": "followup", "endpoint": endpoint,
+                                        "groups": {pop.name: list(d["patient_id"])}, "time": None, "entry": False,
+                                        "scale": 1 / MONTH_DAYS if months else 1})
+        self.results.add(Record(id_, v, "median", note=note, **common))
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
-            at: Sequence[int] = (100, 365, 730), id_stem: str = "") -> None:
-        """EXT: Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at``."""
+            at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True) -> None:
+        """Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at`` (EXT in
+        the paper preset). A cause without events has incidence 0; a time after the last follow-up is not
+        estimated; a population below ``min_group_n`` gets no curve (listed as not computed)."""
         d = self.tte(pop, endpoint)
+
+        def add(stem, name, t, v, st, note, patients):
+            self.results.add(Record(stem + {"estimate_pct": "_pct", "ci_low_pct": "_ci_low",
+                                            "ci_high_pct": "_ci_high"}[st], v, st,
+                                    quantity=f"{title}: {name} at day {t}", population=pop.name, patients=patients,
+                                    decimals=1, method="Aalen-Johansen, cmprsk variance, log(-log) CI",
+                                    block=self.block, extension=extension, note=note))
+
         if len(d) < self.params.min_group_n:
+            reason = "; ".join(x for x in (too_small_reason(pop, len(d), self.params.min_group_n), undated(pop)) if x)
+            not_computed(self.results, curve_id, title, reason, kind="figure", block=self.block)
+            for name in causes.values():
+                for t in at:
+                    for st in ("estimate_pct", "ci_low_pct", "ci_high_pct"):
+                        add(f"{id_stem}_{name}_d{t}", name, t, None, st, reason, tuple(d["patient_id"]))
             return
         ci = cumulative_incidence(d["time"].to_numpy(float), d["status"].to_numpy(int))
         tab = ci.table
@@ -348,23 +491,38 @@ class Builder:
         risk = pd.DataFrame([{"group": pop.name, "time": t, "n_risk": int((t_arr >= t).sum())}
                              for t in at_risk_days(float(t_arr.max()) if len(t_arr) else 0.0)])
         self.results.meta.setdefault("group_labels", {})[pop.name] = pop.label
-        self.results.curves[curve_id] = Curve(curve_id, "cif", title, pop.name, endpoint, steps, risk,
-                                              block=self.block, extension=True)
         pts = ci.at(list(at))
-        for _, row in pts.iterrows():
-            name = causes.get(int(row["cause"]), str(row["cause"]))
-            stem = f"{id_stem}_{name}_d{int(row['time'])}"
-            if not pd.isna(row["estimate"]):
-                self.results.checks.append({"id": stem + "_pct", "kind": "cif_est", "endpoint": endpoint,
-                                            "groups": {pop.name: list(d["patient_id"])}, "time": int(row["time"]),
-                                            "cause": int(row["cause"]), "entry": False, "scale": 100})
-            for suffix, st, v in (("_pct", "estimate_pct", row["estimate"]), ("_ci_low", "ci_low_pct", row["lower"]),
-                                  ("_ci_high", "ci_high_pct", row["upper"])):
-                self.results.add(Record(stem + suffix, None if pd.isna(v) else 100 * v, st,
-                                        quantity=f"{title}: {name} at day {int(row['time'])}", population=pop.name,
-                                        patients=tuple(d["patient_id"]), decimals=1,
-                                        method="Aalen-Johansen, cmprsk variance, log(-log) CI", block=self.block,
-                                        extension=True))
+        found = {(int(r["cause"]), int(r["time"])): r for _, r in pts.iterrows()} if len(pts) else {}
+        longest = float(t_arr.max())
+        no_event = [name for code, name in causes.items() if not (d["status"] == code).any()]
+        if len(steps):
+            self.results.curves[curve_id] = Curve(
+                curve_id, "cif", title, pop.name, endpoint, steps, risk, block=self.block, extension=extension,
+                note=("no " + " and no ".join(no_event) + " event: incidence 0 throughout") if no_event else "")
+        else:
+            not_computed(self.results, curve_id, title, f"not computed: no event ({', '.join(causes.values())}) in "
+                         f"the {len(d)} patients of '{pop.label}'", kind="figure", block=self.block)
+        for code, name in causes.items():
+            for t in at:
+                stem = f"{id_stem}_{name}_d{t}"
+                row = found.get((code, t))
+                if row is None:  # a cause without events: its incidence is 0 while patients are followed
+                    vals = (0.0, None, None) if t <= longest else (None, None, None)
+                    note = (f"no {name} event: incidence 0, no interval" if t <= longest else
+                            f"not estimated: follow-up ends before day {t} (longest {longest:g} days)")
+                else:
+                    vals = tuple(None if pd.isna(row[k]) else 100 * float(row[k])
+                                 for k in ("estimate", "lower", "upper"))
+                    note = "" if vals[0] is not None else \
+                        f"not estimated: follow-up ends before day {t} (longest {longest:g} days)"
+                    if vals[0] is not None and (vals[1] is None or vals[2] is None):
+                        note = f"interval not estimable: no {name} event by day {t}"
+                    if vals[0] is not None:
+                        self.results.checks.append({"id": stem + "_pct", "kind": "cif_est", "endpoint": endpoint,
+                                                    "groups": {pop.name: list(d["patient_id"])}, "time": int(t),
+                                                    "cause": int(code), "entry": False, "scale": 100})
+                for st, v in zip(("estimate_pct", "ci_low_pct", "ci_high_pct"), vals):
+                    add(stem, name, t, v, st, note, tuple(d["patient_id"]))
 
 
 def add_table(results: ResultSet, spec: TableSpec) -> None:

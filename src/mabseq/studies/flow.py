@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results.records import ResultSet
-from .builder import Pop, eq as _eq
+from .builder import NOBODY, Pop, eq as _eq, not_computed
 
 
 def sequence_flow(res: ResultSet, dc, P) -> None:
@@ -21,6 +21,8 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
                     "patients": sorted(list(dc.adsl["patient_id"]) + list(dc.excluded["patient_id"])), "level": 0})
     box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"], 1)
     f.edges.append(("screened", "included"))
+    if not P["FULL"].n:  # nobody included: the flow ends here, the exclusion box says why
+        return
     for seq, a1, a2 in (("BF", "Blinatumomab", "inotuzumab"), ("IF", "Inotuzumab", "blinatumomab")):
         pop = P[seq]
         box(seq, f"{a1} mAb1", pop, 2)
@@ -38,3 +40,11 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
         f.edges += [(f"{seq}_cr1", f"{seq}_int"), (f"{seq}_nr1", f"{seq}_int"), (f"{seq}_int", f"{seq}_mab2"),
                     (f"{seq}_mab2", f"{seq}_cr2"), (f"{seq}_mab2", f"{seq}_nr2"), (f"{seq}_cr2", f"{seq}_tx"),
                     (f"{seq}_cr2", f"{seq}_cart")]
+
+
+def swimmer_reason(res: ResultSet) -> None:
+    """The swimmer plot needs at least one included patient with a dated course; else it is listed as not
+    computed."""
+    if res.timelines is None or not len(res.timelines):
+        reason = NOBODY if not res.meta.get("n_included") else "not computed: no dated therapy or event after mAb1"
+        not_computed(res, "swimmer", "Course of every patient", reason, kind="figure", block="Figures")

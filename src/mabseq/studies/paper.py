@@ -12,8 +12,11 @@ import pandas as pd
 from ..cohort.model import Cohort
 from ..derive import DeriveParams
 from ..results.records import Record, ResultSet, TableSpec
-from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop, eq as _eq, start_study
-from .flow import sequence_flow
+import re
+
+from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq as _eq,
+                      mark_not_computed, not_computed, start_study, tables_empty)
+from .flow import sequence_flow, swimmer_reason
 
 NAME = "paper"
 TITLE = ("Outcomes of relapsed B-cell ALL after sequential treatment with blinatumomab and inotuzumab "
@@ -61,6 +64,9 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     params = params or PaperParams()
     dc, res = start_study(cohort, params.derive, NAME, TITLE, synthetic=synthetic, source=source)
     adsl = dc.adsl
+    from .paper_paragraphs import PARAGRAPHS
+    if not len(adsl):
+        return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
     b = Builder(res, dc.adtte, params.analysis)
     _flow(res, dc, P)
@@ -70,10 +76,54 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _text(b, P, adsl)
     _survival(b, P)
     _extensions(b, P)
-    from .paper_paragraphs import PARAGRAPHS
+    if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
+        _toxicity_unknown(res)
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
+    for section, pop in (("Blinatumomab first", "BF"), ("Inotuzumab first", "IF"),
+                         ("Patients transplanted after mAb2", "TX"), ("Patients not transplanted after mAb2", "NTX")):
+        if not P[pop].n:
+            not_computed(res, section, section, empty_reason(P[pop]), kind="text", block="Results")
     res.timelines = dc.timelines
+    swimmer_reason(res)
     return res, dc
+
+
+# records that count a toxicity of the toxicity tables (not a cause of death, which the follow-up table records)
+TOXICITY_ID = re.compile(r"crs|icans|hepatotox|transaminitis|hyperbili|sos|agvhd")
+
+
+def _toxicity_unknown(res: ResultSet) -> None:
+    """No toxicity collected at all: every toxicity count, percentage and incidence is unknown, with the reason."""
+    mark_not_computed(res, [i for i in res.records if TOXICITY_ID.search(i) and "_cod_" not in i], NO_TOXICITY)
+    for cid in [c for c in res.curves if TOXICITY_ID.search(c)]:
+        not_computed(res, cid, res.curves.pop(cid).title, NO_TOXICITY, kind="figure", block="EXT")
+
+
+TABLE_TITLES = {"table1": "Table 1. Baseline characteristics of patients who received both blinatumomab and "
+                          "inotuzumab",
+                "table2": "Table 2. Characteristics of patients who received blinatumomab mAb1 and inotuzumab mAb2 "
+                          "stratified according to the receipt of other interim therapy between mAb1 and mAb2",
+                "table3": "Table 3. Patients who underwent alloHSCT after mAb2"}
+
+
+def _nobody_included(res: ResultSet, dc, paragraphs) -> ResultSet:
+    """No patient meets the inclusion criteria: the patient flow with every exclusion and its reason, and every
+    other section listed as not computed (the report is complete and says why it is empty)."""
+    full = Pop("FULL", "All patients", dc.adsl)
+    sequence_flow(res, dc, {"FULL": full})
+    Builder(res, pd.DataFrame(), block="Figure 1").count(
+        "fig1_n_total", 0, full, quantity="patients in the consort diagram", statistic="count_of")
+    for tid, title in TABLE_TITLES.items():
+        not_computed(res, tid, title, NOBODY, kind="table", block=title.split(".")[0])
+    not_computed(res, "survival_figures", "Survival figures (Figures 2-4)", NOBODY, kind="figure",
+                 block="Figures 2-4")
+    not_computed(res, "extensions", "Beyond the paper", NOBODY, kind="analysis", block="EXT")
+    res.text = {k: list(v) for k, v in paragraphs.items()}
+    for section in res.text:
+        not_computed(res, section, section, NOBODY, kind="text", block="Results")
+    res.timelines = dc.timelines
+    swimmer_reason(res)
+    return res
 
 
 # ---- Figure 1: patient flow --------------------------------------------------------------------------------------
@@ -147,6 +197,10 @@ T2_COLS = (("all", "BF"), ("nointerim", "BF-NOINT"), ("interim", "BF-INT"))
 
 def _table2(b: Builder, P) -> None:
     b.block = "Table 2"
+    if not P["BF"].n:
+        not_computed(b.results, "table2", TABLE_TITLES["table2"], empty_reason(P["BF"]), kind="table",
+                     block="Table 2")
+        return
     rows = []
     groups = [P["BF-NOINT"], P["BF-INT"]]
 
@@ -228,6 +282,9 @@ def _as_yes_no(f: pd.DataFrame, var) -> pd.Series:
 def _table3(b: Builder, P) -> None:
     b.block = "Table 3"
     tx = P["TX"]
+    if not tx.n:
+        not_computed(b.results, "table3", TABLE_TITLES["table3"], empty_reason(tx), kind="table", block="Table 3")
+        return
     rows = []
 
     def cat(stem, label, var, indent=1, denominator=None, pop=None):
@@ -269,7 +326,10 @@ def _table3(b: Builder, P) -> None:
     b.results.add(Record("t3_fn_cord_hla_match_n", cord_match[0] if len(cord_match) == 1 else None, "n",
                          quantity="HLA match (of 6) of the single cord unit without donor sex (Table 3 footnote)",
                          population="TX", patients=tuple(na_pair["patient_id"]), paper_ref="t3_fn_cord_hla_match_n",
-                         decimals=0, method="recorded allele match", block="Table 3"))
+                         decimals=0, method="recorded allele match", block="Table 3",
+                         note="" if len(cord_match) == 1 else
+                         f"not computed: {len(cord_match)} transplants without donor sex have a recorded HLA match "
+                         "(the footnote describes exactly one)"))
     head("Histocompatibility")
     from ..criteria.transplant import hla_10_category
     hla = tx.frame.apply(lambda r: hla_10_category(_int(r["tx_hla_matched"]), _int(r["tx_hla_typed"])), axis=1)
@@ -289,7 +349,7 @@ def _table3(b: Builder, P) -> None:
     head("GVHD prophylaxis")
     from ..criteria.transplant import gvhd_prophylaxis_category
     ppx = tx.frame.apply(lambda r: gvhd_prophylaxis_category(
-        (r["tx_gvhd_prophylaxis"] or "").split(";"), ex_vivo_tcd=r["tx_ex_vivo_tcd"] == "yes").value, axis=1)
+        _str(r["tx_gvhd_prophylaxis"]).split(";"), ex_vivo_tcd=r["tx_ex_vivo_tcd"] == "yes").value, axis=1)
     for stem, lab, val in (("gvhdppx_tcd", "Ex vivo T-cell depletion (CD34 selection)", "ex_vivo_TCD_or_CD34_selection"),
                            ("gvhdppx_ptcy", "Posttransplant cyclophosphamide", "PTCy_based"),
                            ("gvhdppx_mtx_cni", "Methotrexate, calcineurin inhibitor", "CNI_MTX"),
@@ -319,6 +379,11 @@ def _table3(b: Builder, P) -> None:
          "*Donor sex not available (e.g. a single cord blood unit).",
          "GVHD grades are over the patients with a recorded grade; causes of death over those who died."],
         "Table 3")
+
+
+def _str(v) -> str:
+    """A text value, '' when missing (None, NaN or NA: a transplant without recorded GVHD prophylaxis)."""
+    return v if isinstance(v, str) else ""
 
 
 def _int(v):

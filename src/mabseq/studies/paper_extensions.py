@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..results.records import Curve, Record
 from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
-from .builder import Builder, eq as _eq
+from .builder import Builder, eq as _eq, not_computed
 
 
 def add_extensions(b: Builder, P: dict) -> None:
@@ -82,6 +82,7 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             event.append(e)
             group.append("no alloHSCT yet" if u is None or pd.isna(u) or u >= t else "after alloHSCT")
     start, stop, event, group = map(np.asarray, (start, stop, event, group))
+    n_tx, n_no = int((group == "after alloHSCT").sum()), int((group == "no alloHSCT yet").sum())
     if len(set(group)) == 2:
         mb = mantel_byar(start, stop, event, group)
         b.results.add(Record("ext_mantel_byar_tx_p", mb.p_value, "p_value", quantity="OS after mAb2, alloHSCT as a "
@@ -100,7 +101,12 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             "ext_mantel_byar_tx_p", block=b.block, extension=True,
             note="display only: not survival functions of fixed groups")
         n_events = int(event.sum())
-        if n_events >= 10:
+        if n_events < 10:
+            b.results.add(Record("ext_cox_tx_hr", None, "hr", quantity="Cox, alloHSCT as a time-varying covariate "
+                                 "(Efron)", population="FULL", patients=full.ids, block=b.block, extension=True,
+                                 note=f"not estimated: {n_events} death{'s' if n_events != 1 else ''} after mAb2, "
+                                      "fewer than the 10 a Cox model needs here"))
+        else:
             x = (group == "after alloHSCT").astype(float)
             try:
                 fit = cox_ph(stop, event, x[:, None], entry=start, names=["alloHSCT (time-varying)"])
@@ -116,9 +122,21 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             except (ValueError, np.linalg.LinAlgError) as exc:
                 b.results.add(Record("ext_cox_tx_hr", None, "hr", quantity="Cox, alloHSCT time-varying",
                                      population="FULL", note=f"not estimated: {exc}", block=b.block, extension=True))
+    else:
+        why = (f"not computed: alloHSCT as a time-dependent group needs follow-up both before and after a "
+               f"transplant; {n_tx} patient{'s' if n_tx != 1 else ''} transplanted after mAb2 with follow-up after it"
+               f" and {n_no} with follow-up before any transplant")
+        not_computed(b.results, "ext_mantel_byar_tx", "OS after mAb2, alloHSCT as a time-dependent group "
+                     "(Mantel-Byar, Simon-Makuch, time-varying Cox)", why, kind="analysis", block=b.block)
+        not_computed(b.results, "ext_simon_makuch_tx", "Simon-Makuch: OS after mAb2 with alloHSCT as a "
+                     "time-dependent group", why, kind="figure", block=b.block)
     # landmark at the 75th percentile of days to alloHSCT, rounded up to a multiple of 7
     days = d.loc[d["tx"] == True, "days_mab2_tx"].astype(float).to_numpy()  # noqa: E712
-    if len(days) >= 2:
+    if len(days) < 2:
+        not_computed(b.results, "ext_landmark_tx", "Landmark analysis: OS after mAb2 by alloHSCT before the landmark",
+                     f"not computed: the landmark is chosen from the days to alloHSCT, which needs at least 2 "
+                     f"transplanted patients with time-to-event data ({len(days)})", kind="analysis", block=b.block)
+    else:
         lm = int(7 * math.ceil(float(quantile(days, [0.75])[0]) / 7))
         sens = sorted({lm, int(7 * math.ceil(float(quantile(days, [0.5])[0]) / 7)),
                        int(7 * math.ceil(float(quantile(days, [0.9])[0]) / 7)), 30, 60, 90, 180})

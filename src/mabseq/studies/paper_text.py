@@ -266,7 +266,10 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
                           if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else None),
                          "months", quantity="duration of remission after blinatumomab re-treatment (months)",
                          population=blina_cr.name, patients=blina_cr.ids, paper_ref="txt_ntx_retreat_cr_blina_duration",
-                         decimals=0, method="CR date to the next relapse, days / 30.4375", block=b.block))
+                         decimals=0, method="CR date to the next relapse, days / 30.4375", block=b.block,
+                         note="" if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else
+                         ("not computed: no CR after a blinatumomab re-treatment" if not blina_cr.n else
+                          "not computed: no relapse after the CR to a blinatumomab re-treatment")))
 
     # ---- Survival paragraph counts --------------------------------------------------------------------------------------
     b.block = "Survival"

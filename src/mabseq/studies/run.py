@@ -67,6 +67,10 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
     results, derived = preset.run(cohort, synthetic=synthetic, source=source)
     add_completeness(results, derived.adsl, derived.cutoff)
     release_age_summaries(results)
+    for r in results.records.values():  # a completeness figure without a value says why, as every record does
+        if r.block == "Data completeness" and r.value is None and not r.note:
+            r.note = ("not computed: no patient included" if not len(derived.adsl) else
+                      "not computed: no follow-up time from mAb2 to the cut-off")
     p = derived.params
     results.meta.update({"mabseq_version": __version__, "input_hash": ihash,
                          "warnings": [str(f) for f in findings.warnings],

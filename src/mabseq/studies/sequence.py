@@ -25,9 +25,10 @@ import pandas as pd
 
 from ..cohort.model import Cohort
 from ..derive import DeriveParams
-from ..results.records import ResultSet, TableSpec
-from .builder import MONTH_DAYS, AnalysisParams, Builder, Pop, eq, start_study
-from .flow import sequence_flow
+from ..results.records import Record, ResultSet, TableSpec
+from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq,
+                      mark_not_computed, not_computed, start_study, tables_empty)
+from .flow import sequence_flow, swimmer_reason
 from .summary_table import Variable, tbl_summary
 
 NAME = "sequence"
@@ -49,10 +50,13 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
             "IF": full.where("IF", "Inotuzumab first", eq("seq", "IF"))}
 
 
-def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
+TOXICITY_COLUMNS = ("crs_any", "icans_any", "hepatotox_ino", "sos_after_tx")
+
+
+def analysis_frame(adsl: pd.DataFrame, toxicity_collected: bool = True) -> pd.DataFrame:
     """The per-patient dataset with the yes/no outcome columns the tables summarise. A value that cannot be known
-    (a CR without an MRD result, a missing grade, SOS in a patient not transplanted) stays missing, so it is shown as
-    Unknown and left out of the percentage."""
+    (a CR without an MRD result, a missing grade, SOS in a patient not transplanted, any toxicity when the cohort
+    has no toxicity data at all) stays missing, so it is shown as Unknown and left out of the percentage."""
     f = adsl.copy()
 
     def yes(mask, known=None):
@@ -61,8 +65,8 @@ def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
             out[~known.to_numpy(bool)] = None
         return out
 
-    def known(col):
-        return f[col].notna()
+    def known(col):  # an MRD status 'unknown' (a CR without an MRD result) is not known
+        return f[col].notna() & (f[col] != "unknown")
 
     f["cr_mab1"] = yes(f["resp_mab1"] == "cr", known("resp_mab1"))
     # MRD-negative CR: unknown for a CR without an MRD result
@@ -78,11 +82,16 @@ def analysis_frame(adsl: pd.DataFrame) -> pd.DataFrame:
     f["hepatotox_ino"] = yes(tox, tox | (known("transaminitis_ino") & known("hyperbili_ino")))
     f["sos_after_tx"] = yes(f["sos"] == True, (f["tx"] == True) & known("sos"))  # noqa: E712  after alloHSCT only
     f["months_mab1_mab2"] = f["days_mab1_mab2"] / MONTH_DAYS
+    if not toxicity_collected:
+        for c in TOXICITY_COLUMNS:
+            f[c] = pd.Series([None] * len(f), index=f.index, dtype=object)
     return f
 
 
+# age, marrow blasts and months between the antibodies are continuous whatever their number of distinct values
+# (gtsummary makes a number with fewer than 10 distinct values categorical: a small cohort would lose its median)
 TABLE1 = (
-    Variable("age_dx", "Age at diagnosis, years"),
+    Variable("age_dx", "Age at diagnosis, years", type="continuous"),
     Variable("sex", "Sex", levels={"female": "Female", "male": "Male"}),
     Variable("cyto_risk", "Cytogenetic risk (UKALLXII/ECOG2993)", levels={"standard": "Standard", "high": "High"}),
     Variable("ph_pos", "Philadelphia chromosome-positive"),
@@ -93,25 +102,26 @@ TABLE1 = (
     Variable("prior_cart", "Prior CD19 CAR T cells"),
     Variable("emd_before_mab1", "Extramedullary disease before mAb1"),
     Variable("burden_mab1", "Disease burden at mAb1", levels={"mrd": "MRD only", "morphologic": "Morphologic"}),
-    Variable("blasts_mab1", "Marrow blasts at mAb1, %"),
-    Variable("months_mab1_mab2", "Months from mAb1 to mAb2"),
+    Variable("blasts_mab1", "Marrow blasts at mAb1, %", type="continuous"),
+    Variable("months_mab1_mab2", "Months from mAb1 to mAb2", type="continuous"),
     Variable("interim", "Other therapy between the antibodies"),
 )
 
+# yes/no by construction: dichotomous even when every value is unknown (R: a logical column of NAs)
 TABLE2 = (
-    Variable("cr_mab1", "CR/CRh/CRi after mAb1"),
-    Variable("mrdneg_cr_mab1", "MRD-negative CR after mAb1"),
-    Variable("relapse_mab1", "Relapse or progression after mAb1"),
+    Variable("cr_mab1", "CR/CRh/CRi after mAb1", type="dichotomous"),
+    Variable("mrdneg_cr_mab1", "MRD-negative CR after mAb1", type="dichotomous"),
+    Variable("relapse_mab1", "Relapse or progression after mAb1", type="dichotomous"),
     Variable("cd19_event1", "CD19 at relapse after mAb1", levels={"pos": "Positive", "negdim": "Negative or dim"}),
-    Variable("cr_mab2", "CR/CRh/CRi after mAb2"),
-    Variable("mrdneg_cr_mab2", "MRD-negative CR after mAb2"),
-    Variable("tx", "alloHSCT after mAb2"),
-    Variable("cart_after_mab2", "CAR T cells after mAb2"),
-    Variable("crs_any", "CRS with blinatumomab, any grade (ASTCT)"),
-    Variable("icans_any", "ICANS with blinatumomab, any grade (ASTCT)"),
-    Variable("hepatotox_ino", "Liver toxicity with inotuzumab (CTCAE)"),
-    Variable("sos_after_tx", "Hepatic SOS after alloHSCT (EBMT)"),
-    Variable("dead", "Died"),
+    Variable("cr_mab2", "CR/CRh/CRi after mAb2", type="dichotomous"),
+    Variable("mrdneg_cr_mab2", "MRD-negative CR after mAb2", type="dichotomous"),
+    Variable("tx", "alloHSCT after mAb2", type="dichotomous"),
+    Variable("cart_after_mab2", "CAR T cells after mAb2", type="dichotomous"),
+    Variable("crs_any", "CRS with blinatumomab, any grade (ASTCT)", type="dichotomous"),
+    Variable("icans_any", "ICANS with blinatumomab, any grade (ASTCT)", type="dichotomous"),
+    Variable("hepatotox_ino", "Liver toxicity with inotuzumab (CTCAE)", type="dichotomous"),
+    Variable("sos_after_tx", "Hepatic SOS after alloHSCT (EBMT)", type="dichotomous"),
+    Variable("dead", "Died", type="dichotomous"),
 )
 
 # Table 3 rows: (endpoint, label, curve id)
@@ -130,7 +140,10 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
     dc, res = start_study(cohort, params.derive, NAME, TITLE, synthetic=synthetic, source=source,
                           conventions=CONVENTIONS,
                           strobe_bias="Table 3: overall survival from mAb1 left-truncated at mAb2 (immortal-time guard)")
-    P = populations(analysis_frame(dc.adsl))
+    if not len(dc.adsl):
+        return _nobody_included(res, dc), dc
+    toxicity = not tables_empty(cohort, "toxicity_episodes", "toxicity_observations")
+    P = populations(analysis_frame(dc.adsl, toxicity))
     groups = [p for p in (P["BF"], P["IF"]) if p.n]
     b = Builder(res, dc.adtte, params.analysis)
     sequence_flow(res, dc, P)
@@ -144,10 +157,37 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
                            "MRD negative below the study's threshold by flow cytometry.",
                            "Unknown: CD19 at relapse is not applicable without a relapse after mAb1 (or was not "
                            "tested); hepatic SOS is assessed after alloHSCT only."])
+    if not toxicity:  # every toxicity row unknown: its counts and test carry the reason (the Unknown counts stay)
+        mark_not_computed(res, [i for i in res.records if i.startswith(tuple(f"table2_{c}_" for c in TOXICITY_COLUMNS))
+                                and "_unknown_" not in i], NO_TOXICITY)
     _survival(b, P, groups)
     _text(res)
     res.timelines = dc.timelines
+    swimmer_reason(res)
     return res, dc
+
+
+TITLES = {"table1": "Table 1. Patient characteristics by the antibody given first",
+          "table2": "Table 2. Response, antigen escape, transplant and toxicity by the antibody given first",
+          "table3": "Table 3. Survival by the antibody given first"}
+
+
+def _nobody_included(res: ResultSet, dc) -> ResultSet:
+    """No patient meets the inclusion criteria: the patient flow with every exclusion and its reason; every table,
+    figure and paragraph listed as not computed."""
+    sequence_flow(res, dc, {"FULL": Pop("FULL", "All patients", dc.adsl)})
+    for tid, title in TITLES.items():
+        not_computed(res, tid, title, NOBODY, kind="table", block=title.split(".")[0])
+    for _, label, curve_id, entry in SURVIVAL:
+        not_computed(res, curve_id, f"{label} by the antibody given first", NOBODY, kind="figure", block="Table 3")
+    not_computed(res, "cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", NOBODY, kind="figure",
+                 block="Figures")
+    _text(res)
+    for section in res.text:
+        not_computed(res, section, section, NOBODY, kind="text", block="Results")
+    res.timelines = dc.timelines
+    swimmer_reason(res)
+    return res
 
 
 def _survival(b: Builder, P, groups) -> None:
@@ -188,8 +228,30 @@ def _survival(b: Builder, P, groups) -> None:
         "Table 3", pct_style="percent", conventions=CONVENTIONS)
     b.block = "Figures"
     b.cif("cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
-          causes={1: "relapse", 2: "nrm"}, at=(365,), id_stem="cif_mab2")
-    b.results.curves["cir_nrm_mab2"].extension = False
+          causes={1: "relapse", 2: "nrm"}, at=(365,), id_stem="cif_mab2", extension=False)
+    _absent_group(b, P, groups)
+
+
+def _absent_group(b: Builder, P, groups) -> None:
+    """With one mAb1 group only, the other group's survival estimates and every log-rank test are records without
+    a value, each with the reason (the text and figures name them)."""
+    missing = [P[k] for k in ("BF", "IF") if not P[k].n]
+    if not missing:
+        return
+    why = "; ".join(empty_reason(p) for p in missing)
+    for endpoint, label, _, _ in SURVIVAL:
+        stem = f"t3_{endpoint}"
+        b.results.add(Record(f"{stem}_p", None, "p_value", quantity=f"{label} (log-rank)",
+                             population=" vs ".join(g.name for g in groups), method="not tested",
+                             note="not tested: only one group (" + why.replace("not computed: ", "") + ")",
+                             block=b.block))
+        for pop in missing:
+            c = pop.name.lower()
+            for rid, st in ((f"{stem}_12m_{c}_pct", "estimate_pct"), (f"{stem}_12m_{c}_ci_low", "ci_low_pct"),
+                            (f"{stem}_12m_{c}_ci_high", "ci_high_pct"), (f"{stem}_median_median_{c}", "median"),
+                            (f"{stem}_median_ci_low_{c}", "days"), (f"{stem}_median_ci_high_{c}", "days")):
+                b.results.add(Record(rid, None, st, quantity=label, population=pop.name, note=empty_reason(pop),
+                                     block=b.block))
 
 
 PARAGRAPHS = {

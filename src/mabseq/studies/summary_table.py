@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..results.records import Record, TableSpec
 from ..stats import chi_square, fisher_exact, kruskal_wallis, quantile, wilcoxon_rank_sum
-from .builder import Builder, Pop
+from .builder import Builder, Pop, empty_reason
 
 CAT_THRESHOLD = 10  # gtsummary: numbers with fewer distinct values are categorical
 MIN_EXPECTED = 5.0  # gtsummary: chi-square when every expected count is >= 5
@@ -133,9 +133,14 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
     stats_used: list[str] = []
 
     def rec(rid, value, statistic, quantity, pop, patients, decimals, method, denominator=None):
+        # a statistic without a value says why: nobody in the column, or nobody with a known value
+        note = "" if value is not None else (empty_reason(pop) if pop.n == 0 else
+                                             f"not computed: no known value among the {pop.n} patients of "
+                                             f"'{pop.label}'" if pop.n != 1 else
+                                             f"not computed: no known value for the one patient of '{pop.label}'")
         b.results.add(Record(rid, value, statistic, quantity=quantity, population=pop.name, patients=patients,
                              decimals=decimals, method=method, denominator=denominator, block=b.block,
-                             extension=b.extension))
+                             extension=b.extension, note=note))
 
     for var in variables:
         if var.column not in by[0].frame.columns:
@@ -252,6 +257,7 @@ def _p_record(b: Builder, stem: str, p_value, test: str, label: str, by: Sequenc
     b.results.add(Record(rid, p_value, "p_value", quantity=f"{label} (group comparison)",
                          population=" vs ".join(p.name for p in by), patients=tuple(i for p in by for i in p.ids),
                          decimals=3, method=TEST_LABELS[test] if p_value is not None else "not testable",
-                         note="" if p_value is not None else "fewer than two levels or groups with values",
+                         note="" if p_value is not None else
+                         "not tested: fewer than two levels or groups with values",
                          block=b.block, extension=b.extension))
     return rid
