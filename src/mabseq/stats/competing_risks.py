@@ -48,7 +48,7 @@ def _as_status(status, n: int) -> np.ndarray:
 
 
 def _loglog_interval(est: np.ndarray, var: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # est near 1: est ** inf = 0, as in R
         half = z * np.sqrt(var) / (est * np.log(est))
         lower = est ** np.exp(-half)
         upper = est ** np.exp(half)
