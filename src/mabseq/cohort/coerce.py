@@ -194,7 +194,7 @@ def show_value(v) -> str:
         if pd.isna(v):
             return ""
         d = np.datetime64(v.to_datetime64() if isinstance(v, pd.Timestamp) else v)
-        text = np.datetime_as_string(d, unit="s")
+        text = str(np.datetime_as_string(d, unit="s"))
         return text[:-9] if text.endswith("T00:00:00") else text
     if isinstance(v, (_dt.datetime, _dt.date)):
         return v.isoformat()
@@ -322,8 +322,7 @@ def _numbers(f: np.ndarray, ok: np.ndarray, col: Column, codes: np.ndarray):
     """Finite, whole (integer columns) and in range, where ``ok``; the values and which were read."""
     finite = np.isfinite(f)
     if col.type == "integer":
-        bad = ok & (~finite | (np.floor(np.where(finite, f, 0.0)) != np.where(finite, f, 0.0))
-                    | (np.abs(np.where(finite, f, 0.0)) >= 2.0 ** 63))
+        bad = ok & (~finite | (np.floor(np.where(finite, f, 0.0)) != np.where(finite, f, 0.0)))
         codes[bad] = _INTEGER
     else:
         bad = ok & ~finite
@@ -334,11 +333,15 @@ def _numbers(f: np.ndarray, ok: np.ndarray, col: Column, codes: np.ndarray):
     out_of_range = good & ((f < lo) | (f > hi))
     codes[out_of_range] = _RANGE
     good &= ~out_of_range
+    if col.type == "integer":  # beyond int64 (only a column without bounds could get here)
+        huge = good & (np.abs(np.where(good, f, 0.0)) >= 2.0 ** 63)
+        codes[huge] = _RANGE
+        good &= ~huge
     safe = np.where(good, f, 0.0)
     return (safe.astype(np.int64) if col.type == "integer" else safe), good
 
 
-def _from_numbers(f: np.ndarray, null: np.ndarray, col: Column, out: _Column, where, raw: np.ndarray) -> None:
+def _from_numbers(f: np.ndarray, null: np.ndarray, col: Column, out: _Column, where, raw) -> None:
     """Numeric cells (float64 with ``null`` marking missing; NaN is missing too)."""
     missing = null | np.isnan(f)
     codes = np.zeros(len(f), dtype=np.int8)
@@ -353,7 +356,7 @@ def _from_numbers(f: np.ndarray, null: np.ndarray, col: Column, out: _Column, wh
         _scalar(raw, np.flatnonzero(~missing), col, out, where, missing)
 
 
-def _from_datetimes(d: np.ndarray, col: Column, out: _Column, where, raw: np.ndarray) -> None:
+def _from_datetimes(d: np.ndarray, col: Column, out: _Column, where, raw) -> None:
     """datetime64 cells of any unit (NaT is missing): dates at midnight, anything else is a time of day."""
     missing = np.isnat(d)
     if col.type != "date":
@@ -368,8 +371,11 @@ def _from_datetimes(d: np.ndarray, col: Column, out: _Column, where, raw: np.nda
     _put(out, where, missing, codes, vals, good)
 
 
-def _scalar(raw: np.ndarray, positions: np.ndarray, col: Column, out: _Column, where, missing) -> None:
-    """The per-cell parser for ``raw[positions]`` (positions within this part)."""
+def _scalar(raw, positions: np.ndarray, col: Column, out: _Column, where, missing) -> None:
+    """The per-cell parser for ``raw[positions]`` (positions within this part); ``raw`` may be a function that
+    gives the cells (made only when needed: a typed column seldom has a cell that needs it)."""
+    if callable(raw):
+        raw = raw()
     n = len(raw)
     vals = np.full(n, None, dtype=object)
     codes = np.zeros(n, dtype=np.int8)
@@ -403,12 +409,12 @@ def coerce_column(s: pd.Series, col: Column) -> _Column:
         _text(_one_chunk(pc.cast(pa.array(s, from_pandas=True), pa.large_string())), col, out)
         return out
     if pd.api.types.is_datetime64_dtype(dt):
-        _from_datetimes(s.to_numpy(), col, out, None, s.to_numpy(dtype=object))
+        _from_datetimes(s.to_numpy(), col, out, None, lambda: s.to_numpy(dtype=object))
         return out
     if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
         null = s.isna().to_numpy()
         f = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        _from_numbers(f, null, col, out, None, s.to_numpy(dtype=object))
+        _from_numbers(f, null, col, out, None, lambda: s.to_numpy(dtype=object))
         return out
     raw = s.to_numpy(dtype=object)
     try:

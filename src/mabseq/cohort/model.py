@@ -81,15 +81,18 @@ def canonical_column(s: pd.Series, type_: str) -> pd.Series:
 
 
 def key_order(frame: pd.DataFrame, table: Table) -> np.ndarray:
-    """Positions of ``frame``'s rows sorted by the table's key (stable, missing values last)."""
-    if not len(frame):
-        return np.arange(0, dtype=np.int64)
-    keyed = pd.DataFrame({k: canonical_column(frame[k], table[k].type).reset_index(drop=True) for k in table.key
-                          if k in frame.columns})
-    if not len(keyed.columns):
+    """Positions of ``frame``'s rows sorted by the table's key (stable, missing values last; text by code point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    keys = [k for k in table.key if k in frame.columns]
+    if not len(frame) or not keys:
         return np.arange(len(frame), dtype=np.int64)
-    order = keyed.sort_values(list(keyed.columns), kind="stable", na_position="last").index
-    return np.asarray(order, dtype=np.int64)
+    arrays = {}
+    for k in keys:
+        a = pa.array(canonical_column(frame[k], table[k].type).reset_index(drop=True), from_pandas=True)
+        arrays[k] = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    order = pc.sort_indices(pa.table(arrays), sort_keys=[(k, "ascending") for k in keys])
+    return np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def conform(df: pd.DataFrame, table: Table, order: np.ndarray | None = None) -> pd.DataFrame:

@@ -9,13 +9,14 @@ A stored cohort is data, not code. Reading one:
 
 - a DuckDB file is opened by :func:`open_duckdb_readonly` only: read-only, no file system, network or extension
   access, configuration locked. Only BASE TABLEs of the ``main`` schema named like a schema table are read. A
-  VIEW of that name is refused (``stored.view``, naming the file and the view): a view is a stored query that could
-  read other files, and mabseq does not run code from a data file. Other views, other tables and tables of other
-  schemas get the warning files get (``table.unknown``); macros, sequences, types and indexes are not data and are
-  not looked at.
+  VIEW of that name is refused, and with it the whole file (``stored.view``, naming the file and the view): a view
+  is a stored query that could read other files, and mabseq does not run code from a data file (nor materializes
+  it: a cohort is refused rather than half-read). Other views, other tables and tables of other schemas get the
+  warning files get (``table.unknown``); macros, sequences, types and indexes are not data and are not looked at.
 - a file named ``.duckdb``/``.db`` that is not a DuckDB database, a damaged or truncated one, an unreadable or
   damaged Parquet file, or a ``name.parquet`` that is a folder: ``file.format`` / ``file.unreadable`` errors naming
-  the file, never a traceback.
+  the file (and table), never a traceback. A damaged file is refused whole (no table of it is read), so that its
+  one finding is not buried under the findings of the tables that could be read.
 - every column is checked against the schema's type (``stored.column_type``, naming file, table and column):
   text columns must be stored as text; integer and number columns as integers, floats or decimals; date columns
   as dates or time stamps (a time of day is then refused cell by cell). Booleans, binary, nested (list, struct,
@@ -174,10 +175,13 @@ def is_parquet_folder(path: Path) -> bool:
     return path.is_dir() and any(path.glob("*.parquet"))
 
 
-def _reason(exc: Exception) -> str:
-    """The first line of an engine's error message, for a finding."""
+def _reason(exc: Exception, path: Path | None = None) -> str:
+    """The first line of an engine's error message, for a finding (the file named as the user named it)."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+    line = text[0][:200] if text else ""
+    if path is not None:
+        line = line.replace(str(path.resolve()), path.name).replace(str(path), path.name)
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
 
 
 # ---- the kinds of stored types -------------------------------------------------------------------------------------
@@ -297,29 +301,34 @@ def read_duckdb_tables(path: str | Path, findings: Findings, progress=None) -> l
         con = open_duckdb_readonly(p)
     except Exception as exc:  # damaged, truncated, a newer storage version, locked by a writer
         findings.add(ERROR, "file.unreadable", "cannot open the DuckDB database (damaged, truncated, written by "
-                     f"another DuckDB version or in use): {_reason(exc)}", p.name)
+                     f"another DuckDB version or in use): {_reason(exc, p)}", p.name)
         return []
     try:
-        return _duckdb_tables(con, p.name, findings, progress)
+        return _duckdb_tables(con, p, findings, progress)
     except duckdb.Error as exc:
-        findings.add(ERROR, "file.unreadable", f"cannot read the DuckDB database: {_reason(exc)}", p.name)
+        findings.add(ERROR, "file.unreadable", f"cannot read the DuckDB database: {_reason(exc, p)}", p.name)
         return []
     finally:
         con.close()
 
 
-def _duckdb_tables(con, name: str, findings: Findings, progress) -> list[RawTable]:
+def _duckdb_tables(con, path: Path, findings: Findings, progress) -> list[RawTable]:
+    """The tables of an open database; nothing (and the reason) when it holds a view named like a schema table or
+    a table cannot be read: such a file is refused whole."""
+    name = path.name
     here = "database_name = current_database() AND NOT internal AND NOT temporary"
     tables = con.execute(f"SELECT schema_name, table_name FROM duckdb_tables() WHERE {here} "
                          "ORDER BY schema_name, table_name").fetchall()
     views = con.execute(f"SELECT schema_name, view_name FROM duckdb_views() WHERE {here} "
                         "ORDER BY schema_name, view_name").fetchall()
+    refused = False
     for schema, view in views:
         source = f"{name} [view {view if schema == 'main' else schema + '.' + view}]"
         if schema == "main" and view in BY_NAME:
+            refused = True
             findings.add(ERROR, "stored.view", f"{view} is a VIEW, not a table: a stored cohort holds data only, "
                          "and a view is a query that could read other files, so it is refused (store the data as "
-                         f"a table: CREATE TABLE {view} AS SELECT ...)", source, view)
+                         f"a table: CREATE TABLE {view} AS SELECT ...); the file is not read", source, view)
         else:
             findings.add(WARNING, "table.unknown", "a view, not a table of the schema; it is ignored", source)
     wanted = []
@@ -330,6 +339,8 @@ def _duckdb_tables(con, name: str, findings: Findings, progress) -> list[RawTabl
             shown = table if schema == "main" else f"{schema}.{table}"
             findings.add(WARNING, "table.unknown", "table is not a table of the schema; it is ignored",
                          f"{name} [table {shown}]")
+    if refused:
+        return []
     out = []
     for k, tname in enumerate(sorted(wanted, key=list(BY_NAME).index)):
         if progress:
@@ -348,9 +359,11 @@ def _duckdb_tables(con, name: str, findings: Findings, progress) -> list[RawTabl
                 n = arrow.num_rows
             else:
                 arrow, n = None, con.execute(f"SELECT count(*) FROM main.{qt}").fetchall()[0][0]
-        except Exception as exc:  # a generated column that fails, a conversion DuckDB refuses ...
-            findings.add(ERROR, "file.unreadable", f"cannot read the table: {_reason(exc)}", source, tname)
-            continue
+        except Exception as exc:  # damaged pages, a generated column that fails, a conversion DuckDB refuses
+            findings.add(ERROR, "file.unreadable", "cannot read the table (the file is damaged or truncated, or the "
+                         f"table cannot be read as data); the file is not read: {_reason(exc, path)}", source,
+                         tname)
+            return []
         frame = pd.DataFrame({c: _column_series(arrow.column(c), kinds[c][0], n) for c in read}, index=range(n))
         out.append(_raw(table, source, frame, n, refused, unknown))
     return out
@@ -374,6 +387,7 @@ def read_parquet_tables(folder: str | Path, findings: Findings, progress=None) -
     folder = Path(folder)
     files = sorted(folder.glob("*.parquet"))
     out = []
+    broken = False
     for k, f in enumerate(files):
         source = f"{folder.name}/{f.name}"
         if f.stem not in BY_NAME:
@@ -385,13 +399,15 @@ def read_parquet_tables(folder: str | Path, findings: Findings, progress=None) -
         if not f.is_file():
             findings.add(ERROR, "file.format", "a folder, not a Parquet file (a partitioned data set is not a "
                          "stored cohort; write one file per table)", source, table.name)
+            broken = True
             continue
         try:
             pf = pq.ParquetFile(f)
             schema = pf.schema_arrow
         except Exception as exc:  # not Parquet, damaged, truncated
-            findings.add(ERROR, "file.unreadable", f"not a readable Parquet file: {_reason(exc)}", source,
+            findings.add(ERROR, "file.unreadable", f"not a readable Parquet file: {_reason(exc, f)}", source,
                          table.name)
+            broken = True
             continue
         names = list(schema.names)
         dup = sorted({x for x in names if names.count(x) > 1})
@@ -405,13 +421,14 @@ def read_parquet_tables(folder: str | Path, findings: Findings, progress=None) -
             data = pf.read(columns=read) if read else None
             n = data.num_rows if read else pf.metadata.num_rows
         except Exception as exc:
-            findings.add(ERROR, "file.unreadable", f"cannot read the Parquet data: {_reason(exc)}", source,
+            findings.add(ERROR, "file.unreadable", f"cannot read the Parquet data: {_reason(exc, f)}", source,
                          table.name)
+            broken = True
             continue
         kinds = dict((nm, kd) for nm, kd, _ in cols)
         frame = pd.DataFrame({c: _column_series(data.column(c), kinds[c], n) for c in read}, index=range(n))
         out.append(_raw(table, source, frame, n, refused, unknown))
-    return out
+    return [] if broken else out  # a damaged file: the folder is refused whole, with every file's reason
 
 
 def read_parquet(folder: str | Path) -> Cohort:

@@ -119,11 +119,30 @@ class _Checks:
         self.c, self.findings = c, findings
         study = c["study"]
         self.cutoff = study["data_cutoff"].iloc[0] if len(study) == 1 else pd.NaT
-        pats = c["patients"].dropna(subset=["patient_id"]).drop_duplicates("patient_id", keep="last")
-        self.dx = pd.Series(pats["diagnosis_date"].to_numpy(), index=pats["patient_id"].to_numpy(dtype=object))
-        fu = c["follow_up"]
-        dead = fu[fu["death_date"].notna() & fu["patient_id"].notna()].drop_duplicates("patient_id", keep="last")
-        self.death = pd.Series(dead["death_date"].to_numpy(), index=dead["patient_id"].to_numpy(dtype=object))
+        self._pidx: dict[str, np.ndarray] = {}
+        self.dx = c["patients"]["diagnosis_date"].to_numpy()
+        fu, fu_idx = c["follow_up"], self.pidx("follow_up")
+        self.death = np.full(len(self.dx), np.datetime64("NaT"), dtype="datetime64[s]")
+        dd = fu["death_date"].to_numpy()
+        has = (fu_idx >= 0) & ~np.isnat(dd)
+        self.death[fu_idx[has]] = dd[has]
+
+    def pidx(self, table: str) -> np.ndarray:
+        """For every row of ``table``, the position of its patient in the patients table (the first row with that
+        patient_id), -1 when there is none; one hashing pass over every table's patient_id."""
+        if not self._pidx:
+            names = [t.name for t in TABLES if "patient_id" in t]  # patients first
+            cols = [_arrow(self.c[n]["patient_id"]) for n in names]
+            self._pidx = dict(zip(names, positions_in(cols[0], cols)))
+        return self._pidx[table]
+
+    def per_patient(self, table: str, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per patient row) for every row of ``table`` (NaT where its patient is unknown)."""
+        idx = self.pidx(table)
+        out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[s]")
+        hit = idx >= 0
+        out[hit] = values[idx[hit]]
+        return out
 
     def where(self, table: str, i: int) -> tuple[str, int | None]:
         locs = self.c.locations.get(table, [])
@@ -150,16 +169,6 @@ class _Checks:
         (src_i, _), (src_j, row_j) = self.where(table, i), self.where(table, j)
         return f"row {row_j}" if src_i == src_j else f"{src_j} row {row_j}"
 
-    def lookup(self, keys: pd.Series, mapping: pd.Series) -> np.ndarray:
-        """``mapping[key]`` for every key (NaT where absent), vectorized; ``mapping``'s index is unique."""
-        idx = pc.index_in(_arrow(keys), value_set=_arrow(pd.Series(mapping.index, dtype=object)))
-        idx = np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        vals = mapping.to_numpy()
-        out = np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[s]")
-        hit = idx >= 0
-        out[hit] = vals[idx[hit]]
-        return out
-
 
 def _arrow(s: pd.Series) -> pa.Array:
     """A text column as one Arrow array (nulls for missing)."""
@@ -168,16 +177,26 @@ def _arrow(s: pd.Series) -> pa.Array:
     return pc.cast(a, pa.large_string())
 
 
-def _isin(s: pd.Series, values: pd.Series) -> np.ndarray:
-    """Which cells of the text column ``s`` are among ``values`` (missing cells: False)."""
-    found = pc.is_in(_arrow(s), value_set=pc.unique(_arrow(values.dropna())))
-    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool) & s.notna().to_numpy()
+def positions_in(reference: pa.Array, columns: list[pa.Array]) -> list[np.ndarray]:
+    """For each value of each of ``columns``, the position of its first occurrence in ``reference`` (-1 if absent
+    or missing): all of them dictionary-encoded together, so each value is hashed once."""
+    sizes = [len(a) for a in columns]
+    enc = pc.dictionary_encode(pa.concat_arrays([reference] + list(columns)))
+    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    ref = codes[:len(reference)]
+    first = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: missing values
+    ok = np.flatnonzero(ref >= 0)[::-1]
+    first[ref[ok]] = ok  # reversed, so the first occurrence is written last and wins
+    out, at = [], len(reference)
+    for n in sizes:
+        out.append(first[codes[at:at + n]])
+        at += n
+    return out
 
 
-def _pairs(a: pd.Series, b: pd.Series) -> pd.Series:
+def _pairs(a: pd.Series, b: pd.Series) -> pa.Array:
     """Two text columns as one (for a two-column key lookup); missing when either is."""
-    joined = pc.binary_join_element_wise(_arrow(a), _arrow(b), pa.scalar("\x1f", pa.large_string()))
-    return pd.Series(pd.arrays.ArrowStringArray(joined))
+    return pc.binary_join_element_wise(_arrow(a), _arrow(b), pa.scalar("\x1f", pa.large_string()))
 
 
 def check_cohort(c: Cohort, findings: Findings, progress=None) -> None:
@@ -200,29 +219,55 @@ def _first_positions(hashes: np.ndarray) -> np.ndarray:
     return first[inverse]
 
 
+def _same_as_previous(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Row i equals row i-1 in every one of ``columns`` (two missing values are equal); False for row 0."""
+    n = len(df)
+    same = np.ones(max(n - 1, 0), dtype=bool)
+    for k in columns:
+        a = pa.array(df[k], from_pandas=True)
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        x, y = a.slice(1), a.slice(0, n - 1)
+        eq = pc.fill_null(pc.equal(x, y), False)
+        both = pc.and_(pc.is_null(x), pc.is_null(y))
+        same &= np.asarray(pc.or_(eq, both).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.concatenate([[False], same]) if n else np.zeros(0, dtype=bool)
+
+
 def _keys(ctx: _Checks) -> None:
+    """Duplicate keys and rows. The frames are sorted by key, so rows with one key are neighbours: a key is
+    compared with the row before, and only groups of more than one row are compared whole."""
     c = ctx.c
     study = c["study"]
     if "study" in c.locations and len(study) != 1:
         ctx.add(ERROR, "study.rows", f"the study table must have exactly one row, found {len(study)}", "study")
     for t in TABLES:
         df = c[t.name]
-        if not len(df):
+        n = len(df)
+        if not n:
             continue
-        dup_rows = df.duplicated(keep="first").to_numpy()
-        dup_keys = df.duplicated(subset=list(t.key), keep="first").to_numpy() & ~dup_rows
+        keys = list(t.key)
+        same = _same_as_previous(df, keys)
+        if not same.any():
+            continue
+        pos = np.arange(n)
+        first = np.maximum.accumulate(np.where(same, 0, pos))  # the first row of each key group
+        grouped = same | np.concatenate([same[1:], [False]])
+        cand = np.flatnonzero(grouped)
+        sub = df.iloc[cand]
+        dup_rows = np.zeros(n, dtype=bool)
+        dup_rows[cand] = sub.duplicated(keep="first").to_numpy()
+        row_first = pos.copy()
         if dup_rows.any():
-            first = _first_positions(pd.util.hash_pandas_object(df, index=False).to_numpy())
+            row_first[cand] = cand[_first_positions(pd.util.hash_pandas_object(sub, index=False).to_numpy())]
             ctx.add_rows(ERROR, "row.duplicate", lambda i: "this row repeats an earlier row exactly "
-                         f"({ctx.elsewhere(t.name, i, first[i])})", t.name, dup_rows, "", None)
-        if dup_keys.any():
-            first = _first_positions(pd.util.hash_pandas_object(df[list(t.key)], index=False).to_numpy())
+                         f"({ctx.elsewhere(t.name, i, row_first[i])})", t.name, dup_rows, "", None)
+        complete = df[keys].notna().all(axis=1).to_numpy()  # a missing key part is an error already
+        dup_keys = same & ~dup_rows & complete
 
-            def msg(i, t=t, first=first):
-                keyv = ", ".join(f"{k}={_fmt(df[k].iloc[i])}" for k in t.key)
-                return (f"another row has the same {', '.join(t.key)} ({keyv}): "
-                        f"{ctx.elsewhere(t.name, i, first[i])}")
-            ctx.add_rows(ERROR, "key.duplicate", msg, t.name, dup_keys, t.key[-1])
+        def msg(i, t=t, first=first):
+            keyv = ", ".join(f"{k}={_fmt(df[k].iloc[i])}" for k in t.key)
+            return f"another row has the same {', '.join(t.key)} ({keyv}): {ctx.elsewhere(t.name, i, first[i])}"
+        ctx.add_rows(ERROR, "key.duplicate", msg, t.name, dup_keys, t.key[-1])
 
 
 def _norm_ids(s: pd.Series) -> pd.Series:
@@ -269,20 +314,24 @@ def _references(ctx: _Checks) -> None:
     ids = patients["patient_id"].dropna()
     by_norm = None
     for t in TABLES:
+        if "patients" not in c.locations:
+            break  # no patients table (an error already): every reference would be unknown
         if t.name in ("patients", "study") or "patient_id" not in t:
             continue
         df = c[t.name]
-        bad = df["patient_id"].notna().to_numpy() & ~_isin(df["patient_id"], ids)
+        bad = df["patient_id"].notna().to_numpy() & (ctx.pidx(t.name) < 0)
         if bad.any():
             if by_norm is None:
                 by_norm = dict(zip(_norm_ids(ids).tolist()[::-1], ids.tolist()[::-1]))
             ctx.add_rows(ERROR, "ref.unknown_patient", lambda i, df=df: "patient_id not found in the patients "
                          "table" + _hint(df["patient_id"].iloc[i], by_norm), t.name, bad, "patient_id")
     th = c["therapies"]
-    courses = _pairs(th["patient_id"], th["course_id"])
-    for tname in ("doses", "toxicity_episodes"):
+    names = ("doses", "toxicity_episodes")
+    found = positions_in(_pairs(th["patient_id"], th["course_id"]),
+                         [_pairs(c[n]["patient_id"], c[n]["course_id"]) for n in names])
+    for tname, pos in zip(names, found):
         df = c[tname]
-        bad = df["course_id"].notna().to_numpy() & ~_isin(_pairs(df["patient_id"], df["course_id"]), courses)
+        bad = df["course_id"].notna().to_numpy() & (pos < 0)
         if bad.any():
             own = {}
             for pid, course in zip(th["patient_id"].tolist(), th["course_id"].tolist()):
@@ -297,7 +346,11 @@ def _references(ctx: _Checks) -> None:
             ctx.add_rows(ERROR, "ref.unknown_course", msg, tname, bad, "course_id")
     fu = c["follow_up"]
     if "follow_up" in c.locations:
-        bad = patients["patient_id"].notna().to_numpy() & ~_isin(patients["patient_id"], fu["patient_id"])
+        covered = np.zeros(len(patients), dtype=bool)
+        fu_idx = ctx.pidx("follow_up")
+        covered[fu_idx[fu_idx >= 0]] = True
+        own = ctx.pidx("patients")
+        bad = patients["patient_id"].notna().to_numpy() & ~covered[np.where(own >= 0, own, 0)]
         if bad.any():
             fu_ids = fu["patient_id"].dropna()
             fu_norm = dict(zip(_norm_ids(fu_ids).tolist(), fu_ids.tolist()))
@@ -339,7 +392,7 @@ def _follow_up(ctx: _Checks) -> None:
                  (status == "alive").fillna(False) & dd.notna(), "death_date")
     ctx.add_rows(ERROR, "followup.contact_after_death", "last_contact_date is after death_date", "follow_up",
                  dd.notna() & (last > dd), "last_contact_date")
-    d0 = ctx.lookup(fu["patient_id"], ctx.dx)
+    d0 = ctx.per_patient("follow_up", ctx.dx)
     ctx.add_rows(ERROR, "date.death_before_diagnosis", "death_date is before diagnosis_date", "follow_up",
                  dd.to_numpy() < d0, "death_date")
     th = ctx.c["therapies"]
@@ -382,11 +435,11 @@ def _dated(ctx: _Checks) -> None:
             continue
         v = df[col].to_numpy()
         if tname not in ("therapies", "doses"):
-            d0 = ctx.lookup(df["patient_id"], ctx.dx)
+            d0 = ctx.per_patient(tname, ctx.dx)
             ctx.add_rows(WARNING, "date.before_diagnosis", f"{col} is before the patient's diagnosis_date", tname,
                          v < d0, col)
         if tname != "follow_up":
-            dd = ctx.lookup(df["patient_id"], ctx.death)
+            dd = ctx.per_patient(tname, ctx.death)
             ctx.add_rows(ERROR, "date.after_death", f"{col} is after the patient's death_date", tname, v > dd, col)
         if pd.notna(cutoff):
             ctx.add_rows(WARNING, "date.after_cutoff", f"{col} is after the data cut-off {_fmt(cutoff)}; "
