@@ -13,6 +13,8 @@ A stored cohort is data, not code. Reading one:
   is a stored query that could read other files, and mabseq does not run code from a data file (nor materializes
   it: a cohort is refused rather than half-read). Other views, other tables and tables of other schemas get the
   warning files get (``table.unknown``); macros, sequences, types and indexes are not data and are not looked at.
+  A generated column (an expression stored in a table, which may call a stored macro) is code too: refused with
+  the file (``stored.generated``).
 - a file named ``.duckdb``/``.db`` that is not a DuckDB database, a damaged or truncated one, an unreadable or
   damaged Parquet file, or a ``name.parquet`` that is a folder: ``file.format`` / ``file.unreadable`` errors naming
   the file (and table), never a traceback. A damaged file is refused whole (no table of it is read), so that its
@@ -339,6 +341,12 @@ def _duckdb_tables(con, path: Path, findings: Findings, progress) -> list[RawTab
             shown = table if schema == "main" else f"{schema}.{table}"
             findings.add(WARNING, "table.unknown", "table is not a table of the schema; it is ignored",
                          f"{name} [table {shown}]")
+    for tname in wanted:
+        for column in _generated_columns(con, tname):
+            refused = True
+            findings.add(ERROR, "stored.generated", f"column {column} is computed by an expression stored in the "
+                         "file (a generated column), not stored data: a stored cohort holds data only, so it is "
+                         "refused; the file is not read", f"{name} [table {tname}]", tname, None, column)
     if refused:
         return []
     out = []
@@ -367,6 +375,20 @@ def _duckdb_tables(con, path: Path, findings: Findings, progress) -> list[RawTab
         frame = pd.DataFrame({c: _column_series(arrow.column(c), kinds[c][0], n) for c in read}, index=range(n))
         out.append(_raw(table, source, frame, n, refused, unknown))
     return out
+
+
+def _generated_columns(con, table: str) -> list[str]:
+    """The generated (computed) columns of a main-schema table."""
+    import duckdb
+    try:
+        rows = con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND "
+                           "schema_name = 'main' AND table_name = ? AND is_generated ORDER BY column_index",
+                           [table]).fetchall()
+    except duckdb.BinderException:  # a DuckDB without is_generated: a generated column has a default expression
+        sql = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database() AND "
+                          "schema_name = 'main' AND table_name = ?", [table]).fetchall()
+        return ["(a generated column)"] if sql and "GENERATED ALWAYS" in (sql[0][0] or "").upper() else []
+    return [r[0] for r in rows]
 
 
 def read_duckdb(path: str | Path) -> Cohort:

@@ -12,6 +12,7 @@ column.unknown                 warning  a column the schema does not know (ignor
 column.duplicate               error    two columns with the same (mapped) name
 stored.column_type             error    a stored (DuckDB/Parquet) column of a type the schema column cannot hold
 stored.view                    error    a DuckDB VIEW named like a schema table (a query, not data: refused)
+stored.generated               error    a generated (computed) column in a stored table (code, not data: refused)
 required.missing               error    a required value is empty
 type.integer / type.number     error    not a (whole, finite) number
 date.format / date.invalid     error    not YYYY-MM-DD, or no such date
