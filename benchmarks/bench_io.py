@@ -104,9 +104,10 @@ def run_cli(args: list[str], repeat: int) -> tuple[float, float]:
             raise SystemExit(f"mabseq {' '.join(args)} failed:\n{err[-2000:]}")
         best = min(best, wall)
         rss = max(rss, usage.ru_maxrss / 1024)
-        for a in args:  # import: the next run writes a new file
-            if a.endswith(".duckdb") and Path(a).exists():
-                Path(a).unlink()
+        if args[0] == "import":  # the next run writes a new file
+            for a in args:
+                if a.endswith(".duckdb") and Path(a).exists():
+                    Path(a).unlink()
     return best, rss
 
 
@@ -150,6 +151,14 @@ def stages(data: Path, db: Path) -> list[str]:
     return out
 
 
+class Lines(list):
+    """The table, printed line by line as it is measured (a long run keeps what it has if stopped)."""
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        print(line, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=500_000)
@@ -159,7 +168,7 @@ def main() -> None:
     args = ap.parse_args()
     work = args.out or Path(tempfile.mkdtemp(prefix="bench_io_"))
     try:
-        lines = []
+        lines = Lines()
         t0 = time.perf_counter()
         csv_dir = build_csv_cohort(VALID, work / f"csv_{args.patients}", args.patients)
         n_rows = sum(max(sum(1 for _ in open(f, encoding="utf-8")) - 1, 0) for f in csv_dir.glob("*.csv"))
@@ -203,7 +212,6 @@ def main() -> None:
                          f"{x / fl_x:>8.1f}   (floor: the same rows as CSV)")
             st = stages(xlsx, work / "stages.duckdb")
             lines.append(f"stages: reading the workbook {st[0]} s, typing {st[1]} s, checks {st[2]} s")
-        print("\n".join(lines))
     finally:
         if args.out is None:
             shutil.rmtree(work, ignore_errors=True)

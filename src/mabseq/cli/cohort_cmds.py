@@ -25,6 +25,7 @@ def progress_display(quiet: bool):
 
         def update(stage: str, done: int, total: int | None) -> None:
             bar.update(task, description=stage, completed=done, total=total)
+            bar.refresh()  # every stage is drawn, however fast it goes (the clock ticks between stages)
         yield update
 
 

@@ -39,6 +39,17 @@ _NUMBER_RE2 = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)
 _TOKENS = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
 
+
+def _case_variants(word: str) -> set[str]:
+    out = {""}
+    for ch in word:
+        out = {w + c for w in out for c in {ch.lower(), ch.upper()}}
+    return out
+
+
+# the missing tokens in every letter case (ASCII only: no other character lower-cases to n, a, u or l)
+_TOKEN_CASES = pa.array(sorted(set().union(*(_case_variants(w) for w in MISSING_TOKENS))), type=pa.large_string())
+
 # unit hints for out-of-range values
 _HINTS = {
     "mrd_value": "MRD is a fraction: 0.01% is 0.0001",
@@ -150,7 +161,7 @@ def _category_message(col: Column) -> str:
 
 
 def parse_string(v) -> str:
-    if isinstance(v, float) and v == math.floor(v) and math.isfinite(v):
+    if isinstance(v, float) and math.isfinite(v) and v == math.floor(v):
         return str(int(v))  # an ID typed as a number in a spreadsheet
     if isinstance(v, (_dt.datetime, _dt.date)):
         return v.isoformat()[:10]
@@ -244,52 +255,96 @@ def _bool(a) -> np.ndarray:
 
 def _text(a: pa.Array, col: Column, out: _Column, where: np.ndarray | None = None) -> None:
     """Parse the text cells ``a`` (large_string, nulls allowed) into ``out`` at positions ``where`` (all if None)."""
+    n = len(a)
+    codes = np.zeros(n, dtype=np.int8)
+    if a.null_count == n:  # an empty column: nothing to parse
+        if col.type in ("string", "category"):
+            _put(out, where, np.ones(n, dtype=bool), codes, pa.nulls(n, pa.large_string()), None)
+        else:
+            _put(out, where, np.ones(n, dtype=bool), codes, _no_values(col, n), np.zeros(n, dtype=bool))
+        return
     t = pc.utf8_trim_whitespace(a)
-    low = pc.utf8_lower(t)
-    missing = _bool(pc.or_kleene(pc.is_null(a), pc.is_in(low, value_set=_TOKENS)))
-    codes = np.zeros(len(a), dtype=np.int8)
+    missing = _bool(pc.or_kleene(pc.is_null(a), pc.is_in(t, value_set=_TOKEN_CASES)))
     valid = ~missing
-    mask = pa.array(missing)
     if col.type == "string":
-        values = pc.if_else(mask, pa.scalar(None, pa.large_string()), t)
-        valid_out, vals = None, values
+        vals = pc.if_else(pa.array(missing), pa.scalar(None, pa.large_string()), t)
+        valid_out = None
     elif col.type == "category":
-        exact = pa.array(list(col.codes), type=pa.large_string())
-        lower: dict[str, str] = {}
-        for code, label in col.choices:
-            lower.setdefault(code.lower(), code)
-            lower.setdefault(label.lower(), code)
-        code = pc.coalesce(pc.take(exact, pc.index_in(t, value_set=exact)),
-                           pc.take(pa.array(list(lower.values()), type=pa.large_string()),
-                                   pc.index_in(low, value_set=pa.array(list(lower), type=pa.large_string()))))
-        unknown = valid & _bool(pc.is_null(code))
-        codes[unknown] = _CATEGORY
-        vals = pc.if_else(pa.array(missing | unknown), pa.scalar(None, pa.large_string()), code)
+        vals = _category(t, valid, col, codes)
         valid_out = None
     elif col.type in ("integer", "number"):
         t2 = pc.replace_substring(t, "\u2212", "-")
         ok = _bool(pc.match_substring_regex(t2, _NUMBER_RE2)) & valid
         bad = valid & ~ok
-        pct = bad & _bool(pc.ends_with(t, "%"))
         codes[bad] = _INTEGER if col.type == "integer" else _NUMBER
-        if col.type == "number":
-            codes[pct] = _PERCENT
+        if col.type == "number" and bad.any():
+            codes[bad & _bool(pc.ends_with(t, "%"))] = _PERCENT
         f = pc.cast(pc.if_else(pa.array(ok), t2, pa.scalar(None, pa.large_string())), pa.float64())
         f = np.asarray(pc.fill_null(f, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
         vals, valid_out = _numbers(f, ok, col, codes)
-    else:  # date
-        m = pc.extract_regex(t, _ISO_RE2)
-        ok = _bool(pc.is_valid(m)) & valid
-        serial = valid & ~ok & _bool(pc.match_substring_regex(t, _SERIAL_RE2))
-        codes[valid & ~ok] = _DATE_FORMAT
-        codes[serial] = _SERIAL
-        parts = []
+    else:
+        vals, valid_out = _dates(t, valid, codes)
+    _put(out, where, missing, codes, vals, valid_out)
+
+
+def _no_values(col: Column, n: int) -> np.ndarray:
+    """``n`` missing values of a number or date column."""
+    if col.type == "date":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    return np.zeros(n, dtype=np.int64 if col.type == "integer" else np.float64)
+
+
+def _category(t: pa.Array, valid: np.ndarray, col: Column, codes: np.ndarray) -> pa.Array:
+    """Codes of the cells: the code itself, else code or label in any letter case (only the cells that are not
+    written as a code are lower-cased)."""
+    exact = pa.array(list(col.codes), type=pa.large_string())
+    idx = np.asarray(pc.fill_null(pc.index_in(t, value_set=exact), -1).to_numpy(zero_copy_only=False),
+                     dtype=np.int64)
+    rest = np.flatnonzero(valid & (idx < 0))
+    if len(rest):
+        lower: dict[str, int] = {}
+        for k, (code, label) in enumerate(col.choices):
+            lower.setdefault(code.lower(), k)
+            lower.setdefault(label.lower(), k)
+        low = pc.utf8_lower(pc.take(t, pa.array(rest)))
+        hit = pc.index_in(low, value_set=pa.array(list(lower), type=pa.large_string()))
+        hit = np.asarray(pc.fill_null(hit, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        targets = np.array(list(lower.values()) + [-1], dtype=np.int64)
+        idx[rest] = targets[hit]
+    codes[valid & (idx < 0)] = _CATEGORY
+    return pc.take(exact, pa.array(idx, mask=idx < 0))
+
+
+def _dates(t: pa.Array, valid: np.ndarray, codes: np.ndarray):
+    """Dates of the cells: YYYY-MM-DD by a fixed-width parse, the other ISO forms by the full pattern."""
+    n = len(t)
+    vals = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    good = np.zeros(n, dtype=bool)
+    plain = _bool(pc.match_substring_regex(t, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")) & valid
+    if plain.any():
+        sub = pc.take(t, pa.array(np.flatnonzero(plain)))
+        ymd = [np.asarray(pc.cast(pc.utf8_slice_codeunits(sub, lo, hi), pa.int64()).to_numpy(zero_copy_only=False),
+                          dtype=np.int64) for lo, hi in ((0, 4), (5, 7), (8, 10))]
+        sub_codes = np.zeros(len(sub), dtype=np.int8)
+        v, g = _calendar(*ymd, np.ones(len(sub), dtype=bool), sub_codes)
+        where = np.flatnonzero(plain)
+        vals[where], good[where], codes[where] = v, g, sub_codes
+    other = valid & ~plain
+    if other.any():
+        where = np.flatnonzero(other)
+        sub = pc.take(t, pa.array(where))
+        m = pc.extract_regex(sub, _ISO_RE2)
+        ok = _bool(pc.is_valid(m))
+        sub_codes = np.where(ok, _OK, _DATE_FORMAT).astype(np.int8)
+        sub_codes[~ok & _bool(pc.match_substring_regex(sub, _SERIAL_RE2))] = _SERIAL
+        ymd = []
         for k in ("y", "m", "d"):
             field = pc.struct_field(m, k)
             num = pc.cast(pc.if_else(pa.array(ok), field, pa.scalar(None, field.type)), pa.int64())
-            parts.append(np.asarray(pc.fill_null(num, 1).to_numpy(zero_copy_only=False), dtype=np.int64))
-        vals, valid_out = _calendar(*parts, ok, codes)
-    _put(out, where, missing, codes, vals, valid_out)
+            ymd.append(np.asarray(pc.fill_null(num, 1).to_numpy(zero_copy_only=False), dtype=np.int64))
+        v, g = _calendar(*ymd, ok, sub_codes)
+        vals[where], good[where], codes[where] = v, g, sub_codes
+    return vals, good
 
 
 def _put(out: _Column, where, missing, codes, vals, valid) -> None:

@@ -97,7 +97,8 @@ def build_cohort(raws: list[RawTable], findings: Findings, source: str = "", pro
         merged = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         typed = conform(merged, t, np.arange(len(merged)))
         order = key_order(typed, t)
-        tables[t.name] = typed.take(order).reset_index(drop=True)
+        sorted_already = bool(np.array_equal(order, np.arange(len(order))))
+        tables[t.name] = typed if sorted_already else typed.take(order).reset_index(drop=True)
         locs = RowLocations([raw.source for raw in parts],  # each row keeps its own file
                             np.repeat(np.arange(len(parts)), [len(raw.frame) for raw in parts]),
                             np.concatenate([np.asarray(raw.rows, dtype=np.int64) for raw in parts]))
