@@ -472,6 +472,16 @@ def coerce_column(s: pd.Series, col: Column) -> _Column:
         _from_numbers(f, null, col, out, None, lambda: s.to_numpy(dtype=object))
         return out
     raw = s.to_numpy(dtype=object)
+    inferred = pd.api.types.infer_dtype(raw, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float"):  # a spreadsheet's number column
+        null = np.asarray(pd.isna(raw), dtype=bool)
+        f = np.where(null, 0.0, raw).astype(np.float64) if null.any() else raw.astype(np.float64)
+        if np.all(np.abs(f) < 2.0 ** 62) or inferred == "floating":
+            _from_numbers(f, null, col, out, None, raw)
+            return out
+    elif inferred in ("date", "datetime") and not any(getattr(v, "tzinfo", None) for v in raw):
+        _from_datetimes(np.array(raw, dtype="datetime64[us]"), col, out, None, raw)  # None is NaT
+        return out
     try:
         a = pa.array(raw, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
