@@ -1,6 +1,7 @@
 """The cohort commands: ``validate``, ``import``, ``template``, ``schema``."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -10,11 +11,29 @@ from ..outputs import owned_json, plan_file, plan_folder
 from ._app import command, err, fail, mapping_option, overwrite_option, quiet_option, redcap_option
 
 
+@contextmanager
+def progress_display(quiet: bool):
+    """A progress callback drawn on the terminal (stderr) while a cohort is read, checked and written; None (no
+    display) with --quiet or when stderr is not a terminal."""
+    if quiet or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+            bar.refresh()  # every stage is drawn, however fast it goes (the clock ticks between stages)
+        yield update
+
+
 def load_or_exit(data: Path, mapping: Optional[Path], redcap_dictionary: Optional[Path], quiet: bool,
-                 json_plan=None, json_name: str | None = None):
+                 json_plan=None, json_name: str | None = None, progress=None):
     """Read and validate DATA; print the findings; exit 2 on any error (after writing the JSON findings if asked)."""
     from ..cohort import load_cohort
-    cohort, findings = load_cohort(data, mapping=mapping, redcap_dictionary=redcap_dictionary)
+    cohort, findings = load_cohort(data, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress)
     if json_plan is not None:
         json_plan.write_bytes(findings.to_json() + "\n")
     if findings.errors or cohort is None:
@@ -43,8 +62,9 @@ def validate_cmd(
     if json_out is not None:
         plan = plan_file(json_out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite,
                          owned=owned_json)
-    cohort, findings = load_or_exit(data, mapping, redcap_dictionary, True, plan,
-                                    str(json_out) if json_out else None)
+    with progress_display(quiet) as progress:
+        cohort, findings = load_or_exit(data, mapping, redcap_dictionary, True, plan,
+                                        str(json_out) if json_out else None, progress)
     if not quiet:
         typer.echo(findings.summary_text(json_path=str(json_out) if json_out else None))
         n = len(cohort["patients"])
@@ -70,9 +90,11 @@ def import_cmd(
         plan = plan_folder(parquet, inputs=inputs, overwrite=overwrite)
     else:
         plan = plan_file(db or Path("cohort.duckdb"), inputs=inputs, overwrite=overwrite, owned=is_mabseq_duckdb)
-    cohort, findings = load_or_exit(data, mapping, redcap_dictionary, quiet)
-    with plan.staged() as tmp:
-        (write_parquet_into if parquet is not None else write_duckdb_into)(cohort, tmp)
+    with progress_display(quiet) as progress:
+        cohort, findings = load_or_exit(data, mapping, redcap_dictionary, quiet, progress=progress)
+        with plan.staged() as tmp:
+            (write_parquet_into if parquet is not None else write_duckdb_into)(
+                cohort, tmp, **({"progress": progress} if progress else {}))
     if not quiet:
         counts = ", ".join(f"{name} {len(df)}" for name, df in cohort.tables.items())
         typer.echo(f"wrote {parquet or db or 'cohort.duckdb'} ({counts} rows)")

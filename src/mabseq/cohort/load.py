@@ -12,17 +12,12 @@ from .findings import ERROR, CohortError, Findings
 from .identifiers import scan_identifiers
 from .model import Cohort, RawTable
 from .readers import Mapping, read_csv_folder, read_excel
+from . import progress as _progress
 from .sniff import sniff, special_file
-from .storage import is_duckdb, is_parquet_folder, read_duckdb, read_parquet
-from .validate import build_cohort, check_cohort
+from .storage import is_duckdb, is_parquet_folder, read_duckdb_tables, read_parquet_tables
+from .validate import build_cohort
 
 import pandas as pd
-
-
-def _stored_locations(cohort: Cohort, source: str) -> None:
-    cohort.locations = {name: [(f"{source} [table {name}]", i + 1) for i in range(len(df))]
-                        for name, df in cohort.tables.items()}
-    cohort.table_sources = {name: f"{source} [table {name}]" for name in cohort.tables}
 
 
 def _redcap_inputs(path: Path, dictionary: Path | None) -> tuple[Path, Path] | None:
@@ -45,8 +40,9 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".xltx", ".xl
 
 
 def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None = None,
-             redcap_dictionary: str | Path | None = None) -> list[RawTable] | Cohort:
-    """Raw tables from a spreadsheet-like source, or the cohort itself from a stored form."""
+             redcap_dictionary: str | Path | None = None, progress=None) -> list[RawTable]:
+    """Raw tables from any DATA. Stored forms give typed columns, which go through the same coercion and checks
+    as a spreadsheet's (:mod:`.storage`)."""
     p = Path(path)
     m = Mapping.load(mapping, findings)
     raws: list[RawTable]
@@ -60,13 +56,9 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
         findings.add(ERROR, "file.missing", "no such file or folder", str(p))
         return []
     if is_duckdb(p):
-        c = read_duckdb(p)
-        _stored_locations(c, p.name)
-        return c
+        return read_duckdb_tables(p, findings, progress)
     if is_parquet_folder(p):
-        c = read_parquet(p)
-        _stored_locations(c, p.name)
-        return c
+        return read_parquet_tables(p, findings, progress)
     rc = _redcap_inputs(p, Path(redcap_dictionary) if redcap_dictionary else None)
     if rc is not None:
         from .redcap import read_redcap
@@ -93,17 +85,22 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
 
 
 def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
-                redcap_dictionary: str | Path | None = None) -> tuple[Cohort | None, Findings]:
-    """Read and validate DATA. Returns the cohort (None if it could not be read) and every finding."""
+                redcap_dictionary: str | Path | None = None, progress=None) -> tuple[Cohort | None, Findings]:
+    """Read and validate DATA. Returns the cohort (None if it could not be read) and every finding.
+
+    ``progress(stage, done, total)``, when given, is called as the reading, coercion and checks go on (``total``
+    None while a stage's size is not known), so that a command can show progress on a large cohort.
+    """
     findings = Findings()
-    got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary)
-    if isinstance(got, Cohort):
-        check_cohort(got, findings)
-        scan_identifiers(got, findings)
-        return got, findings
+    if progress:
+        progress(f"reading {Path(path).name}", 0, None)
+    # the readers report (done, total, what) through a context variable; one callback shape for the caller
+    readers_cb = (lambda done, total, what: progress(what, done, total)) if progress else None
+    with _progress.reporting(readers_cb):
+        got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress)
     if findings.errors and not got:
         return None, findings
-    cohort = build_cohort(got, findings, Path(path).name)
+    cohort = build_cohort(got, findings, Path(path).name, progress=progress)
     scan_identifiers(cohort, findings, got)
     return cohort, findings
 
