@@ -7,8 +7,8 @@ It runs inside :func:`mabseq.cohort.load_cohort` (so ``validate``, ``import``, `
 What is scanned, by column class:
 
 - **id**: ``patients.patient_id`` and every ``course_id`` (the schema's id columns). In ``patient_id`` the rule id
-  is ``patient.id_identifier`` whatever the pattern (the message names it); this replaces the validator's check
-  of the same name, which caught only 7+ digit strings and dates and echoed the value.
+  is ``patient.id_identifier`` whatever the pattern (the message names it); the validator has no check of its
+  own (it once caught only 7+ digit strings and dates, and echoed the value).
 - **label**: ``study.study_name`` and ``study.center``. Institutions are often named after people (Fred
   Hutchinson, Sloan Kettering), so only patterns that no institution name matches apply.
 - **text**: every other ``string`` column of the schema (karyotype, regimen, agents, conditioning regimen, ...,
@@ -362,9 +362,8 @@ def header_kind(header: str) -> str | None:
 
 # ---- the scan ------------------------------------------------------------------------------------------------------
 def scan_identifiers(cohort: Cohort | None, findings: Findings, raws: list[RawTable] | None = None) -> None:
-    """Add the identifier findings of ``cohort`` (and of the headers in ``raws``) to ``findings``, replace the
-    validator's unmasked ``patient.id_identifier`` findings, and mask identifying values in every finding."""
-    findings.items = [f for f in findings.items if f.rule != "patient.id_identifier"]
+    """Add the identifier findings of ``cohort`` (and of the headers in ``raws``) to ``findings`` and mask
+    identifying values in every finding."""
     new: list[Finding] = []
     labels = _labels(raws)
     flagged_ids: set[str] = set()

@@ -8,7 +8,8 @@ A folder of CSV files (rules; the text of each file is read by :mod:`mabseq.coho
 
 - each ``*.csv`` file (any case of the extension) is one table, named by the file name or through the mapping;
   a file whose name is no table is ignored with a warning (``table.unknown``), and so is anything else in the
-  folder that is not a CSV file (``file.ignored``: a workbook, a subfolder, notes), hidden files excepted;
+  folder that is not a CSV file (``file.ignored``: a workbook, a subfolder, notes), hidden files and the notes
+  mabseq writes beside a cohort (``COMPANION_FILES``) excepted;
 - two files that land on one table by their names (``patients.csv`` and ``Patients.csv``) are ``table.duplicate``
   unless the mapping names both (then they are read together);
 - a file that is a symbolic link to a file outside the folder is refused (``file.link_outside``): a cohort folder
@@ -35,6 +36,9 @@ _norm = norm_name  # the name redcap.py imports
 MAX_NAMED_UNKNOWN = 10
 
 
+# what mabseq itself writes beside the tables of a cohort folder (``mabseq deidentify``'s notes)
+COMPANION_FILES = frozenset({"deidentification.json"})
+
 def _folder_entries(path: Path, findings: Findings) -> list[Path]:
     """The CSV files of the folder, in name order; warnings for everything else."""
     csvs, others = [], []
@@ -44,7 +48,7 @@ def _folder_entries(path: Path, findings: Findings) -> list[Path]:
         findings.add(ERROR, "file.unreadable", f"cannot list the folder ({exc.strerror})", path.name)
         return []
     for p in entries:
-        if p.name.startswith("."):
+        if p.name.startswith(".") or p.name in COMPANION_FILES:
             continue
         if p.suffix.lower() == ".csv":
             csvs.append(p)

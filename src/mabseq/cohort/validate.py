@@ -27,7 +27,7 @@ patient.id_case                error    two patient_ids that differ only in lett
 ref.unknown_patient            error    a patient_id not in patients ("did you mean" when only case differs)
 ref.unknown_course             error    a course_id not in that patient's therapies (likewise)
 patient.no_follow_up           error    a patient without a follow_up row
-patient.id_identifier          warning  a patient_id that looks like a medical record number or a date
+patient.id_identifier          e / w    a patient_id that is an identifier (the scan in identifiers.py)
 patient.no_age                 warning  neither birth_date nor age_at_diagnosis
 patient.age_range              error    birth_date gives an age at diagnosis above the schema's 110 years
 date.implausible               error    a date before 1900-01-01 or after 2099-12-31 (the data cut-off included)
@@ -60,7 +60,6 @@ findings, so that checking a cohort costs the same per row at any size.
 """
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
@@ -107,11 +106,6 @@ def build_cohort(raws: list[RawTable], findings: Findings, source: str = "", pro
     cohort = Cohort(tables, source, locations, sources)
     check_cohort(cohort, findings, progress)
     return cohort
-
-
-def _pid_looks_identifying(pid: str) -> bool:
-    return bool(re.fullmatch(r"\d{7,}", pid) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", pid)
-                or re.search(r"\d{1,2}/\d{1,2}/\d{2,4}", pid))
 
 
 class _Checks:
@@ -368,10 +362,6 @@ def _patients(ctx: _Checks) -> None:
     p = ctx.c["patients"]
     pid = p["patient_id"]
     has = pid.notna()
-    looks = (pid.str.fullmatch(r"[0-9]{7,}") | pid.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-             | pid.str.contains(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}", regex=True))
-    ctx.add_rows(WARNING, "patient.id_identifier", "patient_id looks like a medical record number or a date; use "
-                 "study IDs only", "patients", has & looks.fillna(False), "patient_id")
     birth, dx = p["birth_date"], p["diagnosis_date"]
     ctx.add_rows(WARNING, "patient.no_age", "neither birth_date nor age_at_diagnosis is given", "patients",
                  has & birth.isna() & p["age_at_diagnosis"].isna(), "birth_date", "age_at_diagnosis")
