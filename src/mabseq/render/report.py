@@ -17,7 +17,13 @@ _CACHE: dict = {}  # in a worker: the results of the current run, unpickled once
 
 
 def _warm_up() -> None:
-    """Worker initialiser: import the figure code and draw a little text, so that fonts and mathtext are loaded."""
+    """Worker initialiser: default signal handling (``Pool.terminate`` ends a worker with SIGTERM at once, whatever
+    handler the parent installed), then import the figure code and draw a little text, so that fonts and mathtext
+    are loaded."""
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then terminates the pool
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
