@@ -148,15 +148,15 @@ def test_sequence_without_sos_records(study):
     assert p.note("txt_tx_sos_time_ino_tx_median") == why
 
 
-def test_far_cutoff_2150_cli(folders, tmp_path, twin):
-    """A cut-off of 2150-01-01 through ``mabseq run``: every study number equals the twin's (all data end by 2020,
+def test_far_cutoff_2099_cli(folders, tmp_path, twin):
+    """A cut-off of 2099-12-31 through ``mabseq run``: every study number equals the twin's (all data end by 2020,
     so the cut-off changes nothing but the potential follow-up of data completeness)."""
     for preset in PRESETS:
         out = tmp_path / preset
         r = runner.invoke(app, ["run", str(folders("far_cutoff")), "--study", preset, "--out", str(out), "--quiet"])
         assert r.exit_code == 0, r.output
         res = json.loads((out / "results.json").read_text())
-        assert res["meta"]["cutoff"] == "2150-01-01"
+        assert res["meta"]["cutoff"] == "2099-12-31"
         got = {r["id"]: r["value"] for r in res["records"] if not r["id"].startswith("dq_")}
         want = {k: v.value for k, v in twin[preset].records.items() if not k.startswith("dq_")}
         assert got == want

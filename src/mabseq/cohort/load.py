@@ -6,6 +6,7 @@ files (one per table, named after the table), or a REDCap export: a records CSV 
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .findings import ERROR, CohortError, Findings
@@ -95,8 +96,9 @@ def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
     if progress:
         progress(f"reading {Path(path).name}", 0, None)
     # the readers report (done, total, what) through a context variable; one callback shape for the caller
+    # (without one, a callback the caller installed with progress.reporting stays in place)
     readers_cb = (lambda done, total, what: progress(what, done, total)) if progress else None
-    with _progress.reporting(readers_cb):
+    with _progress.reporting(readers_cb) if progress else contextlib.nullcontext():
         got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress)
     if findings.errors and not got:
         return None, findings
