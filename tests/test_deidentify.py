@@ -305,6 +305,9 @@ def test_study_results_identical_after_deidentification(tmp_path, data, study):
         if not same:
             differ.append(k)
     assert differ == ["dq_followup_completeness_pct"]
+    # ... which the de-identified cohort does not claim to know: no value, and the reason
+    assert ra["dq_followup_completeness_pct"].value is not None and rb["dq_followup_completeness_pct"].value is None
+    assert "shifted per patient" in rb["dq_followup_completeness_pct"].note
     assert len(after.derived.adsl) == len(before.derived.adsl)
     assert list(after.derived.excluded["reason"]) == list(before.derived.excluded["reason"])
 

@@ -89,6 +89,9 @@ STUDY = Table("study", "The study: one row", ("study_name",), (
     Column("center", "string", "Center or registry the data come from"),
     Column("enrollment_start", "date", "First eligible mAb1 start date"),
     Column("enrollment_end", "date", "Last eligible mAb1 start date"),
+    Column("dates_shifted", "category", "Every patient's dates are shifted by a per-patient offset (mabseq "
+           "deidentify): intervals within a patient are kept, the time from a patient's dates to the cut-off is not",
+           choices=_ch("yes=Yes", "no=No")),
 ), one_row_per_patient=False)
 
 PATIENTS = Table("patients", "One row per patient: diagnosis, baseline disease features and history", ("patient_id",), (

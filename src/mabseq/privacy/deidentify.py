@@ -183,6 +183,7 @@ def _free_text(tables: dict[str, pd.DataFrame], changes: dict[str, int]) -> None
             changes["study.center: cleared"] = int(st["center"].notna().sum())
         st["center"] = pd.Series([pd.NA] * len(st), dtype=st["center"].dtype)
         st["study_name"] = pd.Series([STUDY_NAME] * len(st), dtype=st["study_name"].dtype)
+        st["dates_shifted"] = pd.Series(["yes"] * len(st), dtype=st["dates_shifted"].dtype)
 
 
 def reidentify(cohort: Cohort, key: DeidKey) -> Cohort:
@@ -197,6 +198,7 @@ def reidentify(cohort: Cohort, key: DeidKey) -> Cohort:
     shifts = {new: key.patients[old][1] for new, old in back.items()}
     shift_tables(tables, shifts, sign=-1)
     tables["study"] = shift_study(tables["study"], key.cutoff_shift, key.shift_range, sign=-1)
+    tables["study"]["dates_shifted"] = pd.Series([pd.NA] * len(tables["study"]), dtype="string")  # as before
     for t in TABLES:
         df = tables[t.name]
         if "patient_id" in df.columns and len(df):

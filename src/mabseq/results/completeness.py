@@ -20,7 +20,13 @@ VARIABLES = [
 ]
 
 
-def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff) -> None:
+SHIFTED = ("not computed: the dates are shifted per patient (a de-identified cohort), so the time from each "
+           "patient's dates to the cut-off is not known")
+
+
+def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_shifted: bool = False) -> None:
+    """The missing-value counts, and Clark's index unless ``dates_shifted`` (then a record without a value and
+    the reason: a per-patient date shift keeps intervals within a patient, not the distance to the cut-off)."""
     n = len(adsl)
     rows = []
     for var, label in VARIABLES:
@@ -48,10 +54,11 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff) -> None:
         obs += (last - start).days
         pot += (end_potential - start).days if not r["dead"] else (last - start).days
     # deaths are complete follow-up: their potential time ends at death
-    ci = 100 * obs / pot if pot else None
+    ci = 100 * obs / pot if pot and not dates_shifted else None
     results.add(Record("dq_followup_completeness_pct", ci, "pct", quantity="follow-up completeness (Clark's C) from "
                        "mAb2 to the cut-off", population="FULL", patients=tuple(adsl["patient_id"]), decimals=1,
-                       method="observed / potential person-time", block="Data completeness"))
+                       method="observed / potential person-time", block="Data completeness",
+                       note=SHIFTED if dates_shifted else ""))
     rows.append({"label": "Follow-up completeness to the cut-off (Clark's C, %)", "kind": "value", "indent": 0,
                  "cells": ["dq_followup_completeness_pct"], "p": ""})
     results.tables["completeness"] = TableSpec(

@@ -65,7 +65,9 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
         synthetic, source = False, Path(data).name
         ihash = _hash_folder(Path(data))
     results, derived = preset.run(cohort, synthetic=synthetic, source=source)
-    add_completeness(results, derived.adsl, derived.cutoff)
+    st = cohort["study"]
+    shifted = bool((st["dates_shifted"] == "yes").fillna(False).any())
+    add_completeness(results, derived.adsl, derived.cutoff, dates_shifted=shifted)
     release_age_summaries(results)
     for r in results.records.values():  # a completeness figure without a value says why, as every record does
         if r.block == "Data completeness" and r.value is None and not r.note:
