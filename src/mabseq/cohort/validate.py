@@ -44,6 +44,17 @@ followup.contact_after_death   error    last contact after the death date
 hla.matched_gt_typed           error    more matched HLA alleles than typed
 dose.outside_course            warning  a dose date outside its course's start and end
 file.* / mapping.*             error    unreadable file, not the format its name says, bad column-mapping file
+                                        (file.missing/.format/.unreadable/.encoding/.empty/.nul/.too_large/
+                                        .not_regular/.link_outside/.delimiter, file.ignored a warning; mapping.
+                                        structure/.unknown_key/.unknown_table/.unknown_column/.duplicate/...)
+xlsx.*                         error    a workbook refused before inflating: zip_bomb, too_large, too_many_parts,
+                                        dtd (entity declarations), damaged
+sheet.hidden / .empty          warning  a hidden or very hidden sheet is not read; an empty sheet
+cell.formula_no_value          error    a formula without a saved value (the cell is named); .formula_error an
+                                        error value (#N/A ...); .merged merged cells; .too_long over 32,767 chars
+csv.malformed / row.*          error    a quote left open, too few / too many fields; a repeated header row
+table.duplicate / .too_many_*  error    two files or sheets for one table by name alone; row and column limits
+read.stopped                   warning  a file that could not be read stops its reader: no cascade of findings
 redcap.dictionary / .records   error    not a REDCap data dictionary / empty records export
 redcap.instrument              error    a repeat instrument the dictionary does not have (row named)
 redcap.checkbox                error    a checkbox cell that is not 1/0 or Checked/Unchecked
