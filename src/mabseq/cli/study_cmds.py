@@ -68,6 +68,13 @@ def _say_min_cell(k: Optional[int], given: Optional[int], shareable: bool) -> No
               + (" (the default for --shareable; set it with --min-cell)" if given is None else ""))
 
 
+def _prepare(study, min_cell, shareable, out, data, mapping, redcap_dictionary, overwrite):
+    """Before any work: the preset exists, K is decided, and --out may be written (else exit 2 now)."""
+    _check_study(study)
+    k = _min_cell(min_cell, shareable)
+    return k, plan_folder(out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite)
+
+
 @command("run")
 def run_cmd(
     data: Optional[Path] = typer.Argument(None, help="Cohort (any DATA form). Omit it to run on the bundled twin."),
@@ -82,9 +89,7 @@ def run_cmd(
 ) -> None:
     """Run the study: results (JSON and CSV), fidelity table, analysis datasets and an R script that checks them."""
     from ..studies.run import output_files
-    _check_study(study)
-    k = _min_cell(min_cell, shareable)
-    plan = plan_folder(out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite)
+    k, plan = _prepare(study, min_cell, shareable, out, data, mapping, redcap_dictionary, overwrite)
     run = study_or_exit(data, study, mapping, redcap_dictionary, min_cell=k)
     files = output_files(run, shareable=shareable)
     plan.write(files)
@@ -110,9 +115,7 @@ def report_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from ..render.report import FigureWorkers, report_files
-    _check_study(study)
-    k = _min_cell(min_cell, shareable)
-    plan = plan_folder(out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite)
+    k, plan = _prepare(study, min_cell, shareable, out, data, mapping, redcap_dictionary, overwrite)
     # the figure workers are forked first: they load matplotlib while this process runs the study
     with FigureWorkers() as workers, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
                                               transient=True, disable=quiet) as prog:

@@ -393,9 +393,13 @@ def _generated_columns(con, table: str) -> list[str]:
 
 def read_duckdb(path: str | Path) -> Cohort:
     """The cohort of a DuckDB file, validated like every DATA; :class:`CohortError` when it has errors."""
+    return _validated(read_duckdb_tables, path)
+
+
+def _validated(read_tables, path: str | Path) -> Cohort:
     from .validate import build_cohort
     findings = Findings()
-    raws = read_duckdb_tables(path, findings)
+    raws = read_tables(path, findings)
     cohort = build_cohort(raws, findings, Path(path).name)
     if findings.errors:
         raise CohortError(findings)
@@ -455,10 +459,4 @@ def read_parquet_tables(folder: str | Path, findings: Findings, progress=None) -
 
 def read_parquet(folder: str | Path) -> Cohort:
     """The cohort of a Parquet folder, validated like every DATA; :class:`CohortError` when it has errors."""
-    from .validate import build_cohort
-    findings = Findings()
-    raws = read_parquet_tables(folder, findings)
-    cohort = build_cohort(raws, findings, Path(folder).name)
-    if findings.errors:
-        raise CohortError(findings)
-    return cohort
+    return _validated(read_parquet_tables, folder)
