@@ -175,12 +175,27 @@ def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
 
 
 def sniff_delimiter(text: str) -> str:
-    first = next((ln for ln in io.StringIO(text[:200_000], newline="") if ln.strip()), "")
-    best, n_best = ",", 1
+    """The delimiter among ``, ; tab |`` that splits the first non-blank lines most consistently.
+
+    Each candidate is scored on the first 20 non-blank lines: the number of lines sharing its most common field
+    count (above 1), then that count; ties go to the earlier candidate. Scoring only the first line chose a comma
+    for a semicolon export under a title line such as ``Export from LIS, 2023-07-01``."""
+    lines = [ln for ln in io.StringIO(text[:200_000], newline="") if ln.strip()][:20]
+    best, score = ",", (0, 0)
     for d in DELIMITERS:
-        n = len(next(csv.reader([first], delimiter=d), []))
-        if n > n_best:
-            best, n_best = d, n
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:
+            continue
+        tally: dict[int, int] = {}
+        for n in counts:
+            if n > 1:
+                tally[n] = tally.get(n, 0) + 1
+        if not tally:
+            continue
+        n_fields, n_lines = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
+        if (n_lines, n_fields) > score:
+            best, score = d, (n_lines, n_fields)
     return best
 
 

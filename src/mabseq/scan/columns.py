@@ -10,8 +10,11 @@ Inference (``inferred``), on the non-empty cells (``n``) of a column, in this or
    the header says percent (``%``, ``pct``, ``percent``);
 6. ``mixed``: at least half the cells are number-like (numbers, percent text, qualifiers ``<5`` ``>95``
    ``approx 40``, fractions, leading numbers) yet none of the above holds: a column that needs a number parser;
-7. ``category``: at most 20 distinct values and at most half as many distinct values as cells (at least 2 allowed);
-8. ``text``: anything else; such a column is **free text** (``free_text``).
+7. ``text`` when at least half the distinct values are long (over 40 characters, or 5 words or more): notes and
+   causes of death are free text however few they are;
+8. ``category``: at most 20 distinct values, fewer distinct values than cells, and at most half as many (2 always
+   allowed): the coded columns a value map must cover;
+9. ``text``: anything else. A ``text`` column is **free text** (``free_text``).
 
 ``id_like``: the header names an identifier (:func:`id_header`: ``ID``, ``Patient``, ``MRN``, ``UPN``,
 ``Subject``, a last word ``id``, or ``Study no.`` / ``Patient number`` / ``Case no``) and the cells are mostly not
@@ -116,12 +119,17 @@ def profile_column(header: str, letter: str, position: int, cells: list[str]) ->
             patterns["padded"] += c
     values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     is_id = id_like(header, counts, kinds)
-    inferred = _infer(header, n, len(counts), patterns, is_id)
+    long_text = sum(1 for v in counts if _long(v)) * 2 >= len(counts) > 0
+    inferred = _infer(header, n, len(counts), patterns, is_id, long_text)
     return ColumnProfile(header, letter, position, n, empty, inferred, len(counts), values, patterns,
                          resolve_date_formats(per_date), is_id, inferred == "text")
 
 
-def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool) -> str:
+def _long(v: str) -> bool:
+    return len(v) > 40 or len(v.split()) >= 5
+
+
+def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool, long_text: bool) -> str:
     if n == 0:
         return "empty"
     if is_id:
@@ -137,7 +145,9 @@ def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool) -
         return "percent"
     if sum(p[k] for k in NUMBER_LIKE) >= 0.5 * n:
         return "mixed"
-    if distinct <= 20 and distinct <= max(2, n // 2):
+    if long_text:
+        return "text"
+    if distinct <= 20 and distinct < n and distinct <= max(2, n // 2):
         return "category"
     return "text"
 
