@@ -69,11 +69,13 @@ def scan_html(profile, findings=None) -> str:
     sources = []
     for s in body["sources"]:
         cols = []
-        for c in s["columns"]:
+        for i, c in enumerate(s["columns"]):
+            why = ("not a date, number or short code" if s["layout"] == "key_value" and i == 1
+                   else f"seen fewer than {MIN_COUNT} times")
             shown = [(_show(v), n) for v, n in c["values"][:MAX_SHOWN]]
             cols.append({**c, "shown": shown, "more": max(0, len(c["values"]) - MAX_SHOWN),
                          "pattern_items": sorted(c["patterns"].items(), key=lambda kv: (-kv[1], kv[0])),
-                         "format_items": list(c["date_formats"].items())})
+                         "format_items": list(c["date_formats"].items()), "withheld_why": why})
         sources.append({**s, "columns": cols, "delimiter_shown": _DELIMS.get(s["delimiter"], s["delimiter"] or "")})
     template = _env().from_string(resources.files("mabseq.scan").joinpath("scan.html").read_text(encoding="utf-8"))
     return template.render(data=body["data"], version=__version__, rule=body["rule"], css=Markup(CSS), sources=sources,
