@@ -5,14 +5,14 @@ Inference (``inferred``), on the non-empty cells (``n``) of a column, in this or
 1. ``empty``: no non-empty cell;
 2. ``id``: :func:`id_like` (below);
 3. ``date``: at least 90 % of cells are dates (ISO or a text format);
-4. ``integer``: at least 90 % are integers; ``number``: at least 90 % are integers, numbers or decimal-comma numbers;
-5. ``percent``: at least 90 % are numbers or percent text (``12 %``), and either some cell carries a ``%`` sign or
+4. ``percent``: at least 90 % are numbers or percent text (``12 %``), and either some cell carries a ``%`` sign or
    the header says percent (``%``, ``pct``, ``percent``);
+5. ``integer``: at least 90 % are integers; ``number``: at least 90 % are integers, numbers or decimal-comma numbers;
 6. ``mixed``: at least half the cells are number-like (numbers, percent text, qualifiers ``<5`` ``>95``
    ``approx 40``, fractions, leading numbers) yet none of the above holds: a column that needs a number parser;
 7. ``text`` when at least half the distinct values are long (over 40 characters, or 5 words or more): notes and
    causes of death are free text however few they are;
-8. ``category``: at most 20 distinct values, fewer distinct values than cells, and at most half as many (2 always
+8. ``category``: at most 20 distinct values, fewer distinct values than cells, and at most half as many (3 always
    allowed): the coded columns a value map must cover;
 9. ``text``: anything else. A ``text`` column is **free text** (``free_text``).
 
@@ -136,18 +136,18 @@ def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool, l
         return "id"
     if p["iso_date"] + p["text_date"] >= 0.9 * n:
         return "date"
-    if p["integer"] >= 0.9 * n:
-        return "integer"
     numeric = p["integer"] + p["number"] + p["decimal_comma"]
-    if numeric >= 0.9 * n:
-        return "number"
     if numeric + p["percent_text"] >= 0.9 * n and (p["percent_text"] or _PERCENT_HEADER.search(header)):
         return "percent"
+    if p["integer"] >= 0.9 * n:
+        return "integer"
+    if numeric >= 0.9 * n:
+        return "number"
     if sum(p[k] for k in NUMBER_LIKE) >= 0.5 * n:
         return "mixed"
     if long_text:
         return "text"
-    if distinct <= 20 and distinct < n and distinct <= max(2, n // 2):
+    if distinct <= 20 and distinct < n and distinct <= max(3, n // 2):
         return "category"
     return "text"
 

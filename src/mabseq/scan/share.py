@@ -4,8 +4,9 @@ The rule (after OHDSI's WhiteRabbit scan report, which leaves out values seen fe
 scan (``shareable=True``, what ``mabseq scan`` writes),
 
 - in an **id-like** or **free-text** column, a value seen fewer than :data:`MIN_COUNT` (5) times is not printed;
-  the column says how many distinct values and cells were withheld. mabseq also applies this to **date** columns:
-  a date seen once or twice (a birth date, a death date) points at a person as surely as a name does;
+  the column says how many distinct values and cells were withheld. mabseq also applies this to **dates** in any
+  column: a date seen once or twice (a birth date, a death date among ``alive`` cells) points at a person as
+  surely as a name does;
 - on a **key/value** sheet, a value is printed only when it is a date, a number or a short code (at most 12
   characters, one word, holding a digit or written in capitals, or a yes/no/unknown word); free text such as a
   name or a note never is. Keys (the sheet's own labels) are printed.
@@ -24,9 +25,11 @@ from .patterns import classify
 MIN_COUNT = 5
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+%:-]{0,11}$")
 _CODE_WORDS = {"yes", "no", "unknown", "unk", "true", "false", "y", "n", "na", "n/a", "none", "male", "female"}
+_DATE_KINDS = {"iso_date", "text_date"}
 _PRINTABLE_KINDS = {"integer", "number", "decimal_comma", "percent_text", "iso_date", "text_date"}
-RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in id-like, free-text or date columns are not "
-        "printed; key/value sheets show only dates, numbers and short codes")
+RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in id-like or free-text columns, and dates seen "
+        f"fewer than {MIN_COUNT} times in any column, are not printed; key/value sheets show only dates, numbers and "
+        "short codes")
 
 
 def printable_value(value: str) -> bool:
@@ -47,10 +50,10 @@ def _column_json(c, shareable: bool, key_value_column: bool) -> dict:
     if shareable:
         if key_value_column:
             keep = [(v, n) for v, n in values if printable_value(v)]
-        elif c.id_like or c.free_text or c.inferred == "date":
+        elif c.id_like or c.free_text:
             keep = [(v, n) for v, n in values if n >= MIN_COUNT]
-        else:
-            keep = values
+        else:  # a rare date is withheld in any column (a death date among "alive" cells)
+            keep = [(v, n) for v, n in values if n >= MIN_COUNT or classify(v) not in _DATE_KINDS]
         withheld_values = len(values) - len(keep)
         withheld_cells = sum(n for _, n in values) - sum(n for _, n in keep)
         values = keep

@@ -1,0 +1,190 @@
+"""mabseq scan's rules one by one: cell patterns, date formats, repeated groups, layouts, the WhiteRabbit rule.
+Expected values are written out by hand; property tests check the patterns against values built to have them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mabseq.cohort.findings import Findings
+from mabseq.cohort.grid import Grid
+from mabseq.scan import profile_data, profile_grid
+from mabseq.scan.columns import id_header, profile_column
+from mabseq.scan.groups import find_groups
+from mabseq.scan.patterns import classify, date_formats_of, resolve_date_formats
+from mabseq.scan.share import dumps, printable_value
+
+
+def test_each_pattern_by_hand():
+    cases = {
+        "12": "integer", "-3": "integer", "0.5": "number", "1e-3": "number", "1,5": "decimal_comma",
+        "12 %": "percent_text", "0.005%": "percent_text", "12,5 %": "percent_text",
+        "<5": "below", "< 0.01 %": "below", "≤5": "below", "<=5": "below",
+        ">95": "above", "> 95 %": "above", "≥ 3": "above",
+        "approx 40": "approx", "Approx. 40": "approx", "~40": "approx", "ca. 40": "approx", "about 40": "approx",
+        "circa 40": "approx", "3/100": "fraction", "3 / 100": "fraction",
+        "3 (stopped early)": "leading_number", "2 (C2 incomplete)": "leading_number", "2 cycles": "leading_number",
+        "not detected": "negative_word", "Negative": "negative_word", "UNDETECTABLE": "negative_word",
+        "2020-03-01": "iso_date", "2020-03-02T14:30:00": "iso_date", "01/03/2020": "text_date",
+        "1 Mar 2020": "text_date", "03-Apr-2020": "text_date", "01.03.2020": "text_date", "Mar 1, 2020": "text_date",
+        "failed sample": "text", "CR (MRD-neg)": "text", "unrelated 8/8": "text", "46,XY": "text", "cord x2": "text",
+        "2020-02-30": "text", "31/02/2020": "text", "CRi": "text",
+    }
+    got = {v: classify(v) for v in cases}
+    assert got == cases
+
+
+def test_date_formats_by_hand():
+    assert date_formats_of("03/04/2020") == ("%d/%m/%Y", "%m/%d/%Y")
+    assert date_formats_of("25/04/2020") == ("%d/%m/%Y",)
+    assert date_formats_of("04/25/2020") == ("%m/%d/%Y",)
+    assert date_formats_of("03/04/20") == ("%d/%m/%y", "%m/%d/%y")
+    assert date_formats_of("3.4.2020") == ("%d.%m.%Y", "%m.%d.%Y")
+    assert date_formats_of("1 Mar 2020") == ("%d %b %Y",)
+    assert date_formats_of("1 March 2020") == ("%d %B %Y",)
+    assert date_formats_of("01-MAR-20") == ("%d-%b-%y",)
+    assert date_formats_of("2020/03/01") == ("%Y/%m/%d",)
+    assert date_formats_of("March 1, 2020") == ("%B %d, %Y",)
+    assert date_formats_of("1/2/3") == ()
+
+
+def test_day_month_resolution():
+    amb = ("%d/%m/%Y", "%m/%d/%Y")
+    # day-first evidence (25/04) drops month-first; the ambiguous values count under day-first
+    assert resolve_date_formats([(amb, 3), (("%d/%m/%Y",), 1)]) == {"%d/%m/%Y": 4}
+    assert resolve_date_formats([(amb, 3), (("%m/%d/%Y",), 2)]) == {"%m/%d/%Y": 5}
+    # no evidence: both listed
+    assert resolve_date_formats([(amb, 3)]) == {"%d/%m/%Y": 3, "%m/%d/%Y": 3}
+    # evidence both ways (two conventions in one column): both listed with their own counts
+    assert resolve_date_formats([(amb, 1), (("%d/%m/%Y",), 2), (("%m/%d/%Y",), 1)]) == {"%d/%m/%Y": 3,
+                                                                                      "%m/%d/%Y": 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
+       st.sampled_from(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%y"]))
+def test_property_every_written_date_reads_back(d, fmt):
+    text = d.strftime(fmt)
+    fmts = date_formats_of(text)
+    assert fmt in fmts
+    assert all(dt.datetime.strptime(text, f) for f in fmts)
+    assert classify(text) in ("iso_date", "text_date")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False),
+       st.sampled_from([("{} %", "percent_text"), ("<{}", "below"), ("> {}", "above"), ("approx {}", "approx"),
+                        ("~{}", "approx"), ("{} (stopped early)", "leading_number")]),
+       st.booleans())
+def test_property_qualified_numbers(x, shape, comma):
+    num = str(x)
+    if comma:
+        num = num.replace(".", ",")
+    text, kind = shape
+    assert classify(text.format(num)) == kind
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_property_integers(n):
+    assert classify(str(n)) == "integer"
+    assert classify(f" {n} ") == "integer"
+
+
+def test_group_spellings():
+    (g,) = find_groups(["ID", "relapse_1_date", "relapse_1_site", "relapse_2_date", "relapse_2_site", "Notes"])
+    assert (g.template, g.numbers, g.fields) == ("relapse_{n}_{field}", [1, 2], ["date", "site"])
+    (g,) = find_groups(["Relapse 1 date", "Relapse 1 site", "Relapse 2 date", "Relapse 3 date"])
+    assert (g.template, g.numbers, g.fields) == ("Relapse {n} {field}", [1, 2, 3], ["date", "site"])
+    (g,) = find_groups(["date_relapse_1", "site_relapse_1", "date_relapse_2", "site_relapse_2"])
+    assert (g.template, g.numbers, g.fields) == ("{field}_relapse_{n}", [1, 2], ["date", "site"])
+    (g,) = find_groups(["relapse1_date", "relapse2_date", "relapse2_site"])
+    assert (g.template, g.numbers, g.fields) == ("relapse{n}_{field}", [1, 2], ["date", "site"])
+    # two groups side by side, each with its own template
+    gs = find_groups(["hct_1_date", "hct_1_donor", "hct_2_date", "relapse_1_date", "relapse_2_date"])
+    assert [(g.template, g.numbers) for g in gs] == [("hct_{n}_{field}", [1, 2]), ("relapse_{n}_{field}", [1, 2])]
+    # not groups: numbers not starting at 0/1, a single number, no field seen twice
+    assert find_groups(["CD19 %", "CD22 %"]) == []
+    assert find_groups(["relapse_1_date", "relapse_1_site"]) == []
+    assert find_groups(["dose_1_mg", "dose_2_day"]) == []
+
+
+def test_id_headers():
+    yes = ["ID", "Study no.", "Pt ID", "record_id", "MRN", "Patient", "patient number", "Pat-Nr", "subject id", "UPN"]
+    no = ["Patient age", "Date", "Idarubicin dose", "Gender", "Ideal weight", "Provided by"]
+    assert [h for h in yes if not id_header(h)] == []
+    assert [h for h in no if id_header(h)] == []
+
+
+def test_inference_order():
+    assert profile_column("x", "A", 0, ["", " "]).inferred == "empty"
+    assert profile_column("Code", "A", 0, ["P01", "P02", "P03", "P04", "P05"]).inferred == "id"   # by shape
+    assert profile_column("Code", "A", 0, ["P01", "P02", "P03", "P04"]).inferred == "text"       # < 5 cells
+    assert profile_column("n", "A", 0, ["1", "2", "3"] * 4).inferred == "integer"
+    assert profile_column("n", "A", 0, ["1", "2.5", "3,5"] * 4).inferred == "number"
+    assert profile_column("CD19 %", "A", 0, ["12", "97", "50", "3", "88"]).inferred == "percent"
+    assert profile_column("CD19", "A", 0, ["12 %", "97", "50", "3", "88"]).inferred == "percent"
+    assert profile_column("CD19", "A", 0, ["12", "97", "50", "3", "88"]).inferred == "integer"
+    assert profile_column("s", "A", 0, ["m", "f", "m", "f", "Male"]).inferred == "category"
+    assert profile_column("s", "A", 0, ["a", "b"]).inferred == "text"         # every value once
+    long = ["The patient declined further therapy", "Moved abroad, lost to follow-up", "died at home"] * 3
+    assert profile_column("note", "A", 0, long).inferred == "text"           # few but long: free text
+
+
+def _grid(cells, name="S"):
+    width = max(len(r) for r in cells)
+    cells = [r + [""] * (width - len(r)) for r in cells]
+    return Grid(name, f"b.xlsx [sheet {name}]", "sheet", cells, list(range(1, len(cells) + 1)), width)
+
+
+def test_key_value_without_a_header():
+    g = _grid([["Data cut-off", "2023-06-30"], ["Center", "B"], ["Version", "3"]])
+    sp = profile_grid(g, Findings())
+    assert (sp.layout, sp.header_row, sp.n_rows) == ("key_value", 0, 3)
+    assert sp.key_values == [("Data cut-off", "2023-06-30"), ("Center", "B"), ("Version", "3")]
+
+
+def test_two_column_table_of_patients_is_not_key_value():
+    g = _grid([["Patient", "Date of death"], ["P01", "2020-01-01"], ["P02", "2021-03-04"], ["P03", ""]])
+    sp = profile_grid(g, Findings())
+    assert (sp.layout, sp.header_row, sp.n_rows) == ("table", 1, 3)
+
+
+def test_units_row_needs_units():
+    data = [["ID", "Age", "Blasts"], ["P01", "34", "12"], ["P02", "40", "3"]]
+    sp = profile_grid(_grid([data[0], ["", "(years)", "%"]] + data[1:]), Findings())
+    assert sp.skip_rows == [2] and sp.n_rows == 2
+    # a first data row of text (sex, response) is data, not units
+    g = _grid([["ID", "Sex", "Response"], ["P01", "m", "CR"], ["P02", "f", "PR"], ["P03", "m", "CR"]])
+    sp = profile_grid(g, Findings())
+    assert sp.skip_rows == [] and sp.n_rows == 3
+
+
+def test_empty_and_duplicate_headers_are_findings():
+    f = Findings()
+    sp = profile_grid(Grid("E", "b.xlsx [sheet E]", "sheet", [], [], 0), f)
+    assert (sp.n_rows, sp.columns) == (0, [])
+    f2 = Findings()
+    profile_grid(_grid([["ID", "Date", "date"], ["P01", "2020-01-01", "2020-02-01"], ["P02", "", ""]]), f2)
+    assert f.rules() == ["scan.empty"]
+    dup = [x for x in f2 if x.rule == "scan.duplicate_header"]
+    assert len(dup) == 1 and "columns B and C" in dup[0].message
+
+
+def test_printable_key_values():
+    for v in ("2023-06-30", "30/06/2023", "46", "0.5", "CBR-2021-07", "MSK", "v2", "yes", ""):
+        assert printable_value(v), v
+    for v in ("Center B", "Smith", "Dr Hortensia Quillfeather", "see protocol amendment", "Memorial"):
+        assert not printable_value(v), v
+
+
+def test_rare_dates_withheld_in_a_coded_column(tmp_path):
+    p = tmp_path / "o.csv"
+    p.write_text("ID,Death\n" + "".join(f"X{i},alive\n" for i in range(6)) + "X7,2021-09-09\nX8,2020-12-24\n",
+                 encoding="utf-8")
+    prof = profile_data(p, Findings())
+    death = prof.sources[0].columns[1]
+    assert death.inferred == "category"
+    text = dumps(prof.to_json())
+    assert "2021-09-09" not in text and "2020-12-24" not in text and '"alive"' in text
+    assert "2021-09-09" in dumps(prof.to_json(shareable=False))
