@@ -54,20 +54,15 @@ class ColumnProfile:
     date_formats: dict[str, int] = field(default_factory=dict)
     id_like: bool = False
     free_text: bool = False
+    value_patterns: dict[str, str] = field(default_factory=dict, repr=False)  # value -> its one pattern
 
 
-_CLASS_CACHE: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-
-def _classify_cached(value: str) -> tuple[str, tuple[str, ...]]:
-    got = _CLASS_CACHE.get(value)
+def _classify_cached(value: str, cache: dict) -> tuple[str, tuple[str, ...]]:
+    got = cache.get(value)
     if got is None:
         kind = classify(value)
-        fmts = date_formats_of(value) if kind in _DATES else ()
-        got = (kind, fmts)
-        if len(_CLASS_CACHE) > 200_000:
-            _CLASS_CACHE.clear()
-        _CLASS_CACHE[value] = got
+        got = (kind, date_formats_of(value) if kind in _DATES else ())
+        cache[value] = got
     return got
 
 
@@ -99,8 +94,11 @@ def id_like(header: str, values: Counter, kinds: dict[str, str]) -> bool:
     return shaped >= 0.9 * n
 
 
-def profile_column(header: str, letter: str, position: int, cells: list[str]) -> ColumnProfile:
-    """The profile of one column from its data cells (text, as the grid gives them)."""
+def profile_column(header: str, letter: str, position: int, cells: list[str], cache: dict | None = None
+                   ) -> ColumnProfile:
+    """The profile of one column from its data cells (text, as the grid gives them). ``cache`` (value ->
+    pattern and date formats) is shared by the columns of one scan: each distinct text is classified once."""
+    cache = {} if cache is None else cache
     counts = Counter(c for c in cells if c.strip())
     n = sum(counts.values())
     empty = len(cells) - n
@@ -110,7 +108,7 @@ def profile_column(header: str, letter: str, position: int, cells: list[str]) ->
     patterns["padded"] = 0
     per_date: list[tuple[tuple[str, ...], int]] = []
     for v, c in counts.items():
-        kind, fmts = _classify_cached(v)
+        kind, fmts = _classify_cached(v, cache)
         kinds[v] = kind
         patterns[kind] += c
         if fmts:
@@ -122,7 +120,7 @@ def profile_column(header: str, letter: str, position: int, cells: list[str]) ->
     long_text = sum(1 for v in counts if _long(v)) * 2 >= len(counts) > 0
     inferred = _infer(header, n, len(counts), patterns, is_id, long_text)
     return ColumnProfile(header, letter, position, n, empty, inferred, len(counts), values, patterns,
-                         resolve_date_formats(per_date), is_id, inferred == "text")
+                         resolve_date_formats(per_date), is_id, inferred == "text", kinds)
 
 
 def _long(v: str) -> bool:

@@ -66,15 +66,16 @@ def _decimal(columns: list[ColumnProfile], delimiter: str | None) -> str:
     return "," if comma > point else "."
 
 
-def profile_grid(g: Grid, findings: Findings) -> SourceProfile:
-    """The profile of one sheet or file."""
+def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> SourceProfile:
+    """The profile of one sheet or file (``cache``: see :func:`.columns.profile_column`)."""
+    cache = {} if cache is None else cache
     sp = SourceProfile(g.name, g.source, g.kind, "table", 0, delimiter=g.delimiter, width=g.width)
     if not g.cells:
         findings.add(WARNING, "scan.empty", "the sheet or file holds no data (every row is blank)", g.source)
         return sp
     kv = key_value_rows(g.cells)
     if kv is not None:
-        return _profile_key_value(g, sp, *kv)
+        return _profile_key_value(g, sp, *kv, cache)
     h = header_index(g.cells)
     if h > 0:
         findings.add(WARNING, "scan.rows_above_header", f"{h} row(s) above the header (row {g.rows[h]}) are not "
@@ -103,13 +104,13 @@ def profile_grid(g: Grid, findings: Findings) -> SourceProfile:
                              f"{g.letter(seen[key])} and {g.letter(j)}", g.source, row=g.rows[h],
                              column=name)
             seen.setdefault(key, j)
-        sp.columns.append(profile_column(name, g.letter(j), j, col))
+        sp.columns.append(profile_column(name, g.letter(j), j, col, cache))
     sp.groups = find_groups([c.header for c in sp.columns if c.header])
     sp.decimal = _decimal(sp.columns, g.delimiter)
     return sp
 
 
-def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int) -> SourceProfile:
+def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int, cache: dict) -> SourceProfile:
     sp.layout = "key_value"
     first = start
     khead, vhead = "", ""
@@ -123,14 +124,15 @@ def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int)
     sp.n_rows = len(sp.key_values)
     if rows:
         sp.first_row, sp.last_row = g.rows[first], g.rows[-1]
-    sp.columns = [profile_column(khead, g.letter(kc), kc, [r[kc] for r in rows]),
-                  profile_column(vhead, g.letter(vc), vc, [r[vc] for r in rows])]
+    sp.columns = [profile_column(khead, g.letter(kc), kc, [r[kc] for r in rows], cache),
+                  profile_column(vhead, g.letter(vc), vc, [r[vc] for r in rows], cache)]
     sp.decimal = _decimal(sp.columns[1:], g.delimiter)
     return sp
 
 
 def profile_grids(data: str, grids: list[Grid], findings: Findings) -> DataProfile:
-    return DataProfile(data, [profile_grid(g, findings) for g in grids])
+    cache: dict = {}
+    return DataProfile(data, [profile_grid(g, findings, cache) for g in grids])
 
 
 def profile_data(path, findings: Findings, options: dict[str, GridOptions] | None = None) -> DataProfile:

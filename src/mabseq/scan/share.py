@@ -52,8 +52,13 @@ def _column_json(c, shareable: bool, key_value_column: bool) -> dict:
             keep = [(v, n) for v, n in values if printable_value(v)]
         elif c.id_like or c.free_text:
             keep = [(v, n) for v, n in values if n >= MIN_COUNT]
-        else:  # a rare date is withheld in any column (a death date among "alive" cells)
-            keep = [(v, n) for v, n in values if n >= MIN_COUNT or classify(v) not in _DATE_KINDS]
+        elif c.patterns.get("iso_date", 0) + c.patterns.get("text_date", 0):
+            # a rare date is withheld in any column (a death date among "alive" cells)
+            kind = c.value_patterns
+            keep = [(v, n) for v, n in values
+                    if n >= MIN_COUNT or (kind[v] if v in kind else classify(v)) not in _DATE_KINDS]
+        else:
+            keep = values
         withheld_values = len(values) - len(keep)
         withheld_cells = sum(n for _, n in values) - sum(n for _, n in keep)
         values = keep
