@@ -73,6 +73,7 @@ def build_center(path):
         ["P07", D(2020, 10, 9), "0", "undetectable", "dry tap", None],
     ]:
         marrow.append(r)
+    marrow["A11"] = "* MRD by 8-colour flow cytometry, sensitivity 0.01 %"     # a note under the table (row 10 blank)
 
     tx = wb.create_sheet("Treatments")
     tx.append(["Treatment log (one row per cycle)"])
@@ -135,7 +136,8 @@ def test_sources_and_findings(profile):
     assert [s.layout for s in p.sources] == ["key_value", "table", "table", "table", "table"]
     assert not f.errors
     got = sorted((x.rule, x.source) for x in f.warnings)
-    assert got == [("scan.rows_above_header", "center_b.xlsx [sheet Demographics]"),
+    assert got == [("scan.footer_rows", "center_b.xlsx [sheet Marrow]"),
+                   ("scan.rows_above_header", "center_b.xlsx [sheet Demographics]"),
                    ("scan.rows_above_header", "center_b.xlsx [sheet Treatments]"),
                    ("sheet.hidden", "center_b.xlsx [sheet Old codes]")]
 
@@ -155,6 +157,9 @@ def test_key_value_sheet(profile):
                      "Protocol": "CBR-2021-07", "Patients": "8"}
     assert body["key_values_withheld"] == 2
     assert [v for v, _ in body["columns"][1]["values"]] == ["2023-06-30", "8", "CBR-2021-07"]
+    # the keys are the sheet's labels: printed in the key column's profile too
+    assert [v for v, _ in body["columns"][0]["values"]] == ["Center", "Data cut-off", "Patients",
+                                                            "Principal investigator", "Protocol"]
 
 
 def test_demographics_title_rows_units_row_and_types(profile):
@@ -186,7 +191,7 @@ def test_demographics_title_rows_units_row_and_types(profile):
 def test_marrow_qualifiers_and_real_dates(profile):
     p, _ = profile
     s = p.source("Marrow")
-    assert (s.header_row, s.skip_rows, s.n_rows) == (1, [], 8)
+    assert (s.header_row, s.skip_rows, s.n_rows, s.last_row) == (1, [11], 8, 9)    # the note in row 11: no data
     c = _cols(s)
     assert list(c) == ["Patient", "Date", "Blasts", "MRD", "Comment", ""]
     assert c["Patient"].inferred == "id" and c["Patient"].values[0] == ("P01", 2)
@@ -368,3 +373,57 @@ def test_cli_refuses_to_write_over_an_input(tmp_path):
     r = _run("scan", folder, "--out", mine)
     assert r.returncode == 2 and "did not write" in r.stderr
     assert (mine / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_cli_outputs_hold_no_paths(center, tmp_path):
+    out = tmp_path / "o"
+    assert _run("scan", center, "--out", out).returncode == 0
+    for name in ("scan.html", "scan.json"):
+        assert str(tmp_path).encode() not in (out / name).read_bytes()
+
+
+def test_cli_formula_without_value_exits_2(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Blasts"])
+    ws.append(["P01", "=10+2"])          # openpyxl saves no cached value: Excel would show it, a reader cannot
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    out = tmp_path / "o"
+    r = _run("scan", path, "--out", out)
+    assert r.returncode == 2 and "cell.formula_no_value" in r.stderr and "B2" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_cli_malformed_csv_names_the_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text('ID,Note\nP01,ok\nP02,"never closed\nP03,x\n', encoding="utf-8")
+    out = tmp_path / "o"
+    r = _run("scan", p, "--out", out)
+    assert r.returncode == 2 and "csv.malformed" in r.stderr and "bad.csv" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_cli_encoding_and_delimiter_options(tmp_path):
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    (folder / "p.csv").write_bytes("Patient|Geschlecht\nP01|männlich\nP02|weiblich\nP03|männlich\n".encode("latin-1"))
+    out = tmp_path / "o"
+    r = _run("scan", folder, "--out", out)
+    assert r.returncode == 2 and "file.encoding" in r.stderr and not out.exists()
+    r = _run("scan", folder, "--out", out, "--encoding", "latin-1", "--delimiter", "|")
+    assert r.returncode == 0, r.stderr
+    body = json.loads((out / "scan.json").read_text(encoding="utf-8"))
+    (src,) = body["sources"]
+    assert src["delimiter"] == "|" and [c["header"] for c in src["columns"]] == ["Patient", "Geschlecht"]
+    assert src["columns"][1]["values"] == [["männlich", 2], ["weiblich", 1]]
+    r = _run("scan", folder, "--out", tmp_path / "o2", "--delimiter", "x")
+    assert r.returncode == 2 and "--delimiter" in r.stderr and not (tmp_path / "o2").exists()
+
+
+def test_cli_out_is_a_file(center, tmp_path):
+    target = tmp_path / "scan.txt"
+    target.write_text("mine", encoding="utf-8")
+    r = _run("scan", center, "--out", target)
+    assert r.returncode == 2 and "is a file" in r.stderr
+    assert target.read_text(encoding="utf-8") == "mine"

@@ -188,3 +188,25 @@ def test_rare_dates_withheld_in_a_coded_column(tmp_path):
     text = dumps(prof.to_json())
     assert "2021-09-09" not in text and "2020-12-24" not in text and '"alive"' in text
     assert "2021-09-09" in dumps(prof.to_json(shareable=False))
+
+
+def test_huge_cells_and_headers_profile_quickly(tmp_path):
+    long_header = "a" * 5000 + " " + "b" * 5000 + " 1"
+    big = "x" * 30000
+    p = tmp_path / "big.csv"
+    p.write_text(f"ID,{long_header},relapse_1_{'z' * 300}\n" + "".join(f"P{i},{big},{'9' * 5000} \n"
+                                                                       for i in range(20)), encoding="utf-8")
+    prof = profile_data(p, Findings())
+    (s,) = prof.sources
+    assert s.n_rows == 20 and s.groups == [] and s.columns[1].inferred == "text"
+    assert s.columns[2].patterns["integer"] == 20          # "999...9 " (a trailing space) is still an integer
+
+
+def test_footer_notes_and_id_only_rows():
+    head = [["ID", "Date", "Blasts"], ["P01", "2020-01-01", "5"], ["P02", "2020-02-01", "7"]]
+    sp = profile_grid(_grid(head + [["Source: chart review 2023, abstracted by two reviewers", "", ""],
+                                    ["NB", "", ""]]), Findings())
+    assert (sp.n_rows, sp.skip_rows, sp.last_row) == (2, [4, 5], 3)
+    # a last row holding only a patient id is data
+    sp = profile_grid(_grid(head + [["P03", "", ""]]), Findings())
+    assert (sp.n_rows, sp.skip_rows) == (3, [])

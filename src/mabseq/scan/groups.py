@@ -23,6 +23,9 @@ _B = re.compile(rf"^(?P<prefix>[A-Za-z][A-Za-z]*?)(?P<n>\d{{1,2}})(?P<s2>{_SEP}+
 _C = re.compile(rf"^(?P<field>[A-Za-z][^\d]*?)(?P<s1>{_SEP}+)(?P<prefix>[A-Za-z]+)(?P<s2>{_SEP})(?P<n>\d{{1,2}})$")
 
 
+MAX_HEADER = 200  # longer headers are no group member (and the patterns never run on a pasted paragraph)
+
+
 @dataclass
 class RepeatGroup:
     template: str                # e.g. "relapse_{n}_{field}" (as in MAPPING.md unpivot)
@@ -38,6 +41,8 @@ class RepeatGroup:
 def split_header(header: str) -> tuple[str, str, int, str] | None:
     """(template key, template, n, field) of a header in one of the group spellings, or None."""
     h = header.strip()
+    if len(h) > MAX_HEADER:
+        return None
     m = _A.match(h)
     if m:
         p, s1, s2 = m.group("prefix"), m.group("s1"), m.group("s2")

@@ -15,6 +15,11 @@ Rules, on the grid's non-blank rows (:mod:`mabseq.cohort.grid`; blank rows are a
   (``(%)``, ``[days]``), a unit word or mask (``%``, ``years``, ``dd/mm/yyyy``, ``x10^9/L``, ``mg/m2``), or text
   over a column whose data rows below are mostly numbers or dates.
 
+- **Notes below the table**: a run of last rows each holding one cell, in a table at least three columns wide,
+  whose text reads as a note: it starts with ``*``, ``†``, ``#``, ``Note``, ``Source``, ``Legend``,
+  ``Abbreviations`` or ``NB``, or is longer than 30 characters with a space, and is no patient-id shape. Such rows
+  are not data (``skip_rows``); a row holding only a patient's id is data.
+
 Why by hand: the rules follow the shapes chart reviews take; pandas' ``header=`` needs the row given.
 """
 from __future__ import annotations
@@ -127,4 +132,25 @@ def units_row(cells: list[list[str]], h: int) -> bool:
     return hits >= 2 or (len(filled) == 1 and hits == 1)
 
 
-__all__ = ["header_index", "units_row", "key_value_rows", "kv_header", "used_columns"]
+_NOTE_START = re.compile(r"^(?:[*†‡#]|notes?\b|source\b|legend\b|abbreviations?\b|nb\b|footnote)", re.I)
+
+
+def _note(cell: str) -> bool:
+    t = cell.strip()
+    return bool(_NOTE_START.match(t)) or (len(t) > 30 and " " in t and not _ID_SHAPE.match(t))
+
+
+def footer_start(cells: list[list[str]], start: int) -> int:
+    """Index of the first of the trailing note rows (``len(cells)`` when there are none)."""
+    if len(used_columns(cells[start:])) < 3:
+        return len(cells)
+    end = len(cells)
+    while end > start + 1:
+        filled = [c for c in cells[end - 1] if c.strip()]
+        if len(filled) != 1 or not _note(filled[0]):
+            break
+        end -= 1
+    return end
+
+
+__all__ = ["footer_start", "header_index", "units_row", "key_value_rows", "kv_header", "used_columns"]

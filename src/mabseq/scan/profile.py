@@ -19,7 +19,7 @@ from ..cohort.findings import WARNING, Findings
 from ..cohort.grid import Grid, GridOptions, read_grids
 from .columns import ColumnProfile, profile_column
 from .groups import RepeatGroup, find_groups
-from .layout import header_index, key_value_rows, kv_header, units_row
+from .layout import footer_start, header_index, key_value_rows, kv_header, units_row
 
 FORMAT = 1
 
@@ -31,7 +31,7 @@ class SourceProfile:
     kind: str                        # "sheet" | "file"
     layout: str                      # "table" | "key_value"
     header_row: int                  # the user's row of the header; 0 when there is none (a key/value list)
-    skip_rows: list[int] = field(default_factory=list)   # rows right after the header that are not data
+    skip_rows: list[int] = field(default_factory=list)   # rows after the header that are not data (units, notes)
     n_rows: int = 0                  # data rows (or key rows of a key/value sheet)
     delimiter: str | None = None
     decimal: str = "."
@@ -58,11 +58,9 @@ class DataProfile:
 
 
 def _decimal(columns: list[ColumnProfile], delimiter: str | None) -> str:
-    """``","`` when the source writes more decimal-comma numbers (``1,5``, ``12,5 %``) than decimal-point ones."""
+    """``","`` when the source writes more decimal-comma numbers (``1,5``) than decimal-point ones (``1.5``)."""
     comma = sum(c.patterns.get("decimal_comma", 0) for c in columns)
     point = sum(c.patterns.get("number", 0) for c in columns)
-    if delimiter == ",":
-        return "."
     return "," if comma > point else "."
 
 
@@ -87,10 +85,16 @@ def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> Sour
         sp.skip_rows = [g.rows[h + 1]]
         start = h + 2
     header = g.cells[h]
-    body = g.cells[start:]
+    end = footer_start(g.cells, start)
+    if end < len(g.cells):
+        sp.skip_rows += g.rows[end:]
+        findings.add(WARNING, "scan.footer_rows", f"{len(g.cells) - end} row(s) below the table read as notes, not "
+                     f"data: rows {', '.join(str(r) for r in g.rows[end:][:10])}"
+                     + (" ..." if len(g.cells) - end > 10 else ""), g.source)
+    body = g.cells[start:end]
     sp.n_rows = len(body)
     if body:
-        sp.first_row, sp.last_row = g.rows[start], g.rows[-1]
+        sp.first_row, sp.last_row = g.rows[start], g.rows[end - 1]
     seen: dict[str, int] = {}
     for j in range(g.width):
         name = header[j].strip()

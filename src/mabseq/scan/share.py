@@ -9,7 +9,7 @@ scan (``shareable=True``, what ``mabseq scan`` writes),
   surely as a name does;
 - on a **key/value** sheet, a value is printed only when it is a date, a number or a short code (at most 12
   characters, one word, holding a digit or written in capitals, or a yes/no/unknown word); free text such as a
-  name or a note never is. Keys (the sheet's own labels) are printed.
+  name or a note never is. Keys (the sheet's own labels, such as ``Data cut-off``) are printed.
 
 Headers, counts, patterns and date formats are always printed: they describe the columns, not a person.
 Determinism: the dict holds lists in a fixed order and is dumped with sorted keys (:func:`dumps`).
@@ -44,11 +44,13 @@ def printable_value(value: str) -> bool:
     return bool(_CODE.match(v)) and (any(ch.isdigit() for ch in v) or v.upper() == v)
 
 
-def _column_json(c, shareable: bool, key_value_column: bool) -> dict:
+def _column_json(c, shareable: bool, kv_role: str | None) -> dict:
     values = c.values
     withheld_values = withheld_cells = 0
     if shareable:
-        if key_value_column:
+        if kv_role == "key":
+            keep = values
+        elif kv_role == "value":
             keep = [(v, n) for v, n in values if printable_value(v)]
         elif c.id_like or c.free_text:
             keep = [(v, n) for v, n in values if n >= MIN_COUNT]
@@ -76,7 +78,8 @@ def source_json(s, shareable: bool) -> dict:
     out = {"name": s.name, "source": s.source, "kind": s.kind, "layout": s.layout, "header_row": s.header_row,
            "skip_rows": list(s.skip_rows), "n_rows": s.n_rows, "first_row": s.first_row, "last_row": s.last_row,
            "width": s.width, "delimiter": s.delimiter, "decimal": s.decimal,
-           "columns": [_column_json(c, shareable, kv and i == 1) for i, c in enumerate(s.columns)],
+           "columns": [_column_json(c, shareable, ("key", "value")[i] if kv else None)
+                       for i, c in enumerate(s.columns)],
            "groups": [g.to_json() for g in s.groups], "key_values": None}
     if s.key_values is not None:
         pairs, withheld = [], 0
