@@ -123,3 +123,30 @@ def test_missing_and_wrong_kind(tmp_path):
     f = Findings()
     assert read_grids(p, f) == []
     assert f.rules() == ["file.format"]
+
+
+def test_error_cells_read_as_their_text_and_merged_ranges_warned(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Outcomes"
+    ws["C2"] = "Relapse 1"                # a group header merged over C2:D2
+    ws.merge_cells("C2:D2")
+    for j, h in enumerate(["ID", "Time", "date", "site"], start=1):
+        ws.cell(row=3, column=j, value=h)
+    ws["A4"] = "P01"
+    ws["B4"] = dt.time(14, 30)
+    ws["C4"] = "#N/A"
+    ws["C4"].data_type = "e"              # a cell showing a formula error, as Excel saves it
+    ws["B5"] = "#DIV/0!"
+    ws["B5"].data_type = "e"              # the only cell of row 5: the row is not blank
+    path = tmp_path / "e.xlsx"
+    wb.save(path)
+    f = Findings()
+    (g,) = read_grids(path, f)
+    assert g.rows == [2, 3, 4, 5]
+    assert g.cells[2] == ["P01", "14:30:00", "#N/A", ""]
+    assert g.cells[3] == ["", "#DIV/0!", "", ""]
+    got = {x.rule: x for x in f.items}
+    assert set(got) == {"cell.formula_error", "cell.merged"} and not f.errors
+    assert "B5 #DIV/0!" in got["cell.formula_error"].message and "C4 #N/A" in got["cell.formula_error"].message
+    assert "C2:D2" in got["cell.merged"].message
