@@ -210,3 +210,32 @@ def test_footer_notes_and_id_only_rows():
     # a last row holding only a patient id is data
     sp = profile_grid(_grid(head + [["P03", "", ""]]), Findings())
     assert (sp.n_rows, sp.skip_rows) == (3, [])
+
+
+def test_numbers_shown_as_percent_in_excel(tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    a = wb.active
+    a.title = "Marrow"
+    a["B1"], a["C1"], a["D1"] = "Patient", "Blasts", "CD19"         # the table starts at column B
+    for i, (blasts, cd19) in enumerate([(0.12, 0.5), (0.05, 0.97), (0.4, 0.2)], start=2):
+        a.cell(row=i, column=2, value=f"P0{i}")
+        a.cell(row=i, column=3, value=blasts).number_format = "0%"
+        a.cell(row=i, column=4, value=cd19).number_format = '0.0"%"'   # a quoted % is literal text, not percent
+    a["C5"] = "<5%"                                                 # text: not a percent-formatted number
+    a["C5"].number_format = "0%"
+    b = wb.create_sheet("Flow")
+    b.append(["Patient", "CD19 %"])
+    for i, v in enumerate([12, 97, 50]):
+        b.append([f"P0{i}", v])
+    b["B4"].number_format = "0.00%"                                 # one cell of Flow shown as percent
+    folder = tmp_path / "center"
+    folder.mkdir()
+    wb.save(folder / "book.xlsx")
+    for data in (folder / "book.xlsx", folder):                    # one workbook, or a folder holding it
+        prof = profile_data(data, Findings())
+        m, fl = prof.source("Marrow"), prof.source("Flow")
+        assert [(c.header, c.letter, c.excel_percent) for c in m.columns] == [
+            ("Patient", "B", 0), ("Blasts", "C", 3), ("CD19", "D", 0)]
+        assert [c.excel_percent for c in fl.columns] == [0, 1]
+        assert '"excel_percent": 3' in dumps(prof.to_json())

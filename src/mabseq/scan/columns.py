@@ -55,6 +55,7 @@ class ColumnProfile:
     id_like: bool = False
     free_text: bool = False
     value_patterns: dict[str, str] = field(default_factory=dict, repr=False)  # value -> its one pattern
+    excel_percent: int = 0          # numeric cells Excel shows as percent (stored 0.12, shown 12%): a fraction
 
 
 def _classify_cached(value: str, cache: dict) -> tuple[str, tuple[str, ...]]:

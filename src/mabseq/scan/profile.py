@@ -20,6 +20,7 @@ from ..cohort.grid import Grid, GridOptions, read_grids
 from .columns import ColumnProfile, profile_column
 from .groups import RepeatGroup, find_groups
 from .layout import footer_start, header_index, key_value_rows, kv_header, units_row
+from .xlsx_formats import percent_cells
 
 FORMAT = 1
 
@@ -139,10 +140,27 @@ def profile_grids(data: str, grids: list[Grid], findings: Findings) -> DataProfi
     return DataProfile(data, [profile_grid(g, findings, cache) for g in grids])
 
 
+def _mark_excel_percent(path: Path, grids: list[Grid], profile: DataProfile, findings: Findings) -> None:
+    """``excel_percent`` of each sheet column (see :mod:`.xlsx_formats`)."""
+    books: dict[str, dict] = {}
+    for g, sp in zip(grids, profile.sources):
+        if g.kind != "sheet":
+            continue
+        book = g.source[: g.source.rfind(" [sheet ")]
+        if book not in books:
+            where = path if path.is_file() else path / book
+            books[book] = percent_cells(where, findings)
+        counts = books[book].get(g.name, {})
+        for c in sp.columns:
+            c.excel_percent = counts.get(g.first_column + c.position, 0)
+
+
 def profile_data(path, findings: Findings, options: dict[str, GridOptions] | None = None) -> DataProfile:
     """The profile of every sheet or file of DATA (``path``); problems reading it are added to ``findings``."""
     grids = read_grids(path, findings, options)
-    return profile_grids(Path(path).name, grids, findings)
+    profile = profile_grids(Path(path).name, grids, findings)
+    _mark_excel_percent(Path(path), grids, profile, findings)
+    return profile
 
 
 __all__ = ["DataProfile", "SourceProfile", "ColumnProfile", "RepeatGroup", "profile_data", "profile_grid",

@@ -67,7 +67,8 @@ def _column_json(c, shareable: bool, kv_role: str | None) -> dict:
     out = {"header": c.header, "letter": c.letter, "position": c.position, "non_empty": c.non_empty,
            "empty": c.empty, "inferred": c.inferred, "distinct": c.distinct, "id_like": c.id_like,
            "free_text": c.free_text, "patterns": {k: v for k, v in c.patterns.items() if v},
-           "date_formats": dict(c.date_formats), "values": [[v, n] for v, n in values]}
+           "date_formats": dict(c.date_formats), "excel_percent": c.excel_percent,
+           "values": [[v, n] for v, n in values]}
     if shareable:
         out["withheld"] = {"values": withheld_values, "cells": withheld_cells}
     return out
