@@ -23,8 +23,8 @@ from ..cohort.findings import WARNING, Findings
 from ..cohort.xlsx_package import open_package
 
 BUILTIN_PERCENT = {9, 10}
-_CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
-_ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_STYLED = re.compile(rb'<c\b([^>]*?)\bs="(\d+)"([^>]*?)(/?)>')
+_ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
 _REF = re.compile(rb"^([A-Z]{1,3})(\d+)$")
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 MAX_STYLES_BYTES = 32 << 20
@@ -73,7 +73,7 @@ def _styles_part(zf) -> str | None:
     return "xl/styles.xml" if "xl/styles.xml" in names else None
 
 
-def _scan_part(zf, part: str, styles: set[int]) -> dict[int, int]:
+def _scan_part(zf, part: str, styles: set[bytes]) -> dict[int, int]:
     counts: dict[int, int] = {}
     buf = b""
     with zf.open(part) as fh:
@@ -87,15 +87,13 @@ def _scan_part(zf, part: str, styles: set[int]) -> dict[int, int]:
                 cut += len(b"</row>")
             else:
                 cut = len(buf)
-            for m in _CELL.finditer(buf, 0, cut):
-                attrs = dict(_ATTR.findall(m.group(1)))
-                s, t, r = attrs.get(b"s"), attrs.get(b"t", b"n"), attrs.get(b"r")
-                if s is None or r is None or t != b"n" or not m.group(3) or b"<v" not in m.group(3):
+            for m in _STYLED.finditer(buf, 0, cut):
+                if m.group(2) not in styles or m.group(4):   # another style, or an empty <c .../>
                     continue
-                try:
-                    if int(s) not in styles:
-                        continue
-                except ValueError:
+                attrs = dict(_ATTR.findall(m.group(1) + m.group(3)))
+                r, t = attrs.get(b"r"), attrs.get(b"t", b"n")
+                close = buf.find(b"</c>", m.end(), cut)
+                if r is None or t != b"n" or close < 0 or b"<v" not in buf[m.end():close]:
                     continue
                 ref = _REF.match(r)
                 if ref:
@@ -117,7 +115,7 @@ def percent_cells(path: Path, findings: Findings) -> dict[str, dict[int, int]]:
         part = _styles_part(pkg.zip)
         if part is None or pkg.zip.getinfo(part).file_size > MAX_STYLES_BYTES:
             return {}
-        styles = percent_style_ids(pkg.zip.read(part))
+        styles = {str(i).encode() for i in percent_style_ids(pkg.zip.read(part))}
         if not styles:
             return {}
         out = {}
