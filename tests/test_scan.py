@@ -311,7 +311,7 @@ def test_cli_writes_shareable_html_and_json(center, tmp_path):
     out = tmp_path / "scan1"
     r = _run("scan", center, "--out", out)
     assert r.returncode == 0, r.stderr
-    assert "Demographics]: header row 4 (units row 5 skipped), 8 data rows" in r.stdout
+    assert "Demographics]: header row 4 (rows 5 skipped: units or notes), 8 data rows" in r.stdout
     assert "relapse_{n}_{field} x2" in r.stdout
     assert "sheet.hidden" in r.stderr
     assert sorted(p.name for p in out.iterdir()) == [".mabseq-output.json", "scan.html", "scan.json"]

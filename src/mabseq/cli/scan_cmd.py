@@ -32,7 +32,7 @@ def _summary(s) -> str:
     shown = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     line = f"{s.source}: header row {s.header_row}"
     if s.skip_rows:
-        line += f" (units row {', '.join(map(str, s.skip_rows))} skipped)"
+        line += f" (rows {', '.join(map(str, s.skip_rows))} skipped: units or notes)"
     line += f", {s.n_rows} data rows, {len(s.columns)} columns ({shown})"
     if s.groups:
         line += "; repeated groups " + ", ".join(f"{g.template} x{len(g.numbers)}" for g in s.groups)
