@@ -239,3 +239,33 @@ def test_numbers_shown_as_percent_in_excel(tmp_path):
             ("Patient", "B", 0), ("Blasts", "C", 3), ("CD19", "D", 0)]
         assert [c.excel_percent for c in fl.columns] == [0, 1]
         assert '"excel_percent": 3' in dumps(prof.to_json())
+
+
+_CELLS = st.one_of(st.sampled_from(["", " ", "P01", " p02", "12 %", "<5", "approx 40", ">95", "3/100", "1,5", "0.5",
+                                    "12", "not detected", "03/04/2020", "25/12/2021", "2020-01-01", "m", "f", "CR",
+                                    "3 (stopped early)", "relapse_1_date", "Notes about the patient and family",
+                                    "(%)", "* note"]),
+                   st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=6), min_size=1, max_size=25))
+def test_property_any_grid_profiles_consistently(rows):
+    width = max(len(r) for r in rows)
+    cells = [r + [""] * (width - len(r)) for r in rows]
+    keep = [(i, r) for i, r in enumerate(cells) if any(c.strip() for c in r)]
+    g = Grid("S", "b.xlsx [sheet S]", "sheet", [r for _, r in keep], [i + 1 for i, _ in keep], width)
+    sp = profile_grid(g, Findings())
+    assert sp.layout in ("table", "key_value")
+    for c in sp.columns:
+        assert c.non_empty + c.empty == sp.n_rows
+        assert sum(n for _, n in c.values) == c.non_empty == sum(
+            v for k, v in c.patterns.items() if k != "padded")
+        assert c.distinct == len(c.values)
+        assert c.values == sorted(c.values, key=lambda kv: (-kv[1], kv[0]))
+    from mabseq.scan.profile import DataProfile
+    body = DataProfile("b.xlsx", [sp]).to_json(shareable=True)
+    for c, cj in zip(sp.columns, body["sources"][0]["columns"]):
+        if sp.layout == "table" and (c.id_like or c.free_text):
+            assert all(n >= 5 for _, n in cj["values"])
+        assert cj["withheld"]["cells"] + sum(n for _, n in cj["values"]) == c.non_empty
