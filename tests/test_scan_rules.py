@@ -269,3 +269,37 @@ def test_property_any_grid_profiles_consistently(rows):
         if sp.layout == "table" and (c.id_like or c.free_text):
             assert all(n >= 5 for _, n in cj["values"])
         assert cj["withheld"]["cells"] + sum(n for _, n in cj["values"]) == c.non_empty
+
+
+def test_a_two_column_list_of_names_is_no_key_value_sheet():
+    # names beside phone numbers (all text) or beside dates (all dates): a table; its names are withheld
+    for values in (["555-1234", "555-9876", "555-0000"], ["1970-01-01", "1982-03-04", "1990-05-06"]):
+        g = _grid([["Hortensia Quillfeather", values[0]], ["Barnaby Whitlock", values[1]],
+                   ["Ada Smith", values[2]]])
+        sp = profile_grid(g, Findings())
+        assert sp.layout == "table", values
+        from mabseq.scan.profile import DataProfile
+        text = dumps(DataProfile("b.xlsx", [sp]).to_json())
+        assert "Whitlock" not in text and "Ada Smith" not in text
+    # a list headed Item / Value is a key/value sheet whatever its values
+    g = _grid([["Item", "Value"], ["Center", "B"], ["Registry", "EBMT"]])
+    assert profile_grid(g, Findings()).layout == "key_value"
+
+
+def test_a_table_without_header_row_prints_no_values_as_headers():
+    rows = [["Hortensia Quillfeather", "1970-01-01", "12"], ["Barnaby Whitlock", "1982-03-04", "7"],
+            ["Ada Smith", "1990-05-06", "3"]]
+    f = Findings()
+    sp = profile_grid(_grid(rows), f)
+    assert (sp.layout, sp.header_row, sp.n_rows, sp.first_row) == ("table", 0, 3, 1)
+    assert [(c.header, c.letter, c.inferred) for c in sp.columns] == [("", "A", "text"), ("", "B", "date"),
+                                                                     ("", "C", "integer")]
+    assert f.rules() == ["scan.no_header"]
+    from mabseq.scan.profile import DataProfile
+    text = dumps(DataProfile("b.xlsx", [sp]).to_json())
+    assert "Quillfeather" not in text and "1970-01-01" not in text
+    # a one-column list keeps its first cell as header; a sheet of headers alone has its header row
+    sp = profile_grid(_grid([["Drug"], ["Blincyto"], ["Kymriah"]]), Findings())
+    assert (sp.header_row, sp.n_rows, sp.columns[0].header) == (1, 2, "Drug")
+    sp = profile_grid(_grid([["ID", "Date", "Blasts"]]), Findings())
+    assert (sp.header_row, sp.n_rows, [c.header for c in sp.columns]) == (1, 0, ["ID", "Date", "Blasts"])

@@ -76,6 +76,10 @@ def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> Sour
     if kv is not None:
         return _profile_key_value(g, sp, *kv, cache)
     h = header_index(g.cells)
+    if h < 0:
+        findings.add(WARNING, "scan.no_header", "no row reads as a header (text names, no two alike); every row "
+                     "is read as data and columns are known by their letters", g.source)
+        return _profile_rows(g, sp, 0, -1, findings, cache)
     if h > 0:
         findings.add(WARNING, "scan.rows_above_header", f"{h} row(s) above the header (row {g.rows[h]}) are not "
                      f"read as data: rows {', '.join(str(r) for r in g.rows[:h][:10])}"
@@ -85,7 +89,14 @@ def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> Sour
     if units_row(g.cells, h):
         sp.skip_rows = [g.rows[h + 1]]
         start = h + 2
-    header = g.cells[h]
+    return _profile_rows(g, sp, start, h, findings, cache)
+
+
+def _profile_rows(g: Grid, sp: SourceProfile, start: int, h: int, findings: Findings, cache: dict
+                  ) -> SourceProfile:
+    """The columns of the data rows ``g.cells[start:]`` (less notes at the end) under the header ``g.cells[h]``
+    (none when ``h`` is -1)."""
+    header = g.cells[h] if h >= 0 else [""] * g.width
     end = footer_start(g.cells, start)
     if end < len(g.cells):
         sp.skip_rows += g.rows[end:]
@@ -106,7 +117,7 @@ def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> Sour
             key = " ".join(name.split()).lower()
             if key in seen:
                 findings.add(WARNING, "scan.duplicate_header", f"the header '{name}' is used by columns "
-                             f"{g.letter(seen[key])} and {g.letter(j)}", g.source, row=g.rows[h],
+                             f"{g.letter(seen[key])} and {g.letter(j)}", g.source, row=sp.header_row,
                              column=name)
             seen.setdefault(key, j)
         sp.columns.append(profile_column(name, g.letter(j), j, col, cache))
