@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -302,9 +304,14 @@ def test_semicolon_decimal_comma_folder(tmp_path):
 
 
 # ---- the command -------------------------------------------------------------------------------------------------
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
 def _run(*args, cwd=None):
+    """The command as a user runs it: a fresh process (exit status, stdout and stderr as they are)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p))
     return subprocess.run([sys.executable, "-m", "mabseq.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd, env=env)
 
 
 def test_cli_writes_shareable_html_and_json(center, tmp_path):

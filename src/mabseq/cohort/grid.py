@@ -27,7 +27,7 @@ import csv
 import datetime as _dt
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import limits as _limits
