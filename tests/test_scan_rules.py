@@ -98,6 +98,12 @@ def test_group_spellings():
     assert (g.template, g.numbers, g.fields) == ("Relapse {n} {field}", [1, 2, 3], ["date", "site"])
     (g,) = find_groups(["date_relapse_1", "site_relapse_1", "date_relapse_2", "site_relapse_2"])
     assert (g.template, g.numbers, g.fields) == ("{field}_relapse_{n}", [1, 2], ["date", "site"])
+    (g,) = find_groups(["relapse_date_1", "relapse_site_1", "relapse_date_2", "relapse_site_2"])
+    assert (g.template, g.numbers, g.fields) == ("relapse_{field}_{n}", [1, 2], ["date", "site"])
+    (g,) = find_groups(["ID", "date_1", "site_1", "date_2", "site_2"])
+    assert (g.template, g.numbers, g.fields) == ("{field}_{n}", [1, 2], ["date", "site"])
+    (g,) = find_groups(["Date of relapse 1", "Date of relapse 2", "Site of relapse 1"])
+    assert (g.template, g.numbers, g.fields) == ("{field} relapse {n}", [1, 2], ["Date of", "Site of"])
     (g,) = find_groups(["relapse1_date", "relapse2_date", "relapse2_site"])
     assert (g.template, g.numbers, g.fields) == ("relapse{n}_{field}", [1, 2], ["date", "site"])
     # two groups side by side, each with its own template
