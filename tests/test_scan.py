@@ -188,6 +188,7 @@ def test_demographics_title_rows_units_row_and_types(profile):
     assert notes.free_text and (notes.non_empty, notes.empty) == (2, 6)
     assert c["Entered by"].values == [("JS", 5), ("AK", 3)]
     assert s.groups == [] and s.decimal == "."
+    assert (s.id_column, s.rows_per_id) == ("Study no.", {1: 8})     # " p02" and "P02" would be one id
 
 
 def test_marrow_qualifiers_and_real_dates(profile):
@@ -223,6 +224,8 @@ def test_treatments_text_dates_leading_numbers(profile):
     assert cyc.inferred == "mixed"
     assert (cyc.patterns["integer"], cyc.patterns["leading_number"], cyc.empty) == (5, 2, 1)
     assert c["Status"].values == [("given", 7), ("planned", 1)] and c["Status"].inferred == "category"
+    # P01 has 5 rows (a row per cycle), P02 2, P03 1
+    assert (s.id_column, s.rows_per_id) == ("Pt ID", {1: 1, 2: 1, 5: 1})
 
 
 def test_outcomes_repeat_group_and_free_text(profile):

@@ -43,6 +43,8 @@ class SourceProfile:
     width: int = 0
     first_row: int = 0               # the user's row of the first data row (0 when none)
     last_row: int = 0
+    id_column: str | None = None     # the first id-like column's header (or letter): the table's patient key
+    rows_per_id: dict[int, int] = field(default_factory=dict)  # rows per id -> how many ids (1 row: one per patient)
 
 
 @dataclass
@@ -123,7 +125,25 @@ def _profile_rows(g: Grid, sp: SourceProfile, start: int, h: int, findings: Find
         sp.columns.append(profile_column(name, g.letter(j), j, col, cache))
     sp.groups = find_groups([c.header for c in sp.columns if c.header])
     sp.decimal = _decimal(sp.columns, g.delimiter)
+    _rows_per_id(sp)
     return sp
+
+
+def _rows_per_id(sp: SourceProfile) -> None:
+    """How many rows each id has (ids compared without surrounding spaces and case): a sheet with one row per
+    patient shows ``{1: n}``; a row per cycle or per sample shows more."""
+    col = next((c for c in sp.columns if c.id_like), None)
+    if col is None:
+        return
+    per: dict[str, int] = {}
+    for v, n in col.values:
+        k = " ".join(v.split()).upper()
+        per[k] = per.get(k, 0) + n
+    hist: dict[int, int] = {}
+    for n in per.values():
+        hist[n] = hist.get(n, 0) + 1
+    sp.id_column = col.header or col.letter
+    sp.rows_per_id = dict(sorted(hist.items()))
 
 
 def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int, cache: dict) -> SourceProfile:

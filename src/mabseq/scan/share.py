@@ -81,7 +81,8 @@ def source_json(s, shareable: bool) -> dict:
            "width": s.width, "delimiter": s.delimiter, "decimal": s.decimal,
            "columns": [_column_json(c, shareable, ("key", "value")[i] if kv else None)
                        for i, c in enumerate(s.columns)],
-           "groups": [g.to_json() for g in s.groups], "key_values": None}
+           "groups": [g.to_json() for g in s.groups], "key_values": None, "id_column": s.id_column,
+           "rows_per_id": {str(k): v for k, v in s.rows_per_id.items()}}
     if s.key_values is not None:
         pairs, withheld = [], 0
         for (k, v), row in zip(s.key_values, s.key_rows or [0] * len(s.key_values)):
