@@ -177,7 +177,10 @@ def _mark_excel_percent(path: Path, grids: list[Grid], profile: DataProfile, fin
     for g, sp in zip(grids, profile.sources):
         if g.kind != "sheet":
             continue
-        book = g.source[: g.source.rfind(" [sheet ")]
+        tail = f" [sheet {g.name}]"  # grid.py names a sheet "<book> [sheet <name>]"
+        if not g.source.endswith(tail):
+            continue
+        book = g.source[: -len(tail)]
         if book not in books:
             where = path if path.is_file() else path / book
             books[book] = percent_cells(where, findings)
