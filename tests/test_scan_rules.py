@@ -309,3 +309,13 @@ def test_a_table_without_header_row_prints_no_values_as_headers():
     assert (sp.header_row, sp.n_rows, sp.columns[0].header) == (1, 2, "Drug")
     sp = profile_grid(_grid([["ID", "Date", "Blasts"]]), Findings())
     assert (sp.header_row, sp.n_rows, [c.header for c in sp.columns]) == (1, 0, ["ID", "Date", "Blasts"])
+
+
+def test_a_two_cell_title_above_a_three_column_table():
+    rows = [["Center B", "", "version 2"], ["ID", "Sex", "Response"], ["P01", "m", "CR"], ["P02", "f", "PR"]]
+    sp = profile_grid(_grid(rows), Findings())
+    assert (sp.header_row, sp.n_rows, [c.header for c in sp.columns]) == (2, 2, ["ID", "Sex", "Response"])
+    # a header with one unheaded column of eight is still the header (7 of 8 cells)
+    head = ["ID", "A", "B", "C", "D", "E", "F", ""]
+    rows = [head] + [[f"P0{i}", "x", "y", "z", "u", "v", "w", "note"] for i in range(3)]
+    assert profile_grid(_grid(rows), Findings()).header_row == 1

@@ -10,7 +10,8 @@ Rules, on the grid's non-blank rows (:mod:`mabseq.cohort.grid`; blank rows are a
   names beside phone numbers or beside dates is a table, and its names are not printed as keys of a shareable
   scan (the WhiteRabbit rule withholds them as free text).
 - **Header row** of a table: the first row (of the first 50 non-blank rows) with at least two non-empty cells, at
-  least half as many as the widest row, at least 70 % of them text (not numbers or dates), no two alike
+  least 80 % as many as the widest row (failing that, half as many), at least 70 % of them text (not numbers or
+  dates), no two alike
   (case- and space-insensitively), and at least one row below it; failing that, the first such row even with two
   names alike (a warning names them) or no row below (a sheet of headers alone). A
   one-cell title row fails the first tests. A one-column table's header is its first cell. When no row passes,
@@ -111,11 +112,13 @@ def header_index(cells: list[list[str]]) -> int:
     window = cells[:50]
     counts = [sum(1 for c in r if c.strip()) for r in window]
     widest = max(counts)
-    for strict in (True, False):  # then: a header with two names alike, or with no data below
+    # nearly as wide as the widest row first (a two-cell title above a three-column table is no header), then
+    # half as wide; then a header with two names alike, or with no data below
+    for strict, share in ((True, 0.8), (True, 0.5), (False, 0.5)):
         for i, r in enumerate(window):
             filled = [c.strip() for c in r if c.strip()]
             n = len(filled)
-            if n < 2 or n * 2 < widest or (strict and i + 1 >= len(cells)):
+            if n < 2 or n < share * widest or (strict and i + 1 >= len(cells)):
                 continue
             if sum(1 for c in filled if _is_text(c)) < 0.7 * n:
                 continue
