@@ -63,9 +63,12 @@ def test_day_month_resolution():
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)),
-       st.sampled_from(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%y"]))
-def test_property_every_written_date_reads_back(d, fmt):
-    text = d.strftime(fmt)
+       st.sampled_from(["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %B %Y", "%Y-%m-%d", "%d/%m/%y",
+                        "%d%b%Y", "%d-%b-%y", "%b %d, %Y", "%B %d %Y", "%d %b. %Y", "%Y/%m/%d"]),
+       st.booleans())
+def test_property_every_written_date_reads_back(d, fmt, upper):
+    """strptime is the oracle: the format that wrote the date is found, and every format found reads it."""
+    text = d.strftime(fmt).upper() if upper else d.strftime(fmt)
     fmts = date_formats_of(text)
     assert fmt in fmts
     assert all(dt.datetime.strptime(text, f) for f in fmts)

@@ -49,19 +49,11 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?$")
 # for %Y and a 2-digit one for %y, which strptime alone does not enforce)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})$")
-_MONTH_NAME = re.compile(r"^\d{1,2}[ \-./]?[A-Za-z]{3,9}\.?[ \-./,]*(\d{2}|\d{4})$")
-_NAME_FIRST = re.compile(r"^[A-Za-z]{3,9}\.? \d{1,2},? (\d{2}|\d{4})$")
-_MONTH_NAME_FORMATS = ("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d%b%Y", "%d.%b.%Y", "%d/%b/%Y",
-                       "%d %b %y", "%d-%b-%y", "%d%b%y", "%d/%b/%y")
-_NAME_FIRST_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")
-
-
-def _parses(text: str, fmt: str) -> bool:
-    try:
-        _dt.datetime.strptime(text, fmt)
-    except ValueError:
-        return False
-    return True
+_MONTH_NAME = re.compile(r"^(\d{1,2})([ \-./]?)([A-Za-z]{3,9})(\.?[ \-./,]*)(\d{2}|\d{4})$")
+_NAME_FIRST = re.compile(r"^([A-Za-z]{3,9})(\.? )(\d{1,2})(,? )(\d{2}|\d{4})$")
+_ABBR = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_FULL = {m: i for i, m in enumerate("january february march april may june july august september october november "
+                                    "december".split(), start=1)}
 
 
 def _two_digit_year(yy: int) -> int:
@@ -77,6 +69,20 @@ def _valid(year: int, month: int, day: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _month_formats(day: int, word: str, y: str, shape: str) -> tuple[str, ...]:
+    """The formats (``%b`` abbreviation, ``%B`` full name; ``May`` is both) reading a month-name date, built from
+    the text's own separators. English month names, as strptime reads them in the C locale."""
+    year = int(y) if len(y) == 4 else _two_digit_year(int(y))
+    yf = "%Y" if len(y) == 4 else "%y"
+    w = word.lower()
+    out = []
+    for names, code in ((_ABBR, "%b"), (_FULL, "%B")):
+        month = names.get(w)
+        if month is not None and _valid(year, month, day):
+            out.append(shape.replace("{m}", code).replace("{y}", yf))
+    return tuple(out)
 
 
 def date_formats_of(text: str) -> tuple[str, ...]:
@@ -98,11 +104,12 @@ def date_formats_of(text: str) -> tuple[str, ...]:
         return (f"%Y{sep}%m{sep}%d",) if ok else ()
     m = _MONTH_NAME.match(t)
     if m:
-        four = len(m.group(1)) == 4
-        return tuple(f for f in _MONTH_NAME_FORMATS if f.endswith("%Y") == four and _parses(t, f))
+        day, sep1, word, sep2, y = m.groups()
+        return _month_formats(int(day), word, y, "%d" + sep1 + "{m}" + sep2 + "{y}")
     m = _NAME_FIRST.match(t)
     if m:
-        return tuple(f for f in _NAME_FIRST_FORMATS if _parses(t, f))
+        word, sep1, day, sep2, y = m.groups()
+        return _month_formats(int(day), word, y, "{m}" + sep1 + "%d" + sep2 + "{y}")
     return ()
 
 
