@@ -22,6 +22,8 @@ dates; or at least 90 % of the (stripped) cells are distinct, there are at
 least 5, and at least 90 % have an id shape (1-4 letters, an optional ``-``/``_``/space, digits: ``P01``,
 ``B-017``). Distinct values are the cell texts exactly as written (``" p01"`` and ``"P01"`` are two), because a
 scan is where stray spaces and case must show; ``patterns["padded"]`` counts cells with leading or trailing spaces.
+``value_patterns`` gives each distinct value's pattern; ``excel_percent`` (set by :mod:`.profile` from
+:mod:`.xlsx_formats`) counts the numbers Excel shows as percent.
 """
 from __future__ import annotations
 

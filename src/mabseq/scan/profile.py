@@ -31,7 +31,7 @@ class SourceProfile:
     source: str
     kind: str                        # "sheet" | "file"
     layout: str                      # "table" | "key_value"
-    header_row: int                  # the user's row of the header; 0 when there is none (a key/value list)
+    header_row: int                  # the user's row of the header; 0: none (a key/value list, a headerless table)
     skip_rows: list[int] = field(default_factory=list)   # rows after the header that are not data (units, notes)
     n_rows: int = 0                  # data rows (or key rows of a key/value sheet)
     delimiter: str | None = None
