@@ -322,3 +322,19 @@ def test_a_two_cell_title_above_a_three_column_table():
     head = ["ID", "A", "B", "C", "D", "E", "F", ""]
     rows = [head] + [[f"P0{i}", "x", "y", "z", "u", "v", "w", "note"] for i in range(3)]
     assert profile_grid(_grid(rows), Findings()).header_row == 1
+
+
+def test_key_value_sheet_with_a_notes_column():
+    rows = [["Item", "Value", "Comment"], ["Data cut-off", "2023-06-30", "agreed with Dr Quillfeather"],
+            ["Center", "B", ""], ["Version", "3", ""]]
+    f = Findings()
+    sp = profile_grid(_grid(rows), f)
+    assert (sp.layout, sp.header_row, sp.n_rows) == ("key_value", 1, 3)
+    assert sp.key_values == [("Data cut-off", "2023-06-30"), ("Center", "B"), ("Version", "3")]
+    assert [c.header for c in sp.columns] == ["Item", "Value", "Comment"]
+    assert [x.rule for x in f] == ["scan.key_value_extra"]
+    from mabseq.scan.profile import DataProfile
+    text = dumps(DataProfile("b.xlsx", [sp]).to_json())
+    assert "Quillfeather" not in text and "2023-06-30" in text
+    # without the explicit header, three columns are a table
+    assert profile_grid(_grid(rows[1:]), Findings()).layout == "table"

@@ -8,7 +8,8 @@ Rules, on the grid's non-blank rows (:mod:`mabseq.cohort.grid`; blank rows are a
   ``Field`` / ``Key`` / ``Parameter`` / ``Variable``, or ``Value``); otherwise there is no header row (0), and
   the values must then be of at least two kinds (dates, numbers, text), as an information sheet's are: a list of
   names beside phone numbers or beside dates is a table, and its names are not printed as keys of a shareable
-  scan (the WhiteRabbit rule withholds them as free text).
+  scan (the WhiteRabbit rule withholds them as free text). A third used column (notes beside each value) is
+  allowed under an explicit header whose second cell says ``Value``; it is profiled as a column, not a value.
 - **Header row** of a table: the first row (of the first 50 non-blank rows) with at least two non-empty cells, at
   least 80 % as many as the widest row (failing that, half as many), at least 70 % of them text (not numbers or
   dates), no two alike
@@ -61,14 +62,16 @@ def used_columns(cells: list[list[str]]) -> list[int]:
     return [j for j in range(width) if any(j < len(r) and r[j].strip() for r in cells)]
 
 
-def key_value_rows(cells: list[list[str]]) -> tuple[int, int, int] | None:
-    """(index of the first key row, key column, value column) when the grid is a key/value sheet, else None."""
+def key_value_rows(cells: list[list[str]]) -> tuple[int, int, int, list[int]] | None:
+    """(index of the first key row, key column, value column, other columns) when the grid is a key/value sheet,
+    else None."""
     if not cells or len(cells) > 200:
         return None
     used = used_columns(cells)
-    if len(used) != 2:
+    if len(used) not in (2, 3):
         return None
-    kc, vc = used
+    kc, vc = used[0], used[1]
+    extra = used[2:]
     start = 0
     # title rows: one cell, in the key column, above the first row holding both columns
     while start < len(cells) and not cells[start][vc].strip():
@@ -78,6 +81,8 @@ def key_value_rows(cells: list[list[str]]) -> tuple[int, int, int] | None:
     if len(keys) < 2 or len(keys) != len({_norm(k) for k in keys}):
         return None
     headed = _looks_kv_header(rows[0][kc], rows[0][vc])
+    if extra and not (headed and _norm(rows[0][vc]) in _KV_VALUE_HEADERS):
+        return None  # a third column (notes) only under an explicit "Item | Value | ..." header
     body = keys[1:] if headed else keys
     if any(not _is_text(k) or _ID_SHAPE.match(k) for k in body):
         return None
@@ -86,7 +91,7 @@ def key_value_rows(cells: list[list[str]]) -> tuple[int, int, int] | None:
         return None  # names beside phone numbers, or beside dates: a table, whose first column is not labels
     if any(not r[kc].strip() and r[vc].strip() for r in rows):
         return None  # a value without a key: a table with gaps, not a key/value list
-    return start, kc, vc
+    return start, kc, vc, extra
 
 
 def _value_kind(v: str) -> str:

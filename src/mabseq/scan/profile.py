@@ -76,7 +76,7 @@ def profile_grid(g: Grid, findings: Findings, cache: dict | None = None) -> Sour
         return sp
     kv = key_value_rows(g.cells)
     if kv is not None:
-        return _profile_key_value(g, sp, *kv, cache)
+        return _profile_key_value(g, sp, *kv, cache, findings)
     h = header_index(g.cells)
     if h < 0:
         findings.add(WARNING, "scan.no_header", "no row reads as a header (text names, no two alike); every row "
@@ -146,7 +146,8 @@ def _rows_per_id(sp: SourceProfile) -> None:
     sp.rows_per_id = dict(sorted(hist.items()))
 
 
-def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int, cache: dict) -> SourceProfile:
+def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int, extra: list[int], cache: dict,
+                       findings: Findings) -> SourceProfile:
     sp.layout = "key_value"
     first = start
     khead, vhead = "", ""
@@ -162,6 +163,12 @@ def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int,
         sp.first_row, sp.last_row = g.rows[first], g.rows[-1]
     sp.columns = [profile_column(khead, g.letter(kc), kc, [r[kc] for r in rows], cache),
                   profile_column(vhead, g.letter(vc), vc, [r[vc] for r in rows], cache)]
+    for j in extra:
+        name = g.cells[start][j].strip()
+        sp.columns.append(profile_column(name, g.letter(j), j, [r[j] for r in rows], cache))
+        findings.add(WARNING, "scan.key_value_extra", f"column {g.letter(j)} ('{name}') beside the keys and values "
+                     "is not part of them (a mapping reads the key and value columns only)", g.source,
+                     column=name)
     sp.decimal = _decimal(sp.columns[1:], g.delimiter)
     return sp
 

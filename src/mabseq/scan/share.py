@@ -79,7 +79,7 @@ def source_json(s, shareable: bool) -> dict:
     out = {"name": s.name, "source": s.source, "kind": s.kind, "layout": s.layout, "header_row": s.header_row,
            "skip_rows": list(s.skip_rows), "n_rows": s.n_rows, "first_row": s.first_row, "last_row": s.last_row,
            "width": s.width, "delimiter": s.delimiter, "decimal": s.decimal,
-           "columns": [_column_json(c, shareable, ("key", "value")[i] if kv else None)
+           "columns": [_column_json(c, shareable, ("key", "value")[i] if kv and i < 2 else None)
                        for i, c in enumerate(s.columns)],
            "groups": [g.to_json() for g in s.groups], "key_values": None, "id_column": s.id_column,
            "rows_per_id": {str(k): v for k, v in s.rows_per_id.items()}}
