@@ -250,7 +250,7 @@ def test_whiterabbit_rule_in_the_shareable_json(profile):
     assert PLANTED_NAME not in text and PLANTED_PI not in text and "sister" not in text
     assert "Sepsis" not in text and "Progressive leukaemia" not in text        # causes of death: free text
     assert "14/02/1971" not in text                                              # a birth date
-    for pid in ("p02", "P03 ", "p04", "P05", "P06", "P07", "P08"):
+    for pid in ("P01", "p02", "P03 ", "p04", "P05", "P06", "P07", "P08"):
         assert f'"{pid}"' not in text
     src = {s["name"]: s for s in body["sources"]}
     demo = {c["header"]: c for c in src["Demographics"]["columns"]}
@@ -259,8 +259,10 @@ def test_whiterabbit_rule_in_the_shareable_json(profile):
     assert demo["DOB"]["withheld"] == {"values": 8, "cells": 8}
     assert demo["Gender"]["values"] == [["f", 3], ["m", 3], ["F", 1], ["Male", 1]]   # coded: all printed
     tx = {c["header"]: c for c in src["Treatments"]["columns"]}
-    # P01 has 5 rows (printed); P02 (2 rows) and P03 (1 row) are withheld
-    assert tx["Pt ID"]["values"] == [["P01", 5]] and tx["Pt ID"]["withheld"] == {"values": 2, "cells": 3}
+    # an id-like column prints no id, not even P01's, seen 5 times; free text seen 5 times or more would show
+    assert tx["Pt ID"]["values"] == [] and tx["Pt ID"]["withheld"] == {"values": 3, "cells": 8}
+    assert src["Treatments"]["rows_per_id"] == {"1": 1, "2": 1, "5": 1}
+    assert '"P01"' not in text
     full = dumps(p.to_json(shareable=False))
     assert PLANTED_NAME in full and PLANTED_PI in full              # the oracle: the private profile has them
 
@@ -328,7 +330,7 @@ def test_cli_writes_shareable_html_and_json(center, tmp_path):
     for name in ("scan.html", "scan.json"):
         data = (out / name).read_bytes()
         assert PLANTED_NAME.encode() not in data and PLANTED_PI.encode() not in data
-        assert b"P07" not in data and b"14/02/1971" not in data
+        assert b"P07" not in data and b"P01" not in data and b"14/02/1971" not in data
     html = (out / "scan.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http://" not in html and "https://" not in html
     assert "relapse_{n}_{field}" in html and "Data cut-off" in html and "2023-06-30" in html

@@ -338,3 +338,17 @@ def test_key_value_sheet_with_a_notes_column():
     assert "Quillfeather" not in text and "2023-06-30" in text
     # without the explicit header, three columns are a table
     assert profile_grid(_grid(rows[1:]), Findings()).layout == "table"
+
+
+def test_free_text_seen_five_times_is_printed_and_four_times_is_not(tmp_path):
+    # the threshold itself: a note written 5 times is no longer identifying; one written 4 times is
+    notes = (["referred from the regional hospital for CAR-T"] * 5 + ["referred by Dr Quillfeather herself"] * 4
+             + [f"free text number {i} about this one patient" for i in range(12)])
+    p = tmp_path / "n.csv"
+    p.write_text("Note\n" + "".join(f"{n}\n" for n in notes), encoding="utf-8")
+    prof = profile_data(p, Findings())
+    c = prof.sources[0].columns[0]
+    assert c.free_text
+    body = prof.to_json()["sources"][0]["columns"][0]
+    assert body["values"] == [["referred from the regional hospital for CAR-T", 5]]
+    assert body["withheld"] == {"values": 13, "cells": 16}

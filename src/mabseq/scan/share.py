@@ -3,10 +3,12 @@
 The rule (after OHDSI's WhiteRabbit scan report, which leaves out values seen fewer than 5 times): in a shareable
 scan (``shareable=True``, what ``mabseq scan`` writes),
 
-- in an **id-like** or **free-text** column, a value seen fewer than :data:`MIN_COUNT` (5) times is not printed;
-  the column says how many distinct values and cells were withheld. mabseq also applies this to **dates** in any
-  column: a date seen once or twice (a birth date, a death date among ``alive`` cells) points at a person as
-  surely as a name does;
+- in a **free-text** column, a value seen fewer than :data:`MIN_COUNT` (5) times is not printed; the column says
+  how many distinct values and cells were withheld. mabseq also applies this to **dates** in any column: a date
+  seen once or twice (a birth date, a death date among ``alive`` cells) points at a person as surely as a name;
+- in an **id-like** column no value is printed, however often it is seen (stricter than WhiteRabbit's rule): a
+  patient with five samples would otherwise show the id, and an id column may hold hospital record numbers
+  rather than study ids. Its distinct count, shapes (``patterns``) and rows per id are printed;
 - on a **key/value** sheet, a value is printed only when it is a date, a number or a short code (at most 12
   characters, one word, holding a digit or written in capitals, or a yes/no/unknown word); free text such as a
   name or a note never is. Keys (the sheet's own labels, such as ``Data cut-off``) are printed.
@@ -27,9 +29,9 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+%:-]{0,11}$")
 _CODE_WORDS = {"yes", "no", "unknown", "unk", "true", "false", "y", "n", "na", "n/a", "none", "male", "female"}
 _DATE_KINDS = {"iso_date", "text_date"}
 _PRINTABLE_KINDS = {"integer", "number", "decimal_comma", "percent_text", "iso_date", "text_date"}
-RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in id-like or free-text columns, and dates seen "
-        f"fewer than {MIN_COUNT} times in any column, are not printed; key/value sheets show only dates, numbers and "
-        "short codes")
+RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in free-text columns, and dates seen fewer "
+        f"than {MIN_COUNT} times in any column, are not printed; id-like columns show no value; key/value sheets show "
+        "only dates, numbers and short codes")
 
 
 def printable_value(value: str) -> bool:
@@ -52,7 +54,9 @@ def _column_json(c, shareable: bool, kv_role: str | None) -> dict:
             keep = values
         elif kv_role == "value":
             keep = [(v, n) for v, n in values if printable_value(v)]
-        elif c.id_like or c.free_text:
+        elif c.id_like:
+            keep = []
+        elif c.free_text:
             keep = [(v, n) for v, n in values if n >= MIN_COUNT]
         elif c.patterns.get("iso_date", 0) + c.patterns.get("text_date", 0):
             # a rare date is withheld in any column (a death date among "alive" cells)
