@@ -140,6 +140,7 @@ def test_sources_and_findings(profile):
     got = sorted((x.rule, x.source) for x in f.warnings)
     assert got == [("scan.footer_rows", "center_b.xlsx [sheet Marrow]"),
                    ("scan.rows_above_header", "center_b.xlsx [sheet Demographics]"),
+                   ("scan.rows_above_header", "center_b.xlsx [sheet Study info]"),
                    ("scan.rows_above_header", "center_b.xlsx [sheet Treatments]"),
                    ("sheet.hidden", "center_b.xlsx [sheet Old codes]")]
 

@@ -352,3 +352,12 @@ def test_free_text_seen_five_times_is_printed_and_four_times_is_not(tmp_path):
     body = prof.to_json()["sources"][0]["columns"][0]
     assert body["values"] == [["referred from the regional hospital for CAR-T", 5]]
     assert body["withheld"] == {"values": 13, "cells": 16}
+
+
+def test_key_value_title_rows_are_not_keys():
+    rows = [["Study information", ""], ["Data cut-off", "2023-06-30"], ["Center", "B"], ["Version", "3"]]
+    f = Findings()
+    sp = profile_grid(_grid(rows), f)
+    assert (sp.layout, sp.header_row, sp.skip_rows, sp.n_rows) == ("key_value", 0, [1], 3)
+    assert [k for k, _ in sp.key_values] == ["Data cut-off", "Center", "Version"]
+    assert f.rules() == ["scan.rows_above_header"]

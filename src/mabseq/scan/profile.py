@@ -155,6 +155,12 @@ def _profile_key_value(g: Grid, sp: SourceProfile, start: int, kc: int, vc: int,
         sp.header_row = g.rows[start]
         khead, vhead = g.cells[start][kc].strip(), g.cells[start][vc].strip()
         first = start + 1
+    elif start > 0:  # title rows above a list without a header: not keys (there is no header row to be above)
+        sp.skip_rows = g.rows[:start]
+    if start > 0:
+        findings.add(WARNING, "scan.rows_above_header", f"{start} title row(s) above the keys are not read as keys: "
+                     f"rows {', '.join(str(r) for r in g.rows[:start][:10])}" + (" ..." if start > 10 else ""),
+                     g.source)
     rows = g.cells[first:]
     sp.key_values = [(r[kc].strip(), r[vc].strip()) for r in rows if r[kc].strip()]
     sp.key_rows = [g.rows[first + i] for i, r in enumerate(rows) if r[kc].strip()]
