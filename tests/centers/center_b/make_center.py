@@ -254,7 +254,7 @@ def main(argv=None) -> int:
     if a.patients:
         if not a.out:
             ap.error("--patients needs --out (scaled-up centers are never written into the repository)")
-        design = story.generate_design(a.patients, 20261202, "CB", "{prefix}-{i:04d}")
+        design = story.generate_design(a.patients, 12, "CB", "{prefix}-{i:04d}")
         a.out.mkdir(parents=True, exist_ok=True)
         (a.out / "design.csv").write_text(story.design_csv(design), encoding="utf-8")
         write_center(design, a.out)
