@@ -106,6 +106,42 @@ ok <- max(time) >= 365
 put("os_mab2_1y_pct", if (ok) 100 * s$surv else NA, "survfit S(365) x 100 (SD 1.5)")
 put("os_mab2_1y_ci_low_pct", if (ok) 100 * s$lower else NA, "survfit log CI x 100")
 put("os_mab2_1y_ci_high_pct", if (ok) 100 * s$upper else NA, "survfit log CI x 100, capped at 100")
+ntx <- !(!is.na(tx) & tx > m2 & tx <= cutoff)
+km_median <- function(t, e, prefix, how) {
+  qm <- quantile(survfit(Surv(t, e) ~ 1, conf.type = "log"), probs = 0.5, conf.int = TRUE)
+  put(paste0(prefix, "_median_days"), unname(qm$quantile), how)
+  put(paste0(prefix, "_median_ci_low_days"), unname(qm$lower), how)
+  put(paste0(prefix, "_median_ci_high_days"), unname(qm$upper), how)
+}
+km_median(time[ntx], dead[ntx], "os_mab2_ntx", "survfit over NTX (no alloHSCT after mAb2), origin mAb2 (SD 3.1)")
+s1y <- function(t, e, prefix, how) {
+  s <- summary(survfit(Surv(t, e) ~ 1, conf.type = "log"), times = 365, extend = TRUE)
+  ok <- max(t) >= 365
+  put(paste0(prefix, "_1y_pct"), if (ok) 100 * s$surv else NA, how)
+  put(paste0(prefix, "_1y_ci_low_pct"), if (ok) 100 * s$lower else NA, how)
+  put(paste0(prefix, "_1y_ci_high_pct"), if (ok) 100 * s$upper else NA, how)
+}
+
+# ---- after alloHSCT (SD 2.6, 2.8, 3.1-3.4), origin day 0, over TX -------------------------------------------------
+t <- x[!ntx, ]; d0 <- D(t$tx_date)
+stopifnot(all(is.na(D(t$salv_start))))                 # nobody transplanted had a further line: ev2 is the relapse
+rel <- D(t$ev2_date); rel[!is.na(rel) & (rel <= d0 | rel > cutoff)] <- NA
+tdd <- D(t$death_date); tdead <- t$vital == "dead" & !is.na(tdd) & tdd <= cutoff
+tend <- as.Date(ifelse(tdead, tdd, pmin(D(t$last_contact), cutoff)), origin = "1970-01-01")
+put("tx_relapse_n", sum(!is.na(rel)), "SD 2.8: crude relapse after day 0 (on or before the cut-off), TX")
+put("tx_died_n", sum(tdead), "SD 3.3: deaths on or before the cut-off, TX")
+put("tx_death_in_remission_n", sum(tdead & is.na(rel)), "SD 2.8: operational NRM, death with no relapse since day 0")
+put("days_mab2_tx_median", quantile(as.numeric(d0 - D(t$mab2_start)), .5, type = 7)[[1]],
+    "SD 2.6: mAb2 start to day 0, median (type 7), TX")
+s1y(as.numeric(tend - d0), tdead, "os_tx", "survfit OS from day 0 over TX, S(365) x 100 (SD 3.2)")
+efs_end <- as.Date(ifelse(!is.na(rel), rel, tend), origin = "1970-01-01")
+s1y(as.numeric(efs_end - d0), !is.na(rel) | tdead, "efs_tx",
+    "survfit EFS (relapse or death) from day 0 over TX, S(365) x 100 (SD 3.2)")
+put("tx_followup_median_months",
+    unname(quantile(survfit(Surv(as.numeric(tend - d0), !tdead) ~ 1), probs = 0.5, conf.int = FALSE)) / 30.4375,
+    "SD 3.4: reverse Kaplan-Meier median from day 0 over TX, days / 30.4375")
+put("bf_interim_n", sum(bf & interim), "SD 2.2: BF with interim therapy (BF-INT)")
+
 rev <- survfit(Surv(time, !dead) ~ 1, conf.type = "log")
 put("followup_mab2_median_months", unname(quantile(rev, probs = 0.5, conf.int = FALSE)) / 30.4375,
     "SD 3.4: reverse Kaplan-Meier median, days / 30.4375")
