@@ -366,10 +366,6 @@ def events(p: dict) -> list[dict]:
     return out
 
 
-def mrd_is_flow(p_mrd) -> bool:
-    """A marrow has a flow MRD sample when its MRD field is given: a number, or '' for a failed sample."""
-    return p_mrd is not None
-
 
 # ---- the canonical template form (docs/COHORT_SCHEMA.md) ------------------------------------------------------------
 CANONICAL_COLUMNS = {
@@ -378,7 +374,8 @@ CANONICAL_COLUMNS = {
     "therapies": ["patient_id", "course_id", "therapy_class", "regimen", "agents", "start_date", "end_date", "cycles",
                   "intent", "disease_state_at_start", "concurrent_tki"],
     "assessments": ["patient_id", "assessment_date", "specimen", "bm_blast_pct", "pb_blasts", "mrd_value",
-                    "mrd_method", "mrd_lod", "emd_present", "abnormal_population", "cd19_call", "cd22_call", "response_recorded"],
+                    "mrd_method", "mrd_lod", "emd_present", "abnormal_population", "cd19_call", "cd22_call",
+                    "response_recorded"],
     "transplants": ["patient_id", "transplant_date", "conditioning_start_date", "donor_type", "graft_source",
                     "conditioning_regimen", "conditioning_intensity", "disease_status"],
     "disease_events": ["patient_id", "event_date", "event_type", "site", "cns_involved"],
@@ -390,9 +387,8 @@ def _mrd_fraction(v: str | None) -> str:
     return "" if not v else repr(float(v))
 
 
-def canonical_tables(design: list[dict], study: dict, cycles_of=None) -> dict[str, list[dict]]:
-    """The design in the canonical schema. ``cycles_of(patient, course)`` gives a course's canonical cycle count
-    (default: the design's); a center whose rows are one per cycle gives the count of its rows."""
+def canonical_tables(design: list[dict], study: dict) -> dict[str, list[dict]]:
+    """The design in the canonical schema (a center that records one row per cycle has as many rows as cycles)."""
     t = {name: [] for name in CANONICAL_COLUMNS}
     t["study"].append(study)
     for p in design:
@@ -402,10 +398,9 @@ def canonical_tables(design: list[dict], study: dict, cycles_of=None) -> dict[st
                               "ph_status": p["ph"], "frontline_response": p["frontline_resp"]})
         for c in courses(p):
             cls, name, agents, _, _ = REGIMENS[c["regimen"]]
-            cyc = cycles_of(p, c) if cycles_of else c["cycles"]
             t["therapies"].append({"patient_id": pid, "course_id": c["course_id"], "therapy_class": cls,
                                    "regimen": name, "agents": agents, "start_date": _s(c["start"]),
-                                   "end_date": _s(c["end"]), "cycles": cyc, "intent": c["intent"],
+                                   "end_date": _s(c["end"]), "cycles": c["cycles"], "intent": c["intent"],
                                    "disease_state_at_start": c["state"], "concurrent_tki": c["tki"]})
         for m in marrows(p):
             t["assessments"].append({

@@ -232,17 +232,12 @@ def build_workbook(design: list[dict]) -> openpyxl.Workbook:
     return wb
 
 
-def cycles_of(p: dict, c: dict) -> str:
-    """Canonical cycles: the count given on a course row; the number of rows for a patient recorded per cycle."""
-    return c["cycles"]
-
-
 def write_center(design: list[dict], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / WORKBOOK).write_bytes(deterministic_xlsx_bytes(build_workbook(design)))
     canon = out / "canonical"
     canon.mkdir(exist_ok=True)
-    for name, rows in story.canonical_tables(design, STUDY, cycles_of).items():
+    for name, rows in story.canonical_tables(design, STUDY).items():
         (canon / f"{name}.csv").write_bytes(story.table_csv(name, rows))
 
 
