@@ -181,6 +181,58 @@ def test_scaled_up_center_is_built_outside_the_repository(tmp_path):
     assert len(pts) == 60 and pts.patient_id.is_unique
 
 
+# ---- the fixtures keep the traits they are there to test (issue 13, "What real chart reviews look like") -----------
+CENTER_B_TRAITS = [  # cell texts the workbook must hold somewhere
+    "m", "f", "Male", "yes", "no", "unk", "CR (MRD-neg)", "CRi", "haplo", "unrelated 8/8", "cord x2",
+    "2", "II", "two", "IV", "relapsed ALL", "sepsis", "Kymriah", "blinatumomab cyc 3", "inotuzumab ozogamicin",
+    "InO/mini-HCVD", "blina+dasatinib", "investigational CAR-T", "HCVAD", "FLAG-IDA", "POMP", "induction", "R/R",
+    "12 %", "<5", "approx 40", ">95", "not detected", "<0.01 %", "0.005%", "0.002", "failed sample",
+    "3 (stopped early)"]
+
+
+def test_center_b_workbook_has_every_trait():
+    import datetime as dt
+
+    import openpyxl
+    wb = openpyxl.load_workbook(CENTERS_DIR / "center_b" / "center_b.xlsx")
+    assert len(wb.sheetnames) == 8
+    cells = {str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None}
+    assert [t for t in CENTER_B_TRAITS if t not in cells] == []
+    ids = {str(r[0]) for r in wb["Pts"].iter_rows(min_row=4, values_only=True)}
+    assert any(i != i.strip() for i in ids) and any(i.strip() != i.strip().upper() for i in ids)
+    real_dates = {ws.title for ws in wb for row in ws.iter_rows(values_only=True) for v in row
+                  if isinstance(v, dt.datetime)}
+    assert {"Pts", "Treatments", "Flow", "Outcomes"} <= real_dates
+    text = {ws: [str(v) for row in wb[ws].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+            for ws in ("Pts", "Marrow", "Transplant", "Study info")}
+    for sheet, pattern in (("Pts", r"\d\d/\d\d/\d{4}"), ("Marrow", r"\d\d\.\d\d\.\d{4}"),
+                           ("Transplant", r"\d\d-[A-Z][a-z]{2}-\d{4}"), ("Study info", r"\d\d [A-Z][a-z]{2} \d{4}")):
+        assert any(re.fullmatch(pattern, v) for v in text[sheet]), f"text dates on {sheet}"
+    tr = list(wb["Treatments"].iter_rows(min_row=3, values_only=True))
+    assert any(r[3] for r in tr) and any(not r[3] for r in tr), "rows per cycle and rows per course"
+    header = next(wb["Outcomes"].iter_rows(max_row=1, values_only=True))
+    assert {"relapse_1_date", "relapse_2_site", "relapse_3_type"} <= set(header)
+    assert any(r[7] for r in wb["Outcomes"].iter_rows(min_row=2, values_only=True)), "a third relapse group in use"
+
+
+def test_center_c_export_is_a_foreign_system():
+    folder = CENTERS_DIR / "center_c" / "export"
+    raw = {p.name: p.read_bytes() for p in folder.glob("*.csv")}
+    assert len(raw) == 6
+    with pytest.raises(UnicodeDecodeError):
+        raw["therapie.csv"].decode("utf-8")  # Windows-1252, not UTF-8
+    text = {k: v.decode("cp1252") for k, v in raw.items()}
+    assert "Kymriah®" in text["therapie.csv"] and "Übersicht" in text["therapie.csv"]
+    assert all(t.splitlines()[0].count(";") >= 1 and "\r\n" in t for t in text.values())
+    assert re.search(r";\d+,\d+;", text["knochenmark.csv"]), "decimal commas"
+    for word in ("n.n.", "<0,0001", "nicht auswertbar"):
+        assert word in text["knochenmark.csv"]
+    sexes = {line.split(";")[1] for line in text["patienten.csv"].splitlines()[1:]}
+    assert sexes <= {"1", "2", "9"} and {"1", "2"} <= sexes
+    codes = {line.split(";")[2] for line in text["verlauf.csv"].splitlines()[1:]}
+    assert {"1", "2", "8", "9"} <= codes, "one long file: events, last contact and death"
+
+
 # ---- the canonical form against the truth ---------------------------------------------------------------------------
 @pytest.mark.parametrize("center", PRESENT)
 def test_canonical_form_validates(center):

@@ -44,7 +44,7 @@ SPELL = {
                 "blina_dasatinib": ["blina+dasatinib", "Blincyto + dasatinib"],
                 "ino": ["inotuzumab ozogamicin", "Besponsa", "InO"],
                 "ino_minihcvd": ["InO/mini-HCVD", "mini-HCVD + InO"],
-                "kymriah": ["Kymriah", "tisagenlecleucel (Kymriah)"],
+                "kymriah": ["Kymriah", "Kymriah", "tisagenlecleucel (Kymriah)"],
                 "inv_cart": ["CD22 CAR-T (trial)", "investigational CAR-T"]},
     "intent_frontline": {"hcvad": ["induction", "1st line"], "pomp": ["maintenance"], "blina": ["consolidation"]},
     "intent_salvage": ["salvage", "R/R", "relapse", "2nd salvage", "refractory disease"],
