@@ -200,7 +200,7 @@ class _Writer:
         where = " + ".join(f'{f.source.kind} "{f.source.name}"' for f in b.feeds)
         how = " joined" if b.join_on else ""
         line = (f"{b.table} <- {where}{how}: {used} of {n_cols} columns assigned ({sure} sure, {likely} likely), "
-                f"{d.todo} TODO" + (f", {d.likely} values by similar spelling" if d.likely else ""))
+                f"{d.todo} TODO" + (f", {d.likely} value(s) by similar spelling" if d.likely else ""))
         self.todo += d.todo
         return out, line
 

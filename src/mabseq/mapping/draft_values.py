@@ -162,7 +162,6 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
     lead = kinds.get("leading_number", [])
     if lead:
         spec["leading"] = True
-        d.likely += 1
         notes.append(f"leading: true ({sum(n for _, n in lead)} cells like {lead[0][0]!r} are read as their "
                      "leading number)")
     if neg:
