@@ -11,7 +11,9 @@ vocabularies give the same bytes.
 """
 from __future__ import annotations
 
+import dataclasses as _dc
 import io
+import re
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
@@ -57,6 +59,15 @@ def _flow_seq(items) -> CommentedSeq:
 
 def _q(v):
     return v if v == TODO else Q(str(v))
+
+
+def literal_key(value: str) -> str:
+    """A value-map key that matches exactly ``value``: a source value that looks like one of the map's special
+    keys (``*`` any other value, ``re:...`` a regular expression) is written as an anchored regular expression."""
+    v = " ".join(value.split())
+    if v == "*" or v.casefold().startswith("re:"):
+        return "re:^\\s*" + "\\s+".join(re.escape(w) for w in v.split()) + "\\s*$"
+    return value
 
 
 def source_names(profile) -> dict[str, str]:
@@ -124,9 +135,10 @@ class _Writer:
     def value_map(self, rows) -> CommentedMap:
         m = CommentedMap()
         for r in rows:
-            m[Q(r.key)] = _q(r.code)
+            key = Q(literal_key(r.key))
+            m[key] = _q(r.code)
             cells = f"{r.count} cell{'s' if r.count != 1 else ''}"
-            _eol(m, f"{cells}{'; ' + r.note if r.note else ''}", Q(r.key))
+            _eol(m, f"{cells}{'; ' + r.note if r.note else ''}", key)
         return m
 
     # ---- one block ----
@@ -181,9 +193,10 @@ class _Writer:
             const = self.constant(b, sc, d)
             if const is not None:
                 value, note = const
-                constants[sc.name] = value
+                into = columns if isinstance(value, dict) else constants  # a generated key is a column spec
+                into[sc.name] = value
                 if note:
-                    _eol(constants, note, sc.name)
+                    _eol(into, note, sc.name)
             elif sc.required:
                 columns[sc.name] = TODO
                 d.todo += 1
@@ -360,7 +373,8 @@ class _Writer:
 
 def draft_mapping(profile, vocabs: Vocabularies) -> Draft:
     """The drafted mapping (text and per-table report lines) for a :class:`mabseq.scan.profile.DataProfile`."""
-    w = _Writer(profile, vocabs, plan(profile, vocabs))
+    profile = _dc.replace(profile, sources=[_dc.replace(sp, columns=list(sp.columns)) for sp in profile.sources])
+    w = _Writer(profile, vocabs, plan(profile, vocabs))  # a copy: the plan may rename blank/repeated headers
     doc = w.document()
     y = YAML(typ="rt")
     y.width = 200

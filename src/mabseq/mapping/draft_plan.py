@@ -11,6 +11,7 @@ Rules (see :mod:`.draft_match` for the scores):
 """
 from __future__ import annotations
 
+import dataclasses as _dc
 import re
 from dataclasses import dataclass, field
 
@@ -165,10 +166,25 @@ def _study_keys(sp, vocabs: Vocabularies) -> dict[str, str]:
     return out
 
 
+def by_letter(sp) -> None:
+    """A blank or repeated header cannot name its column: such columns are named by their letter (the mapping
+    takes a column letter wherever it takes a header)."""
+    seen: dict[str, int] = {}
+    for c in sp.columns:
+        k = " ".join(c.header.split()).casefold()
+        seen[k] = seen.get(k, 0) + 1
+    for i, c in enumerate(sp.columns):
+        k = " ".join(c.header.split()).casefold()
+        if (not k or seen[k] > 1) and c.letter:
+            sp.columns[i] = _dc.replace(c, header=c.letter)
+
+
 def plan(profile, vocabs: Vocabularies) -> Plan:
     p = Plan()
     per_table: dict[str, list[Feed]] = {}
     for sp in profile.sources:
+        if sp.layout != "key_value":
+            by_letter(sp)
         if sp.layout == "key_value":
             keys = _study_keys(sp, vocabs)
             if keys and (p.study is None or len(keys) > len(p.study_keys)):
