@@ -332,3 +332,47 @@ def test_blank_and_repeated_headers_are_named_by_letter_and_special_values_are_l
     import re as _re
     assert _re.search(r"^\s*\*\s*$", "*") and not _re.search(r"^\s*\*\s*$", "m")
     assert _re.search(r"^\s*re:\s+x\s*$", "re:  x", _re.I)
+
+
+# the person's edits to the drafted mapping of the test workbook: each TODO decided (old line text -> new)
+EDITS = [("study_name: {value: TODO}", 'study_name: {value: "Center B review"}'),
+         ("diagnosis: TODO", "diagnosis: b_all"),
+         ('"wonder drug": TODO', '"wonder drug": "investigational"'),
+         ('"?": TODO', '"?": "other"'),
+         ("below: TODO", "below: limit"), ("above: TODO", "above: limit"), ("approx: TODO", "approx: value")]
+
+
+def test_draft_plus_decisions_gives_the_cohort(tmp_path, drafted):
+    """End to end through the mapping loader (h13-mapcore): the draft, with only its TODOs decided, reads the
+    workbook; the canonical values are checked against the workbook's cells worked out by hand."""
+    pytest.importorskip("mabseq.mapping.execute")
+    from mabseq.cohort import load_cohort
+    from mabseq.mapping.draft_score import score
+    book, d, _ = drafted
+    text = d.text
+    for old, new in EDITS:
+        assert old in text
+        text = text.replace(old, new)
+    assert "TODO" not in "\n".join(line.split("#")[0] for line in text.splitlines())
+    m = tmp_path / "mapping.yaml"
+    m.write_text(text, encoding="utf-8")
+    cohort, findings = load_cohort(book, mapping=m)
+    assert not findings.errors, findings.summary_text()
+    s = score(d.text, text)
+    # hand count: study_name, diagnosis, "wonder drug" (class and agents), intent "?", the blasts line (below,
+    # above, approx on one line), the MRD line
+    assert s.lines_edited == 7
+    pts = cohort["patients"].set_index("patient_id")
+    assert sorted(pts.index) == ["P01", "P02", "P03", "P04", "P05"]
+    assert pts.loc["P02", "sex"] == "female" and pts.loc["P03", "sex"] == "male"
+    th = cohort["therapies"]
+    p4 = th[th.patient_id == "P04"].sort_values("start_date")
+    assert list(p4.therapy_class) == ["blinatumomab"] and list(p4.agents) == ["blinatumomab;dasatinib"]
+    assert list(th[th.patient_id == "P01"].sort_values("start_date").course_id) == ["C1", "C2"]
+    a = cohort["assessments"].set_index("patient_id")
+    assert a.loc["P01", "mrd_value"] == 0 and abs(a.loc["P03", "mrd_value"] - 0.00005) < 1e-12
+    assert a.loc["P02", "bm_blast_pct"] == 40 and a.loc["P01", "bm_blast_pct"] == 5
+    ev = cohort["disease_events"]
+    assert sorted(zip(ev.patient_id, ev.site)) == [("P01", "cns"), ("P01", "marrow"), ("P03", "combined")]
+    fu = cohort["follow_up"].set_index("patient_id")
+    assert fu.loc["P03", "death_cause"] == "infection" and fu.loc["P02", "vital_status"] == "alive"
