@@ -92,6 +92,14 @@ class _Writer:
         self.names = source_names(profile)
         self.todo = 0
         self.reports: list[str] = []
+        self.sure_formats: dict[str, int] = {}  # formats that columns read without a day/month doubt
+        for sp in profile.sources:
+            for c in sp.columns:
+                f = {k: n for k, n in (c.date_formats or {}).items() if k != "%Y-%m-%d"}
+                from .draft_values import _twin
+                for k, n in f.items():
+                    if _twin(k) not in f:
+                        self.sure_formats[k] = self.sure_formats.get(k, 0) + n
 
     # ---- one column ----
     def column_spec(self, table: str, sc: Column, col, header: str, source: str | None, decimal: str,
@@ -114,7 +122,7 @@ class _Writer:
                                        and self.vocabs.for_column(table, sc.name) is not None):
             spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d))
         elif sc.type == "date":
-            rule, n, t = date_rule(col)
+            rule, n, t = date_rule(col, self.sure_formats)
             notes += n
             d.todo += t
             if rule is not None:

@@ -78,11 +78,17 @@ def header_keys(header: str) -> set[str]:
     return {k for k in (squash(h), squash(_UNIT.sub("", h))) if k}
 
 
+SHARED = ("patient_id", "course_id")  # columns whose synonyms hold in every table that has them
+
+
 def synonyms(vocabs: Vocabularies, table: str, column: str) -> list[str]:
     ts = vocabs.tables.get(table)
     out = [column.replace("_", " ")]
     if ts is not None:
         out += ts.columns.get(column, [])
+    if column in SHARED:
+        for name in sorted(vocabs.tables):
+            out += [s for s in vocabs.tables[name].columns.get(column, []) if s not in out]
     return out
 
 

@@ -184,8 +184,10 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
     return spec, notes
 
 
-def date_rule(col) -> tuple[object, list[str], int]:
-    """(the ``date:`` value or None, comments, TODO count) for a date column."""
+def date_rule(col, elsewhere: dict[str, int] | None = None) -> tuple[object, list[str], int]:
+    """(the ``date:`` value or None, comments, TODO count) for a date column. ``elsewhere``: the formats other
+    columns of DATA read without doubt, named in the comment of an undecided column (never chosen for it: a
+    center's sheets may be written differently)."""
     fmts = {f: n for f, n in (col.date_formats or {}).items() if f != "%Y-%m-%d"}
     notes = []
     if not fmts:
@@ -195,6 +197,9 @@ def date_rule(col) -> tuple[object, list[str], int]:
         a, b = sorted(twins)[:2]
         notes.append(f"date: TODO: {fmts[a]} cells read as {a} and {fmts[b]} as {b}; no cell settles day or "
                      "month first")
+        hint = [f for f in (a, b) if (elsewhere or {}).get(f)]
+        if len(hint) == 1:
+            notes.append(f"other columns of DATA are written {hint[0]} ({elsewhere[hint[0]]} cells)")
         return TODO, notes, 1
     chosen = sorted(fmts, key=lambda f: (-fmts[f], f))
     notes.append("text dates: " + ", ".join(f"{f} ({fmts[f]} cells)" for f in chosen))
