@@ -397,3 +397,24 @@ def test_a_csv_folder_with_semicolons_and_decimal_commas(tmp_path):
     assert a["bm_blast_pct"] == "Blasts (%)"  # percents already, decimal comma at the source: no parser needed
     assert a["mrd_value"]["number"] == {"unit": "percent", "negative": ["negative"]}
     assert m["tables"]["patients"]["columns"]["diagnosis_date"] == {"column": "Date of diagnosis", "date": "%d.%m.%Y"}
+
+
+def test_per_cycle_rows_get_a_collapse_whose_gap_a_person_chooses():
+    sp = _sheet("Chemo cycles", [
+        _colp("Patient", ["A1", "A1", "A2", "A3"], "id", id_like=True),
+        _colp("Drug", ["blinatumomab", "blinatumomab", "HCVAD", "POMP"], "category"),
+        _colp("Cycle", ["1", "2", "1", "1"], "integer", {"integer": 4}),
+        _colp("Start", ["2020-01-01", "2020-02-12", "2020-03-01", "2020-04-01"], "date", {"iso_date": 4},
+              {"%Y-%m-%d": 4}),
+        _colp("End", ["2020-01-28", "2020-03-10", "2020-03-20", "2020-06-01"], "date", {"iso_date": 4},
+              {"%Y-%m-%d": 4})])
+    for i, c in enumerate(sp.columns):
+        c.letter, c.position = "ABCDE"[i], i
+    d = draft_mapping(_profile(sp), load_vocabularies())
+    m = YAML(typ="safe").load(d.text)
+    t = m["tables"]["therapies"]
+    assert t["collapse"] == {"within": "Patient", "same": ["Drug"], "order_by": "Start", "gap_days": "TODO",
+                             "start": "Start", "end": "End", "cycles": "count"}
+    assert t["columns"]["cycles"] == "Cycle"           # the collapse replaces it by the count of rows
+    assert "ignore_columns" not in m["sources"]["chemo_cycles"]
+    assert "numbers cycles" in d.text

@@ -92,6 +92,7 @@ class _Writer:
         self.names = source_names(profile)
         self.todo = 0
         self.reports: list[str] = []
+        self.collapse_used: set[tuple[str, str]] = set()
         self.sure_formats: dict[str, int] = {}  # formats that columns read without a day/month doubt
         for sp in profile.sources:
             for c in sp.columns:
@@ -166,6 +167,9 @@ class _Writer:
             out["join"] = joins
         if base.fit.group is not None:
             out["unpivot"] = _flow({"columns": Q(base.fit.group.template)})
+        collapse_note = None
+        if b.table == "therapies":
+            collapse_note = self.collapse(out, base)
         constants = CommentedMap()
         columns = CommentedMap()
         d = Decision()
@@ -184,6 +188,11 @@ class _Writer:
             for c in DRUG_COLUMNS + ("regimen",):
                 assigned.setdefault(c, drug)
         by_source_col: dict[tuple, bool] = {}
+        if collapse_note is not None:  # the collapse counts a course's rows into `cycles`, which must be set
+            d.todo += 1
+            idx = next(c for c in base.source.columns if c.header == collapse_note)
+            from .draft_match import Match
+            assigned["cycles"] = (Match(idx.header, "cycles", 100, True, "cycle number"), idx, None, base.source)
         for sc in table.columns:
             if sc.name in assigned:
                 m, col, src, sp = assigned[sc.name]
@@ -224,6 +233,34 @@ class _Writer:
                 f"{d.todo} TODO" + (f", {d.likely} value(s) by similar spelling" if d.likely else ""))
         self.todo += d.todo
         return out, line
+
+    def collapse(self, out: CommentedMap, base) -> str | None:
+        """A per-cycle therapy sheet (a column holding the cycle number) -> a ``collapse`` block whose gap is TODO;
+        returns the cycle column's header (None when the sheet has no such column)."""
+        from .draft_match import CYCLE_INDEX
+        idx = next((c for c in base.source.columns if squash(c.header) in CYCLE_INDEX), None)
+        cols = base.fit.columns
+        if idx is None or "patient_id" not in cols or "start_date" not in cols:
+            return None
+        drug = cols.get("regimen") or cols.get("therapy_class") or cols.get("agents")
+        c = CommentedMap()
+        c["within"] = Q(cols["patient_id"].header)
+        if drug is not None:
+            c["same"] = _flow_seq([Q(drug.header)])
+        c["order_by"] = Q(cols["start_date"].header)
+        c["gap_days"] = TODO
+        c["start"] = Q(cols["start_date"].header)
+        if "end_date" in cols:
+            c["end"] = Q(cols["end_date"].header)
+        c["cycles"] = "count"
+        _eol(c, f'TODO: the column "{idx.header}" numbers cycles: rows of one course are at most how many days '
+                f"apart? ({base.source.n_rows} rows; delete this collapse if each row is a course)", "gap_days")
+        if drug is not None:
+            _eol(c, "rows collapse when this text is the same (case and spaces aside): 'blina cyc 1' and "
+                    "'blina cyc 2' differ", "same")
+        out["collapse"] = c
+        self.collapse_used.add((base.source.name, idx.header))
+        return idx.header
 
     def _rows(self, b: Block) -> int:
         return b.feeds[0].source.n_rows
@@ -327,7 +364,8 @@ class _Writer:
                 if sp.skip_rows:
                     s["skip_rows"] = _flow_seq(list(sp.skip_rows))
                 used = self.p.used.get(sp.name, set())
-                ignored = [c.header or c.letter for c in sp.columns if c.header not in used]
+                ignored = [c.header or c.letter for c in sp.columns
+                           if c.header not in used and (sp.name, c.header) not in self.collapse_used]
                 if ignored:
                     s["ignore_columns"] = _flow_seq([Q(h) for h in ignored])
                     _eol(s, f"{len(ignored)} column(s) assigned to no table: check them",

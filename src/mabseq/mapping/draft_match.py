@@ -78,6 +78,8 @@ def header_keys(header: str) -> set[str]:
     return {k for k in (squash(h), squash(_UNIT.sub("", h))) if k}
 
 
+# a header naming the cycle NUMBER of a per-cycle row (not the number of cycles of a course)
+CYCLE_INDEX = frozenset({"cycle", "cycleno", "cyclenumber", "cyclenr", "cyc", "cycleindex", "cyclenum"})
 SHARED = ("patient_id", "course_id")  # columns whose synonyms hold in every table that has them
 
 
@@ -169,6 +171,8 @@ def match_columns(vocabs: Vocabularies, table: str, columns: list, exclude: set[
         if not h or h in exclude:
             continue
         for i, sc in enumerate(t.columns):
+            if table == "therapies" and sc.name == "cycles" and squash(h) in CYCLE_INDEX:
+                continue
             syns = synonyms(vocabs, table, sc.name)
             s, sure = name_score(h, syns)
             if prefix:
