@@ -418,3 +418,22 @@ def test_per_cycle_rows_get_a_collapse_whose_gap_a_person_chooses():
     assert t["columns"]["cycles"] == "Cycle"           # the collapse replaces it by the count of rows
     assert "ignore_columns" not in m["sources"]["chemo_cycles"]
     assert "numbers cycles" in d.text
+
+
+def test_ids_with_and_without_dashes_across_sheets_and_likely_headers():
+    demo = _sheet("Demographics", [_colp("Study no.", ["P-01", "P-02", "P-03", "P-04"], "id", id_like=True),
+                                   _colp("Gendr", ["m", "f", "m", "f"], "category", position=1)])
+    outc = _sheet("Survival", [_colp("ID", ["P01", "P02", "P03", "P04"], "id", id_like=True),
+                               _colp("Vital status", ["alive", "dead", "alive", "alive"], "category", position=1),
+                               _colp("Last contact", ["2021-01-01"] * 4, "date", {"iso_date": 4}, {"%Y-%m-%d": 4},
+                                     position=2)])
+    d = draft_mapping(_profile(demo, outc), load_vocabularies())
+    m = YAML(typ="safe").load(d.text)
+    assert m["ids"] == {"strip": True, "case": "upper", "remove": ["-"]}
+    assert "4 patient ids are written with and without '-'" in d.text
+    assert m["tables"]["patients"]["columns"]["sex"]["column"] == "Gendr"
+    assert "sex:" in d.text and "likely (similar name, score" in d.text
+    assert "(1 sure, 1 likely)" in d.text
+    # the same ids everywhere: no dash rule
+    outc.columns[0] = _colp("ID", ["P-01", "P-02", "P-03", "P-04"], "id", id_like=True)
+    assert "remove" not in YAML(typ="safe").load(draft_mapping(_profile(demo, outc), load_vocabularies()).text)["ids"]

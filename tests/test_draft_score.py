@@ -87,3 +87,15 @@ def test_strip_comment_keeps_hashes_in_quotes():
     assert strip_comment('cycles: "# cycles"  # a comment') == 'cycles: "# cycles"'
     assert strip_comment("format: 'C#{n}'") == "format: 'C#{n}'"
     assert strip_comment("a: b#c") == "a: b#c"
+
+
+def test_command_line(tmp_path, capsys):
+    from mabseq.mapping.draft_score import main
+    (tmp_path / "d.yaml").write_text(DRAFT, encoding="utf-8")
+    (tmp_path / "f.yaml").write_text(FINAL, encoding="utf-8")
+    assert main([str(tmp_path / "d.yaml"), str(tmp_path / "f.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "7/10" in out and "missed: parser / patients" in out
+    (tmp_path / "bad.yaml").write_text("a: [1, 2\n", encoding="utf-8")
+    assert main([str(tmp_path / "d.yaml"), str(tmp_path / "bad.yaml")]) == 2
+    assert main([]) == 2

@@ -31,7 +31,8 @@ def draft(data: Path, out: Path, vocab: Optional[Path] = None, overwrite: bool =
                               f"{data}: no sheet or file with data to draft a mapping from")
     d = draft_mapping(profile, vocabs)
     plan.write_bytes(d.text)
-    lines = d.reports + [f"{out}: {d.todo} TODO to decide before the mapping can be used"]
+    lines = [str(w) for w in findings.warnings]  # sheets not read, rows above a header: never silent
+    lines += d.reports + [f"{out}: {d.todo} TODO to decide before the mapping can be used"]
     return "\n".join(lines)
 
 

@@ -352,6 +352,10 @@ class _Writer:
             s["sheet" if sp.kind == "sheet" else "file"] = Q(sp.name)
             if sp.layout == "key_value":
                 s["layout"] = "key_value"
+                if sp is self.p.study:
+                    left = [k for k, _ in sp.key_values or [] if k not in self.p.study_keys.values()]
+                    if left:
+                        _eol(s, f"keys assigned to no study column: {', '.join(left)}", "layout")
                 k, v = (sp.columns + [None, None])[:2]
                 if k is not None and sp.header_row:
                     s["key_column"] = Q(k.header or k.letter)
@@ -379,10 +383,37 @@ class _Writer:
                                      self.names[sp.name])
         return out
 
+    def id_dashes(self) -> int:
+        """How many ids match across sources only once '-' is removed (0: keep the dashes)."""
+        per_source = []
+        for bl in self.p.blocks.values():
+            for b in bl:
+                for f in b.feeds:
+                    m = f.fit.columns.get("patient_id")
+                    col = next((c for c in f.source.columns if m and c.header == m.header), None)
+                    if col is not None:
+                        per_source.append({norm(v).upper() for v, _ in col.values})
+        if len(per_source) < 2:
+            return 0
+        def undash(ids):
+            return {x.replace("-", "") for x in ids}
+        gained: set[str] = set()
+        for i, a in enumerate(per_source):
+            for b in per_source[i + 1:]:
+                gained |= (undash(a) & undash(b)) - undash(a & b)
+        return len(gained)
+
     def document(self) -> CommentedMap:
         doc = CommentedMap()
         doc["mabseq_mapping"] = 1
-        doc["ids"] = _flow({"strip": True, "case": "upper"})
+        ids = {"strip": True, "case": "upper"}
+        remove = self.id_dashes()
+        if remove:
+            ids["remove"] = _flow_seq([Q("-")])
+        doc["ids"] = _flow(ids)
+        if remove:
+            _eol(doc, f"{remove} patient ids are written with and without '-' in different sheets "
+                      "(e.g. P-01 and P01): the dash is removed", "ids")
         fmts: dict[str, int] = {}
         for bl in self.p.blocks.values():
             for b in bl:

@@ -102,7 +102,7 @@ def _eligible(fit: TableFit, first: bool) -> bool:
         return False
     cov, st, named = fit.coverage(), fit.strength(), fit.name_score >= 90
     if first:
-        return (named and st >= 1) or (cov >= 0.99 and st >= 1.5) or (cov >= 0.5 and st >= 3)
+        return (named and st > 0) or (cov >= 0.99 and st >= 1.5) or (cov >= 0.5 and st >= 3)
     return (cov >= 0.99 and st >= 2) or (named and cov >= 0.5 and st >= 2)
 
 

@@ -20,6 +20,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 KINDS = ("source", "table", "column", "value", "parser")
 
@@ -173,4 +174,28 @@ def score(draft_text: str, final_text: str) -> Score:
     return s
 
 
-__all__ = ["score", "Score", "assignments", "line_diff", "normalised_lines", "strip_comment", "KINDS"]
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mabseq.mapping.draft_score DRAFT.yaml FINAL.yaml``: print the score (and what was missed)."""
+    import sys
+    from pathlib import Path
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m mabseq.mapping.draft_score DRAFT.yaml FINAL.yaml", file=sys.stderr)
+        return 2
+    try:
+        texts = [Path(a).read_text(encoding="utf-8") for a in args]
+        s = score(*texts)
+    except (OSError, UnicodeDecodeError, ValueError, YAMLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(s.summary())
+    for key in s.wrong:
+        print("  missed:", " / ".join(str(k) for k in key))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
+__all__ = ["main", "score", "Score", "assignments", "line_diff", "normalised_lines", "strip_comment", "KINDS"]
