@@ -22,7 +22,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
 
 from ..cohort.schema import BY_NAME, Column
 from .draft_plan import DATE_KEY, Block, Plan, plan
-from .draft_values import TODO, Decision, date_rule, drug_rows, number_parser, value_rows, all_integers
+from .draft_values import (TODO, Decision, all_integers, date_rule, drug_rows, has_hla_fractions, hla_rows,
+                           number_parser, value_rows)
 from .vocab import Vocabularies, norm, squash
 
 DRUG_COLUMNS = ("therapy_class", "agents")
@@ -116,6 +117,8 @@ class _Writer:
             cased = len({norm(v) for v, _ in col.values}) < len({v.strip() for v, _ in col.values})
             if padded or cased:
                 notes.append("ids differ in spaces or letter case: normalised as `ids:` says")
+        elif table == "transplants" and sc.name in ("hla_matched", "hla_typed") and has_hla_fractions(col):
+            spec["values"] = self.value_map(hla_rows("matched" if sc.name == "hla_matched" else "typed", col, d))
         elif table == "therapies" and sc.name in DRUG_COLUMNS:
             spec["values"] = self.value_map(drug_rows(self.vocabs, "class" if sc.name == "therapy_class" else
                                                       "agents", col, d))
@@ -188,6 +191,9 @@ class _Writer:
             for c in DRUG_COLUMNS + ("regimen",):
                 assigned.setdefault(c, drug)
         by_source_col: dict[tuple, bool] = {}
+        for a, b_ in (("hla_matched", "hla_typed"), ("hla_typed", "hla_matched")):
+            if b.table == "transplants" and a in assigned and b_ not in assigned and has_hla_fractions(assigned[a][1]):
+                assigned[b_] = assigned[a]  # "7/8": matched and typed from one column
         if collapse_note is not None:  # the collapse counts a course's rows into `cycles`, which must be set
             d.todo += 1
             idx = next(c for c in base.source.columns if c.header == collapse_note)

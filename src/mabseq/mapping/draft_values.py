@@ -110,6 +110,33 @@ def drug_rows(vocabs: Vocabularies, what: str, col, d: Decision) -> list[ValueRo
     return rows
 
 
+_HLA = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})")
+
+
+def hla_rows(which: str, col, d: Decision) -> list[ValueRow]:
+    """hla_matched (``which="matched"``) or hla_typed from wording such as ``8/8``, ``7/8 MMUD``, ``10/10``: the
+    numerator or the denominator (a number parser would read 7/8 as 0.875). A value without a fraction is TODO
+    (a bare number is the matched count; what was typed is then unknown)."""
+    rows = []
+    for spelling, n, others in grouped_values(col):
+        note = f"also written {', '.join(repr(o) for o in others)}" if others else ""
+        m = _HLA.search(spelling)
+        code = None
+        if m:
+            code = str(int(m.group(1) if which == "matched" else m.group(2)))
+        elif which == "matched" and re.fullmatch(r"\s*\d{1,2}\s*", spelling):
+            code = str(int(spelling))
+        if code is None:
+            d.todo += 1
+            code = TODO
+        rows.append(ValueRow(spelling, n, code, note))
+    return rows
+
+
+def has_hla_fractions(col) -> bool:
+    return any(_HLA.search(v) for v, _ in col.values)
+
+
 def all_integers(col) -> bool:
     return all(re.fullmatch(r"\s*[+-]?\d+\s*", v) for v, _ in col.values)
 
@@ -214,5 +241,5 @@ def _twin(fmt: str) -> str | None:
     return None
 
 
-__all__ = ["TODO", "Decision", "ValueRow", "value_rows", "drug_rows", "number_parser", "date_rule",
+__all__ = ["TODO", "Decision", "ValueRow", "value_rows", "drug_rows", "hla_rows", "has_hla_fractions", "number_parser", "date_rule",
            "grouped_values", "all_integers"]
