@@ -91,7 +91,7 @@ EXPECTED_COLUMNS = {
                     "mrd_value": "MRD", "cd19_pct_positive": "CD19 %", "response_recorded": "Response"},
     "transplants": {"patient_id": "Patient", "transplant_date": "SCT date", "donor_type": "Donor",
                     "graft_source": "Graft", "disease_status": "Status at SCT"},
-    "disease_events": {"patient_id": "ID", "event_date": "date", "site": "site"},
+    "disease_events": {"patient_id": "ID", "event_date": "date", "site": "site", "cns_involved": "site"},
     "follow_up": {"patient_id": "ID", "vital_status": "Vital status", "last_contact_date": "Last contact",
                   "death_date": "Date of death", "death_cause": "Cause of death"},
 }
@@ -116,7 +116,8 @@ def test_sources_and_tables(drafted):
     assert t["assessments"]["from"] == "marrow"
     assert t["assessments"]["join"] == [{"source": "flow", "on": {"Patient": "Pt ID", "Date": "Sample date"},
                                          "how": "full"}]
-    assert t["assessments"]["constants"] == {"specimen": "marrow"}
+    # specimen from the sheet "Marrow", the MRD assay from the sheet "Flow"; its limit of detection a person gives
+    assert t["assessments"]["constants"] == {"specimen": "marrow", "mrd_method": "flow", "mrd_lod": "TODO"}
     # one sheet -> two tables: relapses unpivoted, vital status as follow-up
     assert t["disease_events"]["from"] == t["follow_up"]["from"] == "outcomes"
     assert t["disease_events"]["unpivot"] == {"columns": "relapse_{n}_{field}"}
@@ -192,16 +193,16 @@ def test_every_distinct_value_is_listed_with_its_count(drafted):
 def test_number_parsers_and_todos(drafted):
     _, d, m = drafted
     a = m["tables"]["assessments"]["columns"]
-    assert a["bm_blast_pct"]["number"] == {"unit": "percent", "below": "TODO", "above": "TODO", "approx": "TODO"}
-    assert a["mrd_value"]["number"] == {"unit": "percent", "below": "TODO", "negative": ["not detected"],
-                                        "missing": ["failed sample"]}
+    # a cell with a % sign is read as percent anyway, and blasts are percents: no `unit` needed for either
+    assert a["bm_blast_pct"]["number"] == {"below": "TODO", "above": "TODO", "approx": "TODO"}
+    assert a["mrd_value"]["number"] == {"below": "TODO", "negative": ["not detected"], "missing": ["failed sample"]}
     assert m["tables"]["therapies"]["columns"]["cycles"]["number"] == {"leading": True}
     assert m["tables"]["therapies"]["columns"]["start_date"]["date"] == "%d/%m/%Y"
     # every TODO is counted, and the header comment of each table says what was assigned
     n_todo = d.text.count(": TODO") + d.text.count("- TODO") + d.text.count("[TODO")
     # hand count: study_name, diagnosis, 'wonder drug' (class, agents), intent '?', blasts below/above/approx,
-    # MRD below
-    assert d.todo == 9 and n_todo >= d.todo
+    # MRD below, MRD limit of detection
+    assert d.todo == 10 and n_todo >= d.todo
     assert "# patients <- sheet \"Demographics\": 6 of 7 columns assigned (6 sure, 0 likely), 1 TODO" in d.text
 
 
@@ -340,7 +341,8 @@ EDITS = [("study_name: {value: TODO}", 'study_name: {value: "Center B review"}')
          ("diagnosis: TODO", "diagnosis: b_all"),
          ('"wonder drug": TODO', '"wonder drug": "investigational"'),
          ('"?": TODO', '"?": "other"'),
-         ("below: TODO", "below: limit"), ("above: TODO", "above: limit"), ("approx: TODO", "approx: value")]
+         ("below: TODO", "below: limit"), ("above: TODO", "above: limit"), ("approx: TODO", "approx: value"),
+         ("mrd_lod: TODO", "mrd_lod: 0.0001")]
 
 
 def test_draft_plus_decisions_gives_the_cohort(tmp_path, drafted):
@@ -361,8 +363,8 @@ def test_draft_plus_decisions_gives_the_cohort(tmp_path, drafted):
     assert not findings.errors, findings.summary_text()
     s = score(d.text, text)
     # hand count: study_name, diagnosis, "wonder drug" (class and agents), intent "?", the blasts line (below,
-    # above, approx on one line), the MRD line
-    assert s.lines_edited == 7
+    # above, approx on one line), the MRD line, the MRD limit of detection
+    assert s.lines_edited == 8
     pts = cohort["patients"].set_index("patient_id")
     assert sorted(pts.index) == ["P01", "P02", "P03", "P04", "P05"]
     assert pts.loc["P02", "sex"] == "female" and pts.loc["P03", "sex"] == "male"
@@ -415,9 +417,19 @@ def test_per_cycle_rows_get_a_collapse_whose_gap_a_person_chooses():
     t = m["tables"]["therapies"]
     assert t["collapse"] == {"within": "Patient", "same": ["Drug"], "order_by": "Start", "gap_days": "TODO",
                              "start": "Start", "end": "End", "cycles": "count"}
-    assert t["columns"]["cycles"] == "Cycle"           # the collapse replaces it by the count of rows
+    assert t["columns"]["cycles"] == {"value": 1}      # no count column: the collapse's count replaces it
     assert "ignore_columns" not in m["sources"]["chemo_cycles"]
-    assert "numbers cycles" in d.text
+    assert 'rows have a cycle number in "Cycle"' in d.text
+    # some rows per course (no cycle number), some per cycle: two blocks split by a filter; the count column kept
+    sp.columns[2] = _colp("Cycle no.", ["1", "2"], "integer", {"integer": 2}, empty=2, position=2)
+    sp.columns.append(_colp("No. cycles", ["3 (stopped early)", "2", "1", "1"], "mixed", {"leading_number": 1,
+                                                                                        "integer": 3}, position=5))
+    m = YAML(typ="safe").load(draft_mapping(_profile(sp), load_vocabularies()).text)
+    a, b = m["tables"]["therapies"]
+    assert a["where"] == [{"column": "Cycle no.", "empty": True}] and "collapse" not in a
+    assert b["where"] == [{"column": "Cycle no.", "empty": False}] and b["collapse"]["gap_days"] == "TODO"
+    assert a["columns"]["cycles"] == b["columns"]["cycles"] == {"column": "No. cycles", "number": {"leading": True}}
+    assert a["columns"]["therapy_class"] == b["columns"]["therapy_class"]
 
 
 def test_ids_with_and_without_dashes_across_sheets_and_likely_headers():

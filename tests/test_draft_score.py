@@ -99,3 +99,15 @@ def test_command_line(tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text("a: [1, 2\n", encoding="utf-8")
     assert main([str(tmp_path / "d.yaml"), str(tmp_path / "bad.yaml")]) == 2
     assert main([]) == 2
+
+
+def test_named_maps_count_as_their_entries_and_spellings_not_in_the_data_are_not_counted():
+    final = FINAL.replace('''        values:
+          "M": "male"
+          "f": "female"
+          "x": "unknown"''', '''        values: sex''') + '''values:
+  sex: {"m": "male", "f": "female", "x": "unknown", "Man": "male"}
+'''
+    s = score(DRAFT, final)
+    # 'Man' is not a value the draft lists for this column: not a decision about the data
+    assert s.total["value"] == 3 and s.right["value"] == 2

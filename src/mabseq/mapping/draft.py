@@ -11,6 +11,7 @@ vocabularies give the same bytes.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses as _dc
 import io
 import re
@@ -21,9 +22,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
 
 from ..cohort.schema import BY_NAME, Column
+from .draft_match import Match
 from .draft_plan import DATE_KEY, Block, Plan, plan
-from .draft_values import (TODO, Decision, all_integers, date_rule, drug_rows, has_hla_fractions, hla_rows,
-                           number_parser, value_rows)
+from .draft_values import (TODO, Decision, all_integers, cns_rows, date_rule, drug_rows, has_hla_fractions,
+                           hla_rows, number_parser, value_rows)
 from .vocab import Vocabularies, norm, squash
 
 DRUG_COLUMNS = ("therapy_class", "agents")
@@ -117,6 +119,8 @@ class _Writer:
             cased = len({norm(v) for v, _ in col.values}) < len({v.strip() for v, _ in col.values})
             if padded or cased:
                 notes.append("ids differ in spaces or letter case: normalised as `ids:` says")
+        elif table == "disease_events" and sc.name == "cns_involved" and col.header == self._site_header(col):
+            spec["values"] = self.value_map(cns_rows(self.vocabs, col, d))
         elif table == "transplants" and sc.name in ("hla_matched", "hla_typed") and has_hla_fractions(col):
             spec["values"] = self.value_map(hla_rows("matched" if sc.name == "hla_matched" else "typed", col, d))
         elif table == "therapies" and sc.name in DRUG_COLUMNS:
@@ -144,6 +148,12 @@ class _Writer:
             spec.fa.set_flow_style()
         return spec, notes
 
+    @staticmethod
+    def _site_header(col) -> str | None:
+        from .vocab import squash as _sq
+        return col.header if _sq(col.header) in ("site", "relapsesite", "siteofrelapse", "location") or \
+            "site" in _sq(col.header) else None
+
     def value_map(self, rows) -> CommentedMap:
         m = CommentedMap()
         for r in rows:
@@ -154,11 +164,13 @@ class _Writer:
         return m
 
     # ---- one block ----
-    def block(self, b: Block) -> tuple[CommentedMap, str]:
+    def block(self, b: Block) -> tuple[list[CommentedMap], str]:
+        """The block(s) of one plan block (two when a therapy sheet mixes per-course and per-cycle rows) and the
+        table's report line."""
         table = BY_NAME[b.table]
         base = b.feeds[0]
-        out = CommentedMap()
-        out["from"] = self.names[base.source.name]
+        head = CommentedMap()
+        head["from"] = self.names[base.source.name]
         if b.join_on:
             joins = CommentedSeq()
             for f, on in zip(b.feeds[1:], b.join_on):
@@ -167,15 +179,13 @@ class _Writer:
                 j["on"] = _flow({Q(k): Q(v) for k, v in on.items()})
                 j["how"] = "full"
                 joins.append(j)
-            out["join"] = joins
+            head["join"] = joins
         if base.fit.group is not None:
-            out["unpivot"] = _flow({"columns": Q(base.fit.group.template)})
-        collapse_note = None
-        if b.table == "therapies":
-            collapse_note = self.collapse(out, base)
+            head["unpivot"] = _flow({"columns": Q(base.fit.group.template)})
+        d = Decision()
+        collapse, idx = (self.collapse(base, d) if b.table == "therapies" else (None, None))
         constants = CommentedMap()
         columns = CommentedMap()
-        d = Decision()
         assigned = {}
         for i, f in enumerate(b.feeds):
             by_header = {c.header: c for c in (f.fields or []) + list(f.source.columns)}
@@ -190,15 +200,14 @@ class _Writer:
         if b.table == "therapies" and drug is not None:
             for c in DRUG_COLUMNS + ("regimen",):
                 assigned.setdefault(c, drug)
-        by_source_col: dict[tuple, bool] = {}
         for a, b_ in (("hla_matched", "hla_typed"), ("hla_typed", "hla_matched")):
             if b.table == "transplants" and a in assigned and b_ not in assigned and has_hla_fractions(assigned[a][1]):
                 assigned[b_] = assigned[a]  # "7/8": matched and typed from one column
-        if collapse_note is not None:  # the collapse counts a course's rows into `cycles`, which must be set
-            d.todo += 1
-            idx = next(c for c in base.source.columns if c.header == collapse_note)
-            from .draft_match import Match
-            assigned["cycles"] = (Match(idx.header, "cycles", 100, True, "cycle number"), idx, None, base.source)
+        if b.table == "disease_events" and "site" in assigned and "cns_involved" not in assigned:
+            m, col, src, sp = assigned["site"]
+            assigned["cns_involved"] = (Match(m.header, "cns_involved", m.score, False, "from the site wording"),
+                                        col, src, sp)
+        by_source_col: dict[tuple, bool] = {}
         for sc in table.columns:
             if sc.name in assigned:
                 m, col, src, sp = assigned[sc.name]
@@ -207,13 +216,14 @@ class _Writer:
                 k = (sp.name, m.header)
                 by_source_col[k] = by_source_col.get(k, True) and m.sure
                 if not m.sure:
-                    notes.insert(0, f"likely ({m.how}, score {m.score})")
+                    notes.insert(0, f"likely ({m.how}" + (f", score {m.score})" if m.how != "from the site wording"
+                                                          else ")"))
                 if col.empty and sc.required and col.non_empty:
                     notes.append(f"{col.empty} empty cells stay empty (missing)")
                 if notes:
                     _eol(columns, "; ".join(notes), sc.name)
                 continue
-            const = self.constant(b, sc, d)
+            const = self.constant(b, sc, d, assigned)
             if const is not None:
                 value, note = const
                 into = columns if isinstance(value, dict) else constants  # a generated key is a column spec
@@ -224,12 +234,22 @@ class _Writer:
                 columns[sc.name] = TODO
                 d.todo += 1
                 _eol(columns, f"TODO: required; no column found ({self._rows(b)} rows)", sc.name)
-        if constants:
-            out["constants"] = constants
-        out["columns"] = columns
+        blocks = []
+        if collapse is None:
+            blocks.append(self._assemble(head, None, None, constants, columns))
+        else:
+            split = idx.empty > 0 and idx.non_empty > 0
+            if split:  # rows without a cycle number are courses already
+                blocks.append(self._assemble(head, self._where(idx, True), None, constants, columns))
+            cols = copy.deepcopy(columns)
+            if "cycles" not in cols:  # the collapse writes its count into `cycles`, which must be set
+                cols["cycles"] = _flow({"value": 1})
+                _eol(cols, "replaced by the number of rows the collapse joins", "cycles")
+            blocks.append(self._assemble(copy.deepcopy(head), self._where(idx, False) if split else None,
+                                         collapse, copy.deepcopy(constants), cols))
         sure = sum(1 for v in by_source_col.values() if v)
         likely = len(by_source_col) - sure
-        heads = {m.header for f in b.feeds for m in f.fit.matches}
+        heads = {m.header for f in b.feeds for m in f.fit.matches} | ({idx.header} if idx is not None else set())
         n_cols = sum(len(f.source.columns) for f in b.feeds)
         used = sum(1 for f in b.feeds for c in f.source.columns
                    if c.header in heads or (f.fit.group is not None and c.header in f.fit.group.columns))
@@ -237,17 +257,37 @@ class _Writer:
         how = " joined" if b.join_on else ""
         line = (f"{b.table} <- {where}{how}: {used} of {n_cols} columns assigned ({sure} sure, {likely} likely), "
                 f"{d.todo} TODO" + (f", {d.likely} value(s) by similar spelling" if d.likely else ""))
+        if len(blocks) == 2:
+            line += f' (two blocks: rows with and without "{idx.header}")'
         self.todo += d.todo
-        return out, line
+        return blocks, line
 
-    def collapse(self, out: CommentedMap, base) -> str | None:
-        """A per-cycle therapy sheet (a column holding the cycle number) -> a ``collapse`` block whose gap is TODO;
-        returns the cycle column's header (None when the sheet has no such column)."""
+    @staticmethod
+    def _where(idx, empty: bool) -> CommentedSeq:
+        return CommentedSeq([_flow({"column": Q(idx.header), "empty": empty})])
+
+    @staticmethod
+    def _assemble(head, where, collapse, constants, columns) -> CommentedMap:
+        out = CommentedMap()
+        for k, v in head.items():
+            out[k] = v
+        if where is not None:
+            out["where"] = where
+        if collapse is not None:
+            out["collapse"] = collapse
+        if constants:
+            out["constants"] = constants
+        out["columns"] = columns
+        return out
+
+    def collapse(self, base, d: Decision):
+        """(collapse block, cycle-number column) for a therapy sheet with a column numbering the cycles, whose gap
+        is TODO; (None, None) otherwise."""
         from .draft_match import CYCLE_INDEX
-        idx = next((c for c in base.source.columns if squash(c.header) in CYCLE_INDEX), None)
+        idx = next((c for c in base.source.columns if squash(c.header) in CYCLE_INDEX and c.non_empty), None)
         cols = base.fit.columns
         if idx is None or "patient_id" not in cols or "start_date" not in cols:
-            return None
+            return None, None
         drug = cols.get("regimen") or cols.get("therapy_class") or cols.get("agents")
         c = CommentedMap()
         c["within"] = Q(cols["patient_id"].header)
@@ -259,19 +299,19 @@ class _Writer:
         if "end_date" in cols:
             c["end"] = Q(cols["end_date"].header)
         c["cycles"] = "count"
-        _eol(c, f'TODO: the column "{idx.header}" numbers cycles: rows of one course are at most how many days '
-                f"apart? ({base.source.n_rows} rows; delete this collapse if each row is a course)", "gap_days")
+        d.todo += 1
+        _eol(c, f'TODO: {idx.non_empty} rows have a cycle number in "{idx.header}": rows of one course are at most '
+                "how many days apart? (delete this block's collapse if each row is a course)", "gap_days")
         if drug is not None:
             _eol(c, "rows collapse when this text is the same (case and spaces aside): 'blina cyc 1' and "
                     "'blina cyc 2' differ", "same")
-        out["collapse"] = c
         self.collapse_used.add((base.source.name, idx.header))
-        return idx.header
+        return c, idx
 
     def _rows(self, b: Block) -> int:
         return b.feeds[0].source.n_rows
 
-    def constant(self, b: Block, sc: Column, d: Decision):
+    def constant(self, b: Block, sc: Column, d: Decision, assigned: dict):
         """(value, comment) for a schema column no source column gives, or None."""
         t = b.table
         rows = self._rows(b)
@@ -301,6 +341,19 @@ class _Writer:
             s = v.lookup(b.feeds[0].source.name, "toxicity_episodes.toxicity") if v else None
             if s is not None:
                 return s.code, f'from the sheet name "{b.feeds[0].source.name}"'
+        if t == "assessments" and sc.name == "mrd_method" and "mrd_value" in assigned:
+            v = self.vocabs.for_column(t, "mrd_method")
+            sp = assigned["mrd_value"][3]
+            s = v.lookup(sp.name, "assessments.mrd_method") if v else None
+            if s is not None:
+                return s.code, f'from the sheet name "{sp.name}"'
+        if t == "assessments" and sc.name == "mrd_lod" and "mrd_value" in assigned:
+            col = assigned["mrd_value"][1]
+            neg = sum(n for v, n in col.values if norm(v) in self.vocabs.negative_words)
+            if neg:
+                d.todo += 1
+                return TODO, (f"TODO: the assay's limit of detection (a fraction, e.g. 0.0001) for the {neg} MRD "
+                              "cells read as 0; delete the line if it is not known")
         if t == "patients" and sc.name == "diagnosis":
             d.todo += 1
             return TODO, f"TODO: no diagnosis column; b_all if all {rows} patients have B-ALL"
@@ -358,16 +411,19 @@ class _Writer:
             s["sheet" if sp.kind == "sheet" else "file"] = Q(sp.name)
             if sp.layout == "key_value":
                 s["layout"] = "key_value"
-                if sp is self.p.study:
-                    left = [k for k, _ in sp.key_values or [] if k not in self.p.study_keys.values()]
-                    if left:
-                        _eol(s, f"keys assigned to no study column: {', '.join(left)}", "layout")
+                if sp.header_row:
+                    s["header_row"] = sp.header_row
                 k, v = (sp.columns + [None, None])[:2]
                 if k is not None and sp.header_row:
                     s["key_column"] = Q(k.header or k.letter)
                     s["value_column"] = Q(v.header or v.letter)
                 elif k is not None:
                     s["key_column"], s["value_column"] = Q(k.letter), Q(v.letter)
+                if sp is self.p.study:  # the sheet is one row whose columns are its keys
+                    left = [key for key, _ in sp.key_values or [] if key not in self.p.study_keys.values()]
+                    if left:
+                        s["ignore_columns"] = _flow_seq([Q(x) for x in left])
+                        _eol(s, f"{len(left)} key(s) assigned to no study column: check them", "ignore_columns")
             else:
                 if sp.header_row:
                     s["header_row"] = sp.header_row
@@ -433,7 +489,8 @@ class _Writer:
         tables["study"] = study
         for t, blocks in self.p.blocks.items():
             built = [self.block(b) for b in blocks]
-            tables[t] = built[0][0] if len(built) == 1 else CommentedSeq([x for x, _ in built])
+            maps = [m for ms, _ in built for m in ms]
+            tables[t] = maps[0] if len(maps) == 1 else CommentedSeq(maps)
             lines = [line for _, line in built]
             self.reports += lines
             tables.yaml_set_comment_before_after_key(t, before="\n".join(lines), indent=2)

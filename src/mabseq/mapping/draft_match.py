@@ -143,9 +143,8 @@ def fits(col, sc: Column) -> bool:
         return inferred == "date" or _date_share(col) >= 0.5
     if _date_share(col) >= 0.5:
         return False
-    if sc.type in ("number", "integer"):
-        return inferred in ("integer", "number", "percent", "mixed") or _number_share(col) >= 0.3 or \
-            inferred == "category"
+    if sc.type in ("number", "integer"):  # calls such as "neg"/"dim"/"pos" under a "CD19" header are no numbers
+        return inferred in ("integer", "number", "percent", "mixed") or _number_share(col) >= 0.5
     if sc.name == "patient_id":
         return inferred in ("id", "integer", "category", "text", "mixed")
     return True

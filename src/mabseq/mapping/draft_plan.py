@@ -215,7 +215,7 @@ def combine(table: str, feeds: list[Feed]) -> list[Block]:
     """Join feeds that give different columns (same patient, same date); stack the rest."""
     blocks: list[Block] = []
     key = DATE_KEY.get(table)
-    for f in sorted(feeds, key=lambda f: -len(f.fit.matches)):
+    for f in sorted(feeds, key=lambda f: (-len(f.fit.matches), -f.source.n_rows)):
         cols = set(f.fit.columns) - {"patient_id", key}
         placed = False
         for b in blocks:

@@ -8,7 +8,9 @@ Two measures (the closing note of issue 13 gives both per test center):
   ``column`` (schema column -> source header, constant or generated key), ``value`` (source value -> code, value
   keys compared as the mapping matches them: case and spaces ignored) and ``parser`` (number rules, date formats).
   An assignment of the finished mapping is right when the draft has the same key with the same value; a ``TODO``
-  is never right. Share = right / assignments of the finished mapping, per kind and overall.
+  is never right. Share = right / assignments of the finished mapping, per kind and overall. A value key of the
+  finished mapping that the draft does not list, for a column whose values the draft does list, is a spelling
+  the data does not hold (the draft lists every value it holds): it is not counted.
 - **Lines edited**: difflib over the two files' lines after normalising (comments and trailing spaces removed,
   blank lines dropped); a changed line counts once, an added or removed line once.
 
@@ -45,9 +47,11 @@ def _freeze(v):
 
 
 def assignments(doc: dict) -> dict[tuple, object]:
-    """The flat assignments of a loaded mapping (see the module docstring)."""
+    """The flat assignments of a loaded mapping (see the module docstring). A named value map (``values:
+    yes_no``) counts as its entries."""
     out: dict[tuple, object] = {}
     sources = doc.get("sources") or {}
+    named = doc.get("values") if isinstance(doc.get("values"), dict) else {}
     for name, s in sources.items():
         if isinstance(s, dict):
             out[("source", _label(sources, name))] = _freeze(
@@ -65,11 +69,11 @@ def assignments(doc: dict) -> dict[tuple, object]:
             for k, v in (b.get("constants") or {}).items():
                 specs.setdefault(k, {"value": v})
             for col, spec in specs.items():
-                _column(out, table, base, col, spec, sources)
+                _column(out, table, base, col, spec, sources, named)
     return out
 
 
-def _column(out: dict, table: str, base: str, col: str, spec, sources: dict) -> None:
+def _column(out: dict, table: str, base: str, col: str, spec, sources: dict, named: dict) -> None:
     key = (table, base, col)
     if isinstance(spec, str) and spec != "TODO":
         out[("column",) + key] = ("column", base, _norm(spec))
@@ -85,6 +89,8 @@ def _column(out: dict, table: str, base: str, col: str, spec, sources: dict) -> 
         src = _label(sources, spec["source"]) if "source" in spec else base
         out[("column",) + key] = ("column", src, _norm(spec.get("column")))
     values = spec.get("values")
+    if isinstance(values, str) and isinstance(named.get(values), dict):
+        values = named[values]
     if isinstance(values, dict):
         for k, code in values.items():
             out[("value",) + key + (_norm(k),)] = code
@@ -162,8 +168,11 @@ def score(draft_text: str, final_text: str) -> Score:
     y = YAML(typ="safe")
     d, f = assignments(y.load(draft_text) or {}), assignments(y.load(final_text) or {})
     s = Score()
+    listed = {k[1:4] for k in d if k[0] == "value"}  # the columns whose values the draft lists
     for key, want in f.items():
         kind = key[0]
+        if kind == "value" and key[1:4] in listed and key not in d:
+            continue  # a spelling the data does not hold (the draft lists every value the data holds)
         s.total[kind] = s.total.get(kind, 0) + 1
         got = d.get(key, None)
         if key in d and got == want and not _has_todo(got):

@@ -133,6 +133,26 @@ def hla_rows(which: str, col, d: Decision) -> list[ValueRow]:
     return rows
 
 
+def cns_rows(vocabs: Vocabularies, col, d: Decision) -> list[ValueRow]:
+    """cns_involved from the site wording of an event: "yes" when the site names the CNS (``CNS``, ``BM + CNS``),
+    "no" when it names an isolated site that is not the CNS (``BM``, ``MRD only``, ``testis``); anything else
+    (``combined`` without saying where) is TODO."""
+    v = vocabs.for_column("disease_events", "site")
+    rows = []
+    for spelling, n, others in grouped_values(col):
+        note = f"also written {', '.join(repr(o) for o in others)}" if others else ""
+        s = v.lookup(spelling, "disease_events.site") if v else None
+        if re.search(r"\b(cns|csf|cerebr|mening|brain)", spelling, re.I):
+            code = "yes"
+        elif s is not None and s.code in ("marrow", "mrd_only", "extramedullary"):
+            code = "no"
+        else:
+            code = TODO
+            d.todo += 1
+        rows.append(ValueRow(spelling, n, code, note))
+    return rows
+
+
 def has_hla_fractions(col) -> bool:
     return any(_HLA.search(v) for v, _ in col.values)
 
@@ -154,19 +174,26 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
     def count(kind: str) -> int:
         return sum(n for _, n in kinds.get(kind, []))
 
-    pct_cells = count("percent_text") + sum(n for v, n in col.values if "%" in v and classify(v) != "percent_text")
-    if sc.unit == "fraction":
-        if pct_cells or _PERCENT_HEADER.search(header):
+    # a cell with a % sign is always read as percent: `unit` is about the bare numbers only
+    bare = sum(n for v, n in col.values if "%" not in v and classify(v) in
+               ("integer", "number", "decimal_comma", "below", "above", "approx", "leading_number"))
+    pct_cells = sum(n for v, n in col.values if "%" in v)
+    if sc.unit == "fraction" and bare:
+        if _PERCENT_HEADER.search(header):
             spec["unit"] = "percent"
-            notes.append(f"unit: percent ({pct_cells} cells carry a % sign)" if pct_cells else
-                         "unit: percent (the header says %)")
-        elif count("integer") + count("number") + count("decimal_comma") + count("below") + count("above"):
+            notes.append("unit: percent (the header says %)")
+        else:
             spec["unit"] = TODO
             d.todo += 1
-            notes.append("unit: TODO: fraction (0.0001) or percent (0.01)? no cell carries a % sign")
-    elif sc.unit == "%" and pct_cells:
-        spec["unit"] = "percent"
-        notes.append(f"unit: percent ({pct_cells} cells carry a % sign)")
+            ex = next(v.strip() for v, n in col.values if "%" not in v and classify(v) in
+                      ("integer", "number", "decimal_comma", "below", "above", "approx", "leading_number"))
+            notes.append(f"unit: TODO: {bare} cells are bare numbers (e.g. {ex!r}): fraction (0.0001) or percent "
+                         f"(0.01)?" + (f" ({pct_cells} cells with a % sign are read as percent)" if pct_cells else ""))
+    elif sc.unit == "%" and bare and not _PERCENT_HEADER.search(header) and \
+            all(_small(v) for v, _ in col.values if "%" not in v and classify(v) in ("integer", "number")):
+        spec["unit"] = TODO
+        d.todo += 1
+        notes.append(f"unit: TODO: every bare number is at most 1: percent (0.5 %) or fraction (50 %)?")
     for kind, key, example in (("below", "below", "<x"), ("above", "above", ">x"), ("approx", "approx", "approx x")):
         n = count(kind)
         if n:
@@ -209,6 +236,13 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
         spec["decimal"] = ","
         notes.append(f'decimal: "," ({count("decimal_comma")} cells like {kinds["decimal_comma"][0][0]!r})')
     return spec, notes
+
+
+def _small(v: str) -> bool:
+    try:
+        return float(v) <= 1
+    except ValueError:
+        return False
 
 
 def date_rule(col, elsewhere: dict[str, int] | None = None) -> tuple[object, list[str], int]:
