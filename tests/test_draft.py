@@ -151,6 +151,10 @@ def test_value_maps(drafted):
         "HCVAD": "chemotherapy", "InO/mini-HCVD": "inotuzumab", "Kymriah": "car_t", "blina+dasatinib": "blinatumomab",
         "blinatumomab cyc 3": "blinatumomab", "wonder drug": "TODO"}
     assert cols["therapies"]["agents"]["values"]["blina+dasatinib"] == "blinatumomab;dasatinib"
+    assert cols["therapies"]["regimen"]["values"] == {
+        "HCVAD": "hyper-CVAD", "InO/mini-HCVD": "inotuzumab + mini-hyper-CVD", "Kymriah": "tisagenlecleucel",
+        "blina+dasatinib": "blinatumomab + dasatinib", "blinatumomab cyc 3": "blinatumomab",
+        "wonder drug": "wonder drug"}  # unknown to the vocabulary: kept as written, no decision needed
     assert cols["therapies"]["intent"]["values"] == {"salvage": "salvage", "?": "TODO", "bridge to SCT": "bridge",
                                                      "frontline": "frontline"}
     assert cols["therapies"]["response_recorded"]["values"] == {"CR": "cr", "CR (MRD-neg)": "cr", "CRi": "cri",

@@ -123,9 +123,10 @@ class _Writer:
             spec["values"] = self.value_map(cns_rows(self.vocabs, col, d))
         elif table == "transplants" and sc.name in ("hla_matched", "hla_typed") and has_hla_fractions(col):
             spec["values"] = self.value_map(hla_rows("matched" if sc.name == "hla_matched" else "typed", col, d))
-        elif table == "therapies" and sc.name in DRUG_COLUMNS:
-            spec["values"] = self.value_map(drug_rows(self.vocabs, "class" if sc.name == "therapy_class" else
-                                                      "agents", col, d))
+        elif table == "therapies" and sc.name in DRUG_COLUMNS + ("regimen",):
+            what = {"therapy_class": "class", "agents": "agents", "regimen": "regimen"}[sc.name]
+            if what != "regimen" or any(self.vocabs.drugs.lookup(v) for v, _ in col.values):
+                spec["values"] = self.value_map(drug_rows(self.vocabs, what, col, d))
         elif sc.type == "category" or (sc.type == "integer" and col.values and not all_integers(col)
                                        and self.vocabs.for_column(table, sc.name) is not None):
             spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d))

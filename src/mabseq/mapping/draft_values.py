@@ -93,19 +93,26 @@ def value_rows(vocabs: Vocabularies, table: str, sc: Column, col, d: Decision) -
 
 
 def drug_rows(vocabs: Vocabularies, what: str, col, d: Decision) -> list[ValueRow]:
-    """therapy_class (``what="class"``) or agents (``"agents"``) for every distinct free-text course."""
+    """therapy_class (``what="class"``), agents (``"agents"``: every agent, ';'-separated) or the regimen
+    (``"regimen"``: the vocabulary's names of the parts, joined by " + ") for every distinct free-text course."""
     rows = []
     for spelling, n, others in grouped_values(col):
         m = vocabs.drugs.lookup(spelling)
         note = f"also written {', '.join(repr(o) for o in others)}" if others else ""
+        if m is None and what == "regimen":  # a name the vocabulary does not know is kept as the center wrote it
+            rows.append(ValueRow(spelling, n, spelling, "; ".join(x for x in ("kept as written", note) if x)))
+            continue
         if m is None:
             rows.append(ValueRow(spelling, n, TODO, note))
             d.todo += 1
             continue
-        if not m.sure:
+        if not m.sure and what == "regimen":
+            note = "; ".join(x for x in (f"read as {' + '.join(m.parts)} (similar name)", note) if x)
+        elif not m.sure:
             d.likely += 1
             note = "; ".join(x for x in (f"read as {' + '.join(m.parts)} (similar name)", note) if x)
-        code = m.therapy_class if what == "class" else ";".join(m.agents)
+        code = m.therapy_class if what == "class" else (";".join(m.agents) if what == "agents" else
+                                                         " + ".join(m.parts))
         rows.append(ValueRow(spelling, n, code, note))
     return rows
 
