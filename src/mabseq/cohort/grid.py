@@ -9,7 +9,9 @@ the row numbers the user sees, as text:
   sheets are not read (``sheet.hidden`` warning), chart sheets are skipped. Cells become text: a real Excel date
   ``YYYY-MM-DD`` (with ``THH:MM:SS`` when it has a time of day), a number its shortest decimal text (``12``,
   ``0.5``), a boolean ``TRUE``/``FALSE``, an empty cell ``""``. Formula cells without a saved value are an ERROR
-  (``cell.formula_no_value``), as in the template reader;
+  (``cell.formula_no_value``), as in the template reader; a cell showing a formula error holds its text
+  (``#N/A``) with a ``cell.formula_error`` warning (calamine reads it as empty: a silent blank); merged ranges
+  get a ``cell.merged`` warning (only their first cell holds the value);
 - a folder: each ``*.csv`` / ``*.tsv`` / ``*.txt`` file (hidden files and mabseq's companion notes excepted),
   decoded as :mod:`.textfile` does (UTF-8 exactly; another encoding only when the caller names it) and split by
   the csv module with the file's delimiter (named by the caller, else sniffed among ``,`` ``;`` tab ``|`` from
@@ -25,7 +27,7 @@ import csv
 import datetime as _dt
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import limits as _limits
@@ -103,6 +105,37 @@ def _blank(row) -> bool:
     return not any(c.strip() for c in row)
 
 
+def _error_cells(scan, col0: int, source: str, findings: Findings) -> dict[int, list[tuple[int, str]]]:
+    """Error cells (``#N/A``, ``#DIV/0!``) by row: calamine reads them as empty, so the grid holds their text
+    instead (a silent blank would pass for a missing value); one warning per sheet lists them. More error cells
+    than the scan lists is an ERROR: the rest would be silent blanks."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for row, col, text in scan.errors:
+        out.setdefault(row, []).append((col - 1 - col0, text or "#?"))
+    if scan.n_errors:
+        where = ", ".join(f"{col_letters(c)}{r} {t or '#?'}" for r, c, t in scan.errors[:10])
+        more = f" and {scan.n_errors - 10:,} more" if scan.n_errors > 10 else ""
+        findings.add(WARNING, "cell.formula_error", f"{scan.n_errors:,} cell(s) show a formula error, read as "
+                     f"their text: {where}{more}", source)
+    if scan.n_errors > len(scan.errors):
+        findings.add(ERROR, "cell.formula_error", f"{scan.n_errors:,} cells show a formula error, too many to "
+                     "read each as its text; correct the formulas or clear the cells", source)
+    return out
+
+
+def _merged_cells(sheet, source: str, findings: Findings) -> None:
+    """A warning naming merged ranges: only their first cell holds the value, the others read as empty."""
+    try:
+        merged = list(sheet.merged_cell_ranges or [])
+    except Exception:  # a calamine version without merged cells
+        return
+    if merged:
+        refs = [f"{col_letters(c0 + 1)}{r0 + 1}:{col_letters(c1 + 1)}{r1 + 1}" for (r0, c0), (r1, c1) in merged]
+        findings.add(WARNING, "cell.merged", f"{len(refs)} merged range(s) ({', '.join(sorted(refs)[:10])}"
+                     f"{' ...' if len(refs) > 10 else ''}): only the first cell of each holds the value, the "
+                     "others read as empty", source)
+
+
 def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
     lim = _limits.current()
     since = len(findings.items)
@@ -129,7 +162,7 @@ def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
                 findings.add(ERROR, "cell.formula_no_value", f"cell {col_letters(col)}{row} holds a formula without "
                              "a saved value; open and save the workbook in Excel (the value would read as empty)",
                              source, row=row)
-            chosen.append((sh, source))
+            chosen.append((sh, source, scan))
     except Refused as r:
         findings.add(ERROR, r.rule, r.message, path.name)
         return []
@@ -145,7 +178,7 @@ def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
         return []
     out = []
     try:
-        for sh, source in chosen:
+        for sh, source, scan in chosen:
             try:
                 sheet = wb.get_sheet_by_name(sh.name)
             except Exception as exc:
@@ -155,8 +188,13 @@ def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
             cells, rows = [], []
             if start is not None:
                 row0, col0 = start
+                shown = _error_cells(scan, col0, source, findings)
+                _merged_cells(sheet, source, findings)
                 for i, r in enumerate(sheet.iter_rows()):
                     texts = [cell_text(v) for v in r]
+                    for j, text in shown.get(i + 1, ()):
+                        if 0 <= j < len(texts):
+                            texts[j] = text
                     if not _blank(texts):
                         cells.append(texts)
                         rows.append(i + 1)  # calamine's rows begin at row 1 (the first used column is col0)
@@ -175,12 +213,27 @@ def read_workbook_grids(path: Path, findings: Findings) -> list[Grid]:
 
 
 def sniff_delimiter(text: str) -> str:
-    first = next((ln for ln in io.StringIO(text[:200_000], newline="") if ln.strip()), "")
-    best, n_best = ",", 1
+    """The delimiter among ``, ; tab |`` that splits the first non-blank lines most consistently.
+
+    Each candidate is scored on the first 20 non-blank lines: the number of lines sharing its most common field
+    count (above 1), then that count; ties go to the earlier candidate. Scoring only the first line chose a comma
+    for a semicolon export under a title line such as ``Export from LIS, 2023-07-01``."""
+    lines = [ln for ln in io.StringIO(text[:200_000], newline="") if ln.strip()][:20]
+    best, score = ",", (0, 0)
     for d in DELIMITERS:
-        n = len(next(csv.reader([first], delimiter=d), []))
-        if n > n_best:
-            best, n_best = d, n
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:
+            continue
+        tally: dict[int, int] = {}
+        for n in counts:
+            if n > 1:
+                tally[n] = tally.get(n, 0) + 1
+        if not tally:
+            continue
+        n_fields, n_lines = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
+        if (n_lines, n_fields) > score:
+            best, score = d, (n_lines, n_fields)
     return best
 
 

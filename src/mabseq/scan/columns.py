@@ -5,13 +5,16 @@ Inference (``inferred``), on the non-empty cells (``n``) of a column, in this or
 1. ``empty``: no non-empty cell;
 2. ``id``: :func:`id_like` (below);
 3. ``date``: at least 90 % of cells are dates (ISO or a text format);
-4. ``integer``: at least 90 % are integers; ``number``: at least 90 % are integers, numbers or decimal-comma numbers;
-5. ``percent``: at least 90 % are numbers or percent text (``12 %``), and either some cell carries a ``%`` sign or
+4. ``percent``: at least 90 % are numbers or percent text (``12 %``), and either some cell carries a ``%`` sign or
    the header says percent (``%``, ``pct``, ``percent``);
+5. ``integer``: at least 90 % are integers; ``number``: at least 90 % are integers, numbers or decimal-comma numbers;
 6. ``mixed``: at least half the cells are number-like (numbers, percent text, qualifiers ``<5`` ``>95``
    ``approx 40``, fractions, leading numbers) yet none of the above holds: a column that needs a number parser;
-7. ``category``: at most 20 distinct values and at most half as many distinct values as cells (at least 2 allowed);
-8. ``text``: anything else; such a column is **free text** (``free_text``).
+7. ``text`` when at least half the distinct values are long (over 40 characters, or 5 words or more): notes and
+   causes of death are free text however few they are;
+8. ``category``: at most 20 distinct values, fewer distinct values than cells, and at most half as many (3 always
+   allowed): the coded columns a value map must cover;
+9. ``text``: anything else. A ``text`` column is **free text** (``free_text``).
 
 ``id_like``: the header names an identifier (:func:`id_header`: ``ID``, ``Patient``, ``MRN``, ``UPN``,
 ``Subject``, a last word ``id``, or ``Study no.`` / ``Patient number`` / ``Case no``) and the cells are mostly not
@@ -51,20 +54,16 @@ class ColumnProfile:
     date_formats: dict[str, int] = field(default_factory=dict)
     id_like: bool = False
     free_text: bool = False
+    value_patterns: dict[str, str] = field(default_factory=dict, repr=False)  # value -> its one pattern
+    excel_percent: int = 0          # numeric cells Excel shows as percent (stored 0.12, shown 12%): a fraction
 
 
-_CLASS_CACHE: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-
-def _classify_cached(value: str) -> tuple[str, tuple[str, ...]]:
-    got = _CLASS_CACHE.get(value)
+def _classify_cached(value: str, cache: dict) -> tuple[str, tuple[str, ...]]:
+    got = cache.get(value)
     if got is None:
         kind = classify(value)
-        fmts = date_formats_of(value) if kind in _DATES else ()
-        got = (kind, fmts)
-        if len(_CLASS_CACHE) > 200_000:
-            _CLASS_CACHE.clear()
-        _CLASS_CACHE[value] = got
+        got = (kind, date_formats_of(value) if kind in _DATES else ())
+        cache[value] = got
     return got
 
 
@@ -96,8 +95,11 @@ def id_like(header: str, values: Counter, kinds: dict[str, str]) -> bool:
     return shaped >= 0.9 * n
 
 
-def profile_column(header: str, letter: str, position: int, cells: list[str]) -> ColumnProfile:
-    """The profile of one column from its data cells (text, as the grid gives them)."""
+def profile_column(header: str, letter: str, position: int, cells: list[str], cache: dict | None = None
+                   ) -> ColumnProfile:
+    """The profile of one column from its data cells (text, as the grid gives them). ``cache`` (value ->
+    pattern and date formats) is shared by the columns of one scan: each distinct text is classified once."""
+    cache = {} if cache is None else cache
     counts = Counter(c for c in cells if c.strip())
     n = sum(counts.values())
     empty = len(cells) - n
@@ -107,7 +109,7 @@ def profile_column(header: str, letter: str, position: int, cells: list[str]) ->
     patterns["padded"] = 0
     per_date: list[tuple[tuple[str, ...], int]] = []
     for v, c in counts.items():
-        kind, fmts = _classify_cached(v)
+        kind, fmts = _classify_cached(v, cache)
         kinds[v] = kind
         patterns[kind] += c
         if fmts:
@@ -116,28 +118,35 @@ def profile_column(header: str, letter: str, position: int, cells: list[str]) ->
             patterns["padded"] += c
     values = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     is_id = id_like(header, counts, kinds)
-    inferred = _infer(header, n, len(counts), patterns, is_id)
+    long_text = sum(1 for v in counts if _long(v)) * 2 >= len(counts) > 0
+    inferred = _infer(header, n, len(counts), patterns, is_id, long_text)
     return ColumnProfile(header, letter, position, n, empty, inferred, len(counts), values, patterns,
-                         resolve_date_formats(per_date), is_id, inferred == "text")
+                         resolve_date_formats(per_date), is_id, inferred == "text", kinds)
 
 
-def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool) -> str:
+def _long(v: str) -> bool:
+    return len(v) > 40 or len(v.split()) >= 5
+
+
+def _infer(header: str, n: int, distinct: int, p: dict[str, int], is_id: bool, long_text: bool) -> str:
     if n == 0:
         return "empty"
     if is_id:
         return "id"
     if p["iso_date"] + p["text_date"] >= 0.9 * n:
         return "date"
-    if p["integer"] >= 0.9 * n:
-        return "integer"
     numeric = p["integer"] + p["number"] + p["decimal_comma"]
-    if numeric >= 0.9 * n:
-        return "number"
     if numeric + p["percent_text"] >= 0.9 * n and (p["percent_text"] or _PERCENT_HEADER.search(header)):
         return "percent"
+    if p["integer"] >= 0.9 * n:
+        return "integer"
+    if numeric >= 0.9 * n:
+        return "number"
     if sum(p[k] for k in NUMBER_LIKE) >= 0.5 * n:
         return "mixed"
-    if distinct <= 20 and distinct <= max(2, n // 2):
+    if long_text:
+        return "text"
+    if distinct <= 20 and distinct < n and distinct <= max(3, n // 2):
         return "category"
     return "text"
 

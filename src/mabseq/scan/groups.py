@@ -1,10 +1,13 @@
 """Repeated column groups: ``relapse_1_date, relapse_1_site, relapse_2_date ...`` as one unpivot template.
 
-A header belongs to a group when it reads as a prefix, a number and a field, in one of three spellings:
+A header belongs to a group when it reads as a prefix, a number and a field, in one of these spellings:
 
 - ``<prefix><sep><n><sep><field>``: ``relapse_1_date``, ``Relapse 1 date``, ``relapse-2-site``;
 - ``<prefix><n><sep><field>``: ``relapse1_date``, ``Relapse1 site``;
-- ``<field><sep><prefix><sep><n>``: ``date_relapse_2``, ``site relapse 1``.
+- ``<field><sep><prefix><sep><n>``: ``date_relapse_2``, ``site relapse 1``;
+- ``<prefix><sep><field><sep><n>``: ``relapse_date_1``, ``relapse_site_2`` (a header ending in its number reads
+  either way; the reading that gathers more distinct fields wins);
+- ``<field><sep><n>``: ``date_1``, ``site_2`` (no prefix).
 
 The template is written with the header's own spelling (``Relapse {n} {field}``, ``{field}_relapse_{n}``), as the
 mapping's ``unpivot: {columns: ...}`` takes it (``docs/MAPPING.md``). Headers of one template form a group when at
@@ -20,7 +23,10 @@ from dataclasses import dataclass, field
 _SEP = r"[ _\-.]"
 _A = re.compile(rf"^(?P<prefix>[A-Za-z][A-Za-z ]*?)(?P<s1>{_SEP})(?P<n>\d{{1,2}})(?P<s2>{_SEP}+)(?P<field>\S.*)$")
 _B = re.compile(rf"^(?P<prefix>[A-Za-z][A-Za-z]*?)(?P<n>\d{{1,2}})(?P<s2>{_SEP}+)(?P<field>\S.*)$")
-_C = re.compile(rf"^(?P<field>[A-Za-z][^\d]*?)(?P<s1>{_SEP}+)(?P<prefix>[A-Za-z]+)(?P<s2>{_SEP})(?P<n>\d{{1,2}})$")
+_TRAIL = re.compile(rf"^(?P<stem>[A-Za-z][^\d]*?)(?P<sep>{_SEP})(?P<n>\d{{1,2}})$")
+
+
+MAX_HEADER = 200  # longer headers are no group member (and the patterns never run on a pasted paragraph)
 
 
 @dataclass
@@ -35,9 +41,27 @@ class RepeatGroup:
                 "columns": list(self.columns)}
 
 
+def _trailing_candidates(h: str) -> list[tuple[str, str, int, str]]:
+    """The readings of a header ending in ``<sep><n>``: its stem's first word as prefix, its last word as prefix,
+    or (a one-word stem) no prefix at all."""
+    m = _TRAIL.match(h)
+    if not m:
+        return []
+    stem, sep, n = m.group("stem"), m.group("sep"), int(m.group("n"))
+    words = stem.split(sep)
+    if len(words) == 1 or not all(words):
+        return [(f"T|{sep}", f"{{field}}{sep}{{n}}", n, stem)]
+    first, last = words[0], words[-1]
+    return [(f"F|{first.lower()}|{sep}", f"{first}{sep}{{field}}{sep}{{n}}", n, sep.join(words[1:])),
+            (f"L|{last.lower()}|{sep}", f"{{field}}{sep}{last}{sep}{{n}}", n, sep.join(words[:-1]))]
+
+
 def split_header(header: str) -> tuple[str, str, int, str] | None:
-    """(template key, template, n, field) of a header in one of the group spellings, or None."""
+    """(template key, template, n, field) of a header with its number inside (``relapse_1_date``,
+    ``relapse1_date``), or None (see :func:`find_groups` for headers ending in their number)."""
     h = header.strip()
+    if len(h) > MAX_HEADER:
+        return None
     m = _A.match(h)
     if m:
         p, s1, s2 = m.group("prefix"), m.group("s1"), m.group("s2")
@@ -46,21 +70,36 @@ def split_header(header: str) -> tuple[str, str, int, str] | None:
     if m:
         p, s2 = m.group("prefix"), m.group("s2")
         return (f"B|{p.lower()}|{s2}", f"{p}{{n}}{s2}{{field}}", int(m.group("n")), m.group("field"))
-    m = _C.match(h)
-    if m:
-        p, s1, s2 = m.group("prefix"), m.group("s1"), m.group("s2")
-        return (f"C|{p.lower()}|{s1}|{s2}", f"{{field}}{s1}{p}{s2}{{n}}", int(m.group("n")), m.group("field"))
     return None
+
+
+def _readings(headers: list[str]) -> list[tuple[str, tuple[str, str, int, str]]]:
+    """Each grouped header with its one reading. A header ending in its number (``relapse_date_1``,
+    ``date_relapse_1``) has two: the one whose template gathers more distinct fields wins (first word on a tie),
+    so ``relapse_date_1, relapse_site_1`` read as ``relapse_{field}_{n}`` and ``date_relapse_1, site_relapse_1``
+    as ``{field}_relapse_{n}``."""
+    fields: dict[str, set[str]] = {}
+    cands: list[tuple[str, list]] = []
+    for h in headers:
+        if len(h.strip()) > MAX_HEADER:
+            continue
+        one = split_header(h)
+        options = [one] if one is not None else _trailing_candidates(h.strip())
+        for key, _, _, fld in options:
+            fields.setdefault(key, set()).add(fld.lower())
+        if options:
+            cands.append((h, options))
+    out = []
+    for h, options in cands:
+        best = max(options, key=lambda o: len(fields[o[0]]))  # max keeps the first of equals
+        out.append((h, best))
+    return out
 
 
 def find_groups(headers: list[str]) -> list[RepeatGroup]:
     """The repeated column groups among ``headers`` (in sheet order), in order of their first column."""
     found: dict[str, dict] = {}
-    for h in headers:
-        parts = split_header(h)
-        if parts is None:
-            continue
-        key, template, n, fld = parts
+    for h, (key, template, n, fld) in _readings(headers):
         g = found.setdefault(key, {"template": template, "members": []})
         g["members"].append((h, n, fld))
     out = []

@@ -4,11 +4,12 @@ The rule (after OHDSI's WhiteRabbit scan report, which leaves out values seen fe
 scan (``shareable=True``, what ``mabseq scan`` writes),
 
 - in an **id-like** or **free-text** column, a value seen fewer than :data:`MIN_COUNT` (5) times is not printed;
-  the column says how many distinct values and cells were withheld. mabseq also applies this to **date** columns:
-  a date seen once or twice (a birth date, a death date) points at a person as surely as a name does;
+  the column says how many distinct values and cells were withheld. mabseq also applies this to **dates** in any
+  column: a date seen once or twice (a birth date, a death date among ``alive`` cells) points at a person as
+  surely as a name does;
 - on a **key/value** sheet, a value is printed only when it is a date, a number or a short code (at most 12
   characters, one word, holding a digit or written in capitals, or a yes/no/unknown word); free text such as a
-  name or a note never is. Keys (the sheet's own labels) are printed.
+  name or a note never is. Keys (the sheet's own labels, such as ``Data cut-off``) are printed.
 
 Headers, counts, patterns and date formats are always printed: they describe the columns, not a person.
 Determinism: the dict holds lists in a fixed order and is dumped with sorted keys (:func:`dumps`).
@@ -24,9 +25,11 @@ from .patterns import classify
 MIN_COUNT = 5
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+%:-]{0,11}$")
 _CODE_WORDS = {"yes", "no", "unknown", "unk", "true", "false", "y", "n", "na", "n/a", "none", "male", "female"}
+_DATE_KINDS = {"iso_date", "text_date"}
 _PRINTABLE_KINDS = {"integer", "number", "decimal_comma", "percent_text", "iso_date", "text_date"}
-RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in id-like, free-text or date columns are not "
-        "printed; key/value sheets show only dates, numbers and short codes")
+RULE = (f"WhiteRabbit rule: values seen fewer than {MIN_COUNT} times in id-like or free-text columns, and dates seen "
+        f"fewer than {MIN_COUNT} times in any column, are not printed; key/value sheets show only dates, numbers and "
+        "short codes")
 
 
 def printable_value(value: str) -> bool:
@@ -41,14 +44,21 @@ def printable_value(value: str) -> bool:
     return bool(_CODE.match(v)) and (any(ch.isdigit() for ch in v) or v.upper() == v)
 
 
-def _column_json(c, shareable: bool, key_value_column: bool) -> dict:
+def _column_json(c, shareable: bool, kv_role: str | None) -> dict:
     values = c.values
     withheld_values = withheld_cells = 0
     if shareable:
-        if key_value_column:
+        if kv_role == "key":
+            keep = values
+        elif kv_role == "value":
             keep = [(v, n) for v, n in values if printable_value(v)]
-        elif c.id_like or c.free_text or c.inferred == "date":
+        elif c.id_like or c.free_text:
             keep = [(v, n) for v, n in values if n >= MIN_COUNT]
+        elif c.patterns.get("iso_date", 0) + c.patterns.get("text_date", 0):
+            # a rare date is withheld in any column (a death date among "alive" cells)
+            kind = c.value_patterns
+            keep = [(v, n) for v, n in values
+                    if n >= MIN_COUNT or (kind[v] if v in kind else classify(v)) not in _DATE_KINDS]
         else:
             keep = values
         withheld_values = len(values) - len(keep)
@@ -57,7 +67,8 @@ def _column_json(c, shareable: bool, key_value_column: bool) -> dict:
     out = {"header": c.header, "letter": c.letter, "position": c.position, "non_empty": c.non_empty,
            "empty": c.empty, "inferred": c.inferred, "distinct": c.distinct, "id_like": c.id_like,
            "free_text": c.free_text, "patterns": {k: v for k, v in c.patterns.items() if v},
-           "date_formats": dict(c.date_formats), "values": [[v, n] for v, n in values]}
+           "date_formats": dict(c.date_formats), "excel_percent": c.excel_percent,
+           "values": [[v, n] for v, n in values]}
     if shareable:
         out["withheld"] = {"values": withheld_values, "cells": withheld_cells}
     return out
@@ -68,8 +79,10 @@ def source_json(s, shareable: bool) -> dict:
     out = {"name": s.name, "source": s.source, "kind": s.kind, "layout": s.layout, "header_row": s.header_row,
            "skip_rows": list(s.skip_rows), "n_rows": s.n_rows, "first_row": s.first_row, "last_row": s.last_row,
            "width": s.width, "delimiter": s.delimiter, "decimal": s.decimal,
-           "columns": [_column_json(c, shareable, kv and i == 1) for i, c in enumerate(s.columns)],
-           "groups": [g.to_json() for g in s.groups], "key_values": None}
+           "columns": [_column_json(c, shareable, ("key", "value")[i] if kv else None)
+                       for i, c in enumerate(s.columns)],
+           "groups": [g.to_json() for g in s.groups], "key_values": None, "id_column": s.id_column,
+           "rows_per_id": {str(k): v for k, v in s.rows_per_id.items()}}
     if s.key_values is not None:
         pairs, withheld = [], 0
         for (k, v), row in zip(s.key_values, s.key_rows or [0] * len(s.key_values)):
