@@ -508,3 +508,20 @@ def test_hla_fractions_give_matched_and_typed_counts():
     assert c["hla_typed"] == {"column": "HLA match", "values": {"10/10": "10", "7/8": "8", "8/8": "8",
                                                                "haplo": "TODO"}}
     assert c["donor_type"] == "TODO" and c["graft_source"] == "TODO"  # required, no column: a person decides
+
+
+def test_cli_encoding_and_delimiter_options(tmp_path):
+    data = tmp_path / "export"
+    data.mkdir()
+    (data / "patients.csv").write_bytes("Patient no|Sex|Date of diagnosis|Notes\nB-01|m|2019-04-03|Müller\n"
+                                        "B-02|f|2019-05-15|\n".encode("cp1252"))
+    out = tmp_path / "m.yaml"
+    r = CliRunner().invoke(_app(), ["draft", str(data), "--out", str(out)])
+    assert r.exit_code == 2 and "not UTF-8" in r.output and not out.exists()
+    r = CliRunner().invoke(_app(), ["draft", str(data), "--out", str(out), "--encoding", "cp1252",
+                                    "--delimiter", "|"])
+    assert r.exit_code == 0, r.output
+    m = YAML(typ="safe").load(out.read_text(encoding="utf-8"))
+    assert m["sources"]["patients"]["encoding"] == "cp1252" and m["sources"]["patients"]["delimiter"] == "|"
+    r = CliRunner().invoke(_app(), ["draft", str(data), "--out", str(out), "--encoding", "ebcdic", "--overwrite"])
+    assert r.exit_code == 2 and "--encoding must be one of" in r.output

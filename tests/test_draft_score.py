@@ -111,3 +111,10 @@ def test_named_maps_count_as_their_entries_and_spellings_not_in_the_data_are_not
     s = score(DRAFT, final)
     # 'Man' is not a value the draft lists for this column: not a decision about the data
     assert s.total["value"] == 3 and s.right["value"] == 2
+
+
+def test_source_defaults_are_not_differences():
+    a = "sources:\n  x: {sheet: S, header_row: 1, decimal: '.', encoding: utf-8, skip_rows: []}\n"
+    b = "sources:\n  y: {sheet: S}\n"
+    assert score(a, b).right == {"source": 1}
+    assert score("sources:\n  x: {sheet: S, header_row: 2}\n", b).right == {}

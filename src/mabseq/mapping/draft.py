@@ -96,6 +96,7 @@ class _Writer:
         self.todo = 0
         self.reports: list[str] = []
         self.collapse_used: set[tuple[str, str]] = set()
+        self.encoding: str | None = None
         self.sure_formats: dict[str, int] = {}  # formats that columns read without a day/month doubt
         for sp in profile.sources:
             for c in sp.columns:
@@ -439,6 +440,8 @@ class _Writer:
                                            "ignore_columns")
             if sp.kind == "file" and sp.delimiter:
                 s["delimiter"] = Q(sp.delimiter)
+            if sp.kind == "file" and self.encoding and self.encoding != "utf-8":
+                s["encoding"] = self.encoding
             if sp.decimal == ",":
                 s["decimal"] = Q(",")
             out[self.names[sp.name]] = s
@@ -512,10 +515,12 @@ class _Writer:
         return doc
 
 
-def draft_mapping(profile, vocabs: Vocabularies) -> Draft:
-    """The drafted mapping (text and per-table report lines) for a :class:`mabseq.scan.profile.DataProfile`."""
+def draft_mapping(profile, vocabs: Vocabularies, encoding: str | None = None) -> Draft:
+    """The drafted mapping (text and per-table report lines) for a :class:`mabseq.scan.profile.DataProfile`;
+    ``encoding``: the text encoding the CSV files were read with (written into each file source)."""
     profile = _dc.replace(profile, sources=[_dc.replace(sp, columns=list(sp.columns)) for sp in profile.sources])
     w = _Writer(profile, vocabs, plan(profile, vocabs))  # a copy: the plan may rename blank/repeated headers
+    w.encoding = encoding
     doc = w.document()
     y = YAML(typ="rt")
     y.width = 200

@@ -54,9 +54,14 @@ def assignments(doc: dict) -> dict[tuple, object]:
     named = doc.get("values") if isinstance(doc.get("values"), dict) else {}
     for name, s in sources.items():
         if isinstance(s, dict):
-            out[("source", _label(sources, name))] = _freeze(
-                {k: s.get(k) for k in ("header_row", "skip_rows", "layout", "key_column", "value_column",
-                                       "delimiter", "decimal") if s.get(k) is not None})
+            lay = {k: s.get(k) for k in ("header_row", "skip_rows", "layout", "key_column", "value_column",
+                                         "delimiter", "decimal", "encoding") if s.get(k) not in (None, [])}
+            if lay.get("header_row") == 1:  # the first row: what an absent header_row means for most sheets
+                lay.pop("header_row")
+            if lay.get("decimal") == "." or lay.get("encoding") in ("utf-8", "UTF-8"):  # the defaults
+                lay = {k: v for k, v in lay.items() if not (k == "decimal" and v == ".") and
+                       not (k == "encoding" and v in ("utf-8", "UTF-8"))}
+            out[("source", _label(sources, name))] = _freeze(lay)
     for table, blocks in (doc.get("tables") or {}).items():
         for b in (blocks if isinstance(blocks, list) else [blocks]):
             if not isinstance(b, dict):
