@@ -51,7 +51,7 @@ def _schema_takes(column: str, code: str) -> bool:
 
 def test_shipped_folder_is_the_package_data():
     assert shipped_dir().resolve() == VOCAB_DIR.resolve()
-    assert len(_raw_files()) >= 15
+    assert len(_raw_files()) >= 18
 
 
 def test_every_shipped_file_loads_and_has_a_comment_header():
@@ -69,13 +69,25 @@ def test_every_shipped_file_loads_and_has_a_comment_header():
         assert v.for_column(t, c) is not None, col
 
 
-def test_every_code_is_a_choice_of_one_of_its_columns():
+def _by_name():
+    """vocabulary name -> (columns, recode, [(file, body)]) over all shipped files (a language file extends)."""
+    out = {}
     for fname, body in _raw_code_vocabs():
-        recode = body.get("recode") or {}
-        codes = [str(c) for c in body["codes"]] + [str(p["code"]) for p in body.get("patterns") or []]
-        for code in codes:
-            ok = any(_schema_takes(col, str((recode.get(col) or {}).get(code, code))) for col in body["columns"])
-            assert ok, f"{fname} {body['vocabulary']}: {code!r}"
+        cols, recode, parts = out.setdefault(body["vocabulary"], ([], {}, []))
+        cols += [c for c in body.get("columns") or [] if c not in cols]
+        recode.update(body.get("recode") or {})
+        parts.append((fname, body))
+    return out
+
+
+def test_every_code_is_a_choice_of_one_of_its_columns():
+    for name, (columns, recode, parts) in _by_name().items():
+        assert columns, f"{name}: no file names its columns"
+        for fname, body in parts:
+            codes = [str(c) for c in body["codes"]] + [str(p["code"]) for p in body.get("patterns") or []]
+            for code in codes:
+                ok = any(_schema_takes(col, str((recode.get(col) or {}).get(code, code))) for col in columns)
+                assert ok, f"{fname} {name}: {code!r}"
     drugs = YAML(typ="safe").load((VOCAB_DIR / "drugs.yaml").read_text(encoding="utf-8"))
     classes = [k for k, _ in THERAPIES["therapy_class"].choices]
     for name, spec in drugs["agents"].items():
@@ -91,15 +103,19 @@ def _key(t) -> str:
 
 
 def test_no_term_gives_two_codes_in_one_vocabulary():
-    for fname, body in _raw_code_vocabs():
+    """Across all shipped files of one vocabulary (a language file must not silently re-code an English term)."""
+    for name, (_, _, parts) in _by_name().items():
         seen = {}
-        for code, terms in body["codes"].items():
-            for t in terms:
-                k = _key(t)
-                assert seen.get(k, code) == code, f"{fname} {body['vocabulary']}: {t!r} -> {seen[k]} and {code}"
-                seen[k] = code
-        for t in body.get("ambiguous") or []:
-            assert _key(t) not in seen, f"{fname}: {t!r} is ambiguous and has a code"
+        for fname, body in parts:
+            for code, terms in body["codes"].items():
+                for t in terms:
+                    k = _key(t)
+                    assert seen.get(k, (code, fname))[0] == code, \
+                        f"{name}: {t!r} -> {seen[k][0]} ({seen[k][1]}) and {code} ({fname})"
+                    seen[k] = (code, fname)
+        for fname, body in parts:
+            for t in body.get("ambiguous") or []:
+                assert _key(t) not in seen, f"{fname}: {t!r} is ambiguous and has a code"
     drugs = YAML(typ="safe").load((VOCAB_DIR / "drugs.yaml").read_text(encoding="utf-8"))
     seen = {}
     for kind in ("agents", "regimens"):
@@ -138,6 +154,11 @@ TERMS = [
     ("therapies.intent", "bridge to SCT", "bridge"), ("therapies.intent", "salvage 2", "salvage"),
     ("disease_events.site", "BM + CNS", "combined"), ("disease_events.site", "CNS", "cns"),
     ("disease_events.event_type", "relapse", "relapse"), ("assessments.specimen", "Marrow", "marrow"),
+    # German (codes_de.yaml): extends the same vocabularies
+    ("patients.sex", "weiblich", "female"), ("patients.prior_allohsct", "ja", "yes"),
+    ("patients.prior_allohsct", "unbekannt", "unknown"), ("follow_up.vital_status", "verstorben", "dead"),
+    ("disease_events.event_type", "Rezidiv", "relapse"), ("disease_events.site", "KM + ZNS", "combined"),
+    ("follow_up.death_cause", "Rezidiv der ALL", "progression"), ("assessments.cd19_call", "schwach", "dim"),
 ]
 
 

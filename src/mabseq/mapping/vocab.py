@@ -316,9 +316,14 @@ def _merge_number_words(vocabs: Vocabularies, body, path: Path) -> None:
     vocabs.missing_words = (vocabs.missing_words - neg) | mis
 
 
+_LOCALE = re.compile(r"_(de|fr|es|it|nl|pt|sv|da|fi|pl|cs)$")  # language files (not yes_no!)
+
+
 def _files(folder: Path) -> list[Path]:
+    """The vocabulary files of a folder: by name, a language file (``codes_de.yaml``) after the base files it
+    extends."""
     return sorted((p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
-                   and not p.name.startswith(".")), key=lambda p: p.name)
+                   and not p.name.startswith(".")), key=lambda p: (bool(_LOCALE.search(p.stem)), p.name))
 
 
 def load_vocabularies(user_dir: str | Path | None = None) -> Vocabularies:
