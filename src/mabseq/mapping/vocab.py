@@ -72,13 +72,17 @@ class CodeVocabulary:
     ambiguous: set[str] = field(default_factory=set)              # norm(term)
     recode: dict[str, dict[str, str]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)  # emptied by every merge
 
     def _squashed(self) -> dict[str, str | None]:
+        if "sq" in self._cache:
+            return self._cache["sq"]
         out: dict[str, str | None] = {}
         for t, c in self.terms.items():
             k = squash(t)
             if k:
                 out[k] = c if out.get(k, c) == c else None  # None: two codes squash alike -> not used
+        self._cache["sq"] = out
         return out
 
     def codes(self) -> list[str]:
@@ -111,7 +115,9 @@ class CodeVocabulary:
             if rx.search(n):
                 return Suggestion(code, "pattern", rx.pattern)
         if len(n) >= 5:
-            hit = process.extractOne(n, sorted(self.terms), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
+            if "sorted" not in self._cache:
+                self._cache["sorted"] = sorted(self.terms)
+            hit = process.extractOne(n, self._cache["sorted"], scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
             if hit is not None:
                 return Suggestion(self.terms[hit[0]], "similar", hit[0])
         return None
@@ -220,6 +226,7 @@ def _merge_codes(vocabs: dict[str, CodeVocabulary], body, path: Path) -> None:
         if c not in v.columns:
             v.columns.append(c)
     v.files.append(where)
+    v._cache.clear()
     codes = body.get("codes") or {}
     if not isinstance(codes, dict):
         raise VocabError(f"{where}{_line(body, 'codes')}: `codes:` must map each code to a list of terms")

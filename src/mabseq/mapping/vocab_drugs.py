@@ -48,6 +48,7 @@ class DrugVocabulary:
     regimens: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # name -> (class, agents)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)           # squash(name) -> (kind, key)
     class_priority: list[str] = field(default_factory=lambda: list(CLASSES))
+    _sorted: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def _entry(self, kind: str, key: str) -> tuple[str, tuple[str, ...]]:
         if kind == "agent":
@@ -63,7 +64,9 @@ class DrugVocabulary:
                 return c, a, "exact", key
         k = _squash(_CYCLE.sub(" ", text))
         if len(k) >= 5:
-            hit = process.extractOne(k, sorted(self.names), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
+            if len(self._sorted) != len(self.names):  # names only grow (a merge adds or replaces)
+                self._sorted = sorted(self.names)
+            hit = process.extractOne(k, self._sorted, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
             if hit is not None:
                 kind, key = self.names[hit[0]]
                 c, a = self._entry(kind, key)
