@@ -525,3 +525,15 @@ def test_cli_encoding_and_delimiter_options(tmp_path):
     assert m["sources"]["patients"]["encoding"] == "cp1252" and m["sources"]["patients"]["delimiter"] == "|"
     r = CliRunner().invoke(_app(), ["draft", str(data), "--out", str(out), "--encoding", "ebcdic", "--overwrite"])
     assert r.exit_code == 2 and "--encoding must be one of" in r.output
+
+
+def test_a_sheet_with_several_rows_per_patient_is_no_follow_up_table():
+    cols = [_colp("ID", ["A1", "A1", "A2", "A2"], "id", id_like=True),
+            _colp("Vital status", ["alive", "alive", "dead", "dead"], "category", position=1),
+            _colp("Last contact", ["2021-01-01"] * 4, "date", {"iso_date": 4}, {"%Y-%m-%d": 4}, position=2)]
+    sp = _sheet("Follow-up", cols)
+    assert "follow_up" in YAML(typ="safe").load(draft_mapping(_profile(sp), load_vocabularies()).text)["tables"]
+    sp.rows_per_id = {2: 2}  # the scan: 2 patients with 2 rows each
+    d = draft_mapping(_profile(sp), load_vocabularies())
+    assert "follow_up" not in YAML(typ="safe").load(d.text)["tables"]
+    assert 'Not used: sheet "Follow-up"' in d.text

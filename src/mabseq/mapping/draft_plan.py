@@ -131,11 +131,14 @@ def source_feeds(sp, vocabs: Vocabularies) -> list[Feed]:
         if best is not None:
             feeds.append(best)
     first = True
+    many = _many_rows_per_id(sp)
     while True:
         cands = []
         for t in DRAFT_TABLES:
             if any(f.fit.table == t and f.fit.group is None for f in feeds):
                 continue
+            if many and BY_NAME[t].one_row_per_patient:
+                continue  # a sheet with several rows per patient cannot be a one-row-per-patient table
             pid_used = {_pid_header(f.fit) for f in feeds}
             exclude = taken - pid_used
             fit = TableFit(t, match_columns(vocabs, t, plain, exclude=exclude), sheet_score(vocabs, sp.name, t))
@@ -148,6 +151,14 @@ def source_feeds(sp, vocabs: Vocabularies) -> list[Feed]:
         taken |= {m.header for m in best.matches if m.column != "patient_id"}
         first = False
     return feeds
+
+
+def _many_rows_per_id(sp) -> bool:
+    """Whether more than a fifth of the source's patients have several rows (the scan's ``rows_per_id``)."""
+    per = getattr(sp, "rows_per_id", None) or {}
+    ids = sum(per.values())
+    multi = sum(n for k, n in per.items() if int(k) > 1)
+    return ids > 0 and multi > 0.2 * ids
 
 
 def _study_keys(sp, vocabs: Vocabularies) -> dict[str, str]:
