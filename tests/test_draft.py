@@ -318,7 +318,6 @@ def test_cli_user_vocab_changes_the_draft(tmp_path, drafted):
 
 
 def test_blank_and_repeated_headers_are_named_by_letter_and_special_values_are_literal():
-    from mabseq.scan.columns import ColumnProfile
     cols = [_colp("Patient", ["A1", "A2", "A3", "A4"], "id", id_like=True),
             _colp("Gender", ["m", "f", "*", "re: x"], "category"),
             _colp("Date", ["2020-01-01"] * 4, "date", {"iso_date": 4}, {"%Y-%m-%d": 4}),

@@ -23,7 +23,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
 
 from ..cohort.schema import BY_NAME, Column
 from .draft_match import Match
-from .draft_plan import DATE_KEY, Block, Plan, plan
+from .draft_plan import Block, Plan, plan
 from .draft_values import (TODO, Decision, all_integers, cns_rows, date_rule, drug_rows, has_hla_fractions,
                            hla_rows, number_parser, value_rows)
 from .vocab import Vocabularies, norm, squash
@@ -396,7 +396,7 @@ class _Writer:
                                           "TODO: required; no key found", c.name)
         out["columns"] = cols
         keys = sorted(set(self.p.study_keys.values()))
-        self.reports.append(f"study <- " + (f'{sp.kind} "{sp.name}" (key/value): {len(keys)} of '
+        self.reports.append("study <- " + (f'{sp.kind} "{sp.name}" (key/value): {len(keys)} of '
                                             f'{len(sp.key_values or [])} keys assigned' if sp is not None
                                             else "no source") + f", {sum(1 for v in cols.values() if v == TODO or (isinstance(v, dict) and TODO in v.values()))} TODO")
         return out

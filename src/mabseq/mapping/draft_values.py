@@ -87,7 +87,7 @@ def value_rows(vocabs: Vocabularies, table: str, sc: Column, col, d: Decision) -
             continue
         if how == "similar":
             d.likely += 1
-            note = "; ".join(x for x in (f"similar to a known term", note) if x)
+            note = "; ".join(x for x in ("similar to a known term", note) if x)
         rows.append(ValueRow(spelling, n, code, note))
     return rows
 
@@ -173,7 +173,6 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
     """The ``number:`` rules for a number column (empty dict: plain numbers need none) and comments."""
     spec: dict = {}
     notes: list[str] = []
-    p = col.patterns or {}
     kinds: dict[str, list[tuple[str, int]]] = {}
     for v, n in col.values:
         kinds.setdefault(classify(v), []).append((v.strip(), n))
@@ -200,7 +199,7 @@ def number_parser(vocabs: Vocabularies, sc: Column, col, header: str, decimal: s
             all(_small(v) for v, _ in col.values if "%" not in v and classify(v) in ("integer", "number")):
         spec["unit"] = TODO
         d.todo += 1
-        notes.append(f"unit: TODO: every bare number is at most 1: percent (0.5 %) or fraction (50 %)?")
+        notes.append("unit: TODO: every bare number is at most 1: percent (0.5 %) or fraction (50 %)?")
     for kind, key, example in (("below", "below", "<x"), ("above", "above", ">x"), ("approx", "approx", "approx x")):
         n = count(kind)
         if n:
