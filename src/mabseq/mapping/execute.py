@@ -1,0 +1,198 @@
+"""Running a mapping: DATA's sheets -> DuckDB text tables -> the compiled SQL -> :class:`RawTable` objects.
+
+:func:`read_mapped` is what ``--mapping mapping.yaml`` does for every command. The raw tables it returns carry the
+schema's column names, the center's own sheet as ``source``, the user's row numbers as ``rows`` and the user's
+headers as ``header``, so that the usual coercion and checks (:func:`mabseq.cohort.validate.build_cohort`) name
+the center's sheet, row and column. Before that, the mapping's own findings:
+
+- ``mapping.value_unmapped`` (ERROR): per coded column, each non-empty source value no key of its value map covers,
+  with its count and first row;
+- ``mapping.parse`` (ERROR): a cell a number or date parser cannot read (sheet, row, column, value; 20 per column,
+  then a count);
+- ``mapping.filtered`` (WARNING): rows a ``where`` filter left out, counted per filter;
+- ``mapping.sheet_unused`` (WARNING): a sheet or file of DATA no source names; ``mapping.column_unused``
+  (WARNING): per source, the headers no rule reads and ``ignore_columns`` does not list.
+
+The connection is in memory; the sheets are loaded from Arrow, then external access is switched off (the SQL cannot
+read or write files) and the configuration locked. Everything runs as set operations in DuckDB: no Python loop per
+cell.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..cohort.findings import ERROR, WARNING, Findings, quote
+from ..cohort.grid import GridOptions, read_grids
+from ..cohort.model import RawTable
+from .compile import CompiledMapping, compile_mapping
+from .load import load_mapping_yaml
+from .parsers import ident
+from .provenance import provenance_frame
+from .sources import find_grid, grid_table
+
+MAX_PARSE_FINDINGS = 20
+
+
+def _connect():
+    import duckdb
+    return duckdb.connect(":memory:", config={"autoload_known_extensions": False,
+                                              "autoinstall_known_extensions": False})
+
+
+def load_sources(data_path, spec, findings: Findings):
+    """(grids by source name, headers, Arrow tables) or None with findings."""
+    options = {s.file: GridOptions(s.delimiter, s.encoding) for s in spec.sources.values() if s.file is not None}
+    since = len(findings.errors)
+    grids = read_grids(data_path, findings, options)
+    if len(findings.errors) > since:
+        return None
+    chosen, headers, tables = {}, {}, {}
+    for name, s in spec.sources.items():
+        g = find_grid(s, grids, spec, findings)
+        if g is None:
+            continue
+        got = grid_table(g, s, spec, findings)
+        if got is None:
+            continue
+        chosen[name], tables[name], headers[name] = g, got[0], got[1]
+    named = {id(g) for g in chosen.values()}
+    for g in grids:
+        if id(g) not in named:
+            findings.add(WARNING, "mapping.sheet_unused", f"no source of the mapping names this {g.kind}; it is not "
+                         "read", g.source)
+    if len(findings.errors) > since:
+        return None
+    return chosen, headers, tables
+
+
+def read_mapped(data_path, mapping_path, findings: Findings, provenance: list | None = None) -> list[RawTable]:
+    """The raw tables of DATA read through a YAML mapping (``[]`` with ERROR findings when it cannot be used).
+    When ``provenance`` is a list, the provenance frame is appended to it."""
+    spec = load_mapping_yaml(mapping_path, findings)
+    if spec is None:
+        return []
+    loaded = load_sources(data_path, spec, findings)
+    if loaded is None:
+        return []
+    grids, headers, tables = loaded
+    compiled = compile_mapping(spec, headers, findings)
+    if compiled is None:
+        return []
+    con = _connect()
+    try:
+        for name, t in tables.items():
+            con.register("_mabseq_grid", t)
+            con.execute(f"CREATE TABLE {ident('src:' + name)} AS SELECT * FROM _mabseq_grid")
+            con.unregister("_mabseq_grid")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        raws, frames = run_compiled(con, compiled, grids, findings)
+    finally:
+        con.close()
+    _unused_columns(compiled, grids, headers, findings)
+    if any(f.severity == ERROR for f in findings.items):
+        return []
+    if provenance is not None:
+        provenance.append(provenance_frame(frames))
+    return raws
+
+
+def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
+    raws, frames = [], []
+    spec = compiled.spec
+    for cb in compiled.blocks:
+        b = cb.spec
+        stmts = dict(cb.statements)
+        con.execute(stmts["pre"])
+        if "filters" in stmts:
+            for k, n, first in con.execute(stmts["filters"]).fetchall():
+                if k is not None:
+                    findings.add(WARNING, "mapping.filtered", f"{b.label}: {n:,} row(s) left out by the filter "
+                                 f"{quote(cb.filter_labels[k], 120)} (first row {first})", grids[b.from_].source,
+                                 row=first)
+        con.execute(stmts["rows"])
+        _check_cells(con, cb, grids, findings)
+        frame = con.sql(stmts["final"]).to_arrow_table().to_pandas()
+        label = grids[b.from_].source + "".join(f" + [{spec.sources[j.source].target}]" for j in b.join)
+        names = [c.target for c in cb.columns]
+        header = {c.target: c.header for c in cb.columns}
+        out = pd.DataFrame({n: frame[n] for n in names}, index=range(len(frame)))
+        raws.append(RawTable(b.table, out, label, frame["_row"].astype("int64").tolist(), header))
+        frames.append((cb, frame, {n: grids[n].source for n in cb.sources}))
+    return raws, frames
+
+
+def _check_cells(con, cb, grids, findings: Findings) -> None:
+    b = cb.spec
+    for c in cb.columns:
+        if c.kind != "column":
+            continue
+        src = grids[c.source].source
+        shown = c.header.split("!", 1)[1] if c.source != b.from_ and "!" in c.header else c.header
+        raw, rule, row = ident(c.target + "#raw"), ident(c.target + "#rule"), ident(c.target + "#row")
+        hdr = ident(c.target + "#hdr") if c.varies else "NULL"
+        if b.columns[c.target].values is not None:
+            got = con.execute(f"SELECT {raw}, count(*), min({row}), any_value({hdr}) FROM {cb.rows} WHERE {rule} = "
+                              f"'!unmapped' GROUP BY {raw} ORDER BY min({row}), {raw}").fetchall()
+            for value, n, first, h in got:
+                findings.add(ERROR, "mapping.value_unmapped", f"{quote(value)} ({n:,} row(s), first row {first}) is "
+                             f"not covered by the value map of {b.table}.{c.target}; add it to the map (or a '*' "
+                             "key for every other value)", src, b.table, first, h or shown, value)
+        if c.coded:
+            n = con.execute(f"SELECT count(*) FROM {cb.rows} WHERE {rule} = '!parse'").fetchall()[0][0]
+            if not n:
+                continue
+            what = "number" if c.target in _numeric(b.table) else "date"
+            got = con.execute(f"SELECT {row}, {raw}, {hdr} FROM {cb.rows} WHERE {rule} = '!parse' ORDER BY {row} "
+                              f"LIMIT {MAX_PARSE_FINDINGS}").fetchall()
+            for first, value, h in got:
+                findings.add(ERROR, "mapping.parse", f"cannot be read as a {what} for {b.table}.{c.target} (see "
+                             "docs/MAPPING.md, 'Number parser': give a rule for <, >, approx, or list the words)"
+                             if what == "number" else f"cannot be read as a date for {b.table}.{c.target} with the "
+                             "formats of the mapping (add the format under 'dates' or the column's 'date')",
+                             src, b.table, first, h or shown, value)
+            if n > MAX_PARSE_FINDINGS:
+                findings.add(ERROR, "mapping.parse", f"... and {n - MAX_PARSE_FINDINGS:,} more cells of this column "
+                             f"cannot be read ({n:,} in all)", src, b.table, None, shown)
+
+
+def _numeric(table: str) -> set[str]:
+    from ..cohort.schema import BY_NAME
+    return {c.name for c in BY_NAME[table].columns if c.type in ("number", "integer")}
+
+
+def _unused_columns(compiled: CompiledMapping, grids, headers, findings: Findings) -> None:
+    spec = compiled.spec
+    from .parsers import norm_value
+    for name, h in headers.items():
+        if h.key_value:
+            continue
+        used = compiled.used_headers.get(name, set())
+        ignored = {norm_value(x) for x in spec.sources[name].ignore_columns}
+        left = [shown for n, shown in zip(h.names, h.shown) if n not in used and n not in ignored
+                and norm_value(shown) not in ignored]
+        if left:
+            findings.add(WARNING, "mapping.column_unused", f"{len(left)} column(s) no rule of the mapping reads: "
+                         + ", ".join(quote(x, 40) for x in left[:30]) + (" ..." if len(left) > 30 else "")
+                         + f" (list them under sources.{name}.ignore_columns to say they are not used)",
+                         grids[name].source)
+
+
+def mapping_sql(mapping_path, findings: Findings, data_path=None) -> str | None:
+    """The SQL text of a mapping (with DATA: its headers resolved, unpivot groups expanded)."""
+    spec = load_mapping_yaml(mapping_path, findings)
+    if spec is None:
+        return None
+    headers = None
+    if data_path is not None:
+        loaded = load_sources(data_path, spec, findings)
+        if loaded is None:
+            return None
+        headers = loaded[1]
+    compiled = compile_mapping(spec, headers, findings)
+    return compiled.sql_text() if compiled is not None else None
+
+
+__all__ = ["read_mapped", "mapping_sql", "run_compiled", "load_sources"]
