@@ -22,11 +22,17 @@ def _block(node, table, index, ctx, line, sources, values, dates) -> BlockSpec |
         return None
     _keys(node, BLOCK_KEYS, ctx, where)
     if "from" not in node:
-        ctx.err("mapping.structure", f"{where}: 'from' (the source whose rows become this table's rows) is missing",
-                line)
-        return None
-    frm = scalar(node["from"])
-    if frm not in sources:
+        only_constants = not any(k in node for k in ("join", "unpivot", "where", "collapse")) and all(
+            _is_map(v) and "value" in v for v in (node.get("columns") or {}).values()) if _is_map(
+            node.get("columns") or {}) else False
+        if not only_constants:
+            ctx.err("mapping.structure", f"{where}: 'from' (the source whose rows become this table's rows) is "
+                    "missing (only a block of constants alone may leave it out: it gives one row)", line)
+            return None
+        frm = None
+    else:
+        frm = scalar(node["from"])
+    if frm is not None and frm not in sources:
         ctx.err("mapping.unknown_source", f"{where}.from: {quote(frm)} is not a source{closest(frm, list(sources))}",
                 vline(node, "from"))
         return None

@@ -79,7 +79,7 @@ class CompiledMapping:
                "-- tables \"src:<source>\": one VARCHAR column per header (lower case, spaces collapsed), _row = the"
                " user's row", ""]
         for b in self.blocks:
-            out.append(f"-- {b.spec.label} (from {b.spec.from_})")
+            out.append(f"-- {b.spec.label} (from {b.spec.from_ or 'the mapping file: constants'})")
             for kind, sql in b.statements:
                 out.append(f"-- {kind}")
                 out.append(sql.rstrip() + ";")
@@ -168,9 +168,9 @@ def compile_mapping(spec: MappingSpec, headers: dict[str, SourceHeaders] | None,
 
 
 def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings, used) -> CompiledBlock:
-    out = CompiledBlock(b, sources=[b.from_] + [j.source for j in b.join])
+    out = CompiledBlock(b, sources=([b.from_] if b.from_ else []) + [j.source for j in b.join])
     refs = _Refs(spec, b, headers, findings, used)
-    src_t = ident(f"src:{b.from_}")
+    src_t = ident(f"src:{b.from_}") if b.from_ is not None else "(SELECT CAST(1 AS BIGINT) AS _row)"
     # 1. pre: joins and unpivot
     if b.join:
         a_keys, joins = [], []

@@ -115,12 +115,15 @@ def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
         con.execute(stmts["rows"])
         _check_cells(con, cb, grids, findings)
         frame = con.sql(stmts["final"]).to_arrow_table().to_pandas()
-        label = grids[b.from_].source + "".join(f" + [{spec.sources[j.source].target}]" for j in b.join)
+        label = (grids[b.from_].source if b.from_ else f"{spec.path_name} [{b.label}]") + "".join(
+            f" + [{spec.sources[j.source].target}]" for j in b.join)
         names = [c.target for c in cb.columns]
         header = {c.target: c.header for c in cb.columns}
         out = pd.DataFrame({n: frame[n] for n in names}, index=range(len(frame)))
         raws.append(RawTable(b.table, out, label, frame["_row"].astype("int64").tolist(), header))
-        frames.append((cb, frame, {n: grids[n].source for n in cb.sources}))
+        labels = {n: grids[n].source for n in cb.sources}
+        labels[None] = label
+        frames.append((cb, frame, labels))
     return raws, frames
 
 
