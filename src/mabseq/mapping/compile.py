@@ -192,17 +192,18 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                          f"AS {ident(j.source)} ON {' AND '.join(conds) or 'FALSE'}")
         row = "coalesce(a._row, " + ", ".join(f"struct_extract({ident(j.source)}, '_row')" for j in b.join) + ")"
         keycols = "".join(f", {ident(j.source)}" for j in b.join)
-        base = (f"SELECT a.* EXCLUDE (_row), {row} AS _row{keycols} FROM (SELECT *, {', '.join(a_keys) or 'NULL AS k'}"
+        base = (f"SELECT a.* EXCLUDE (_row), {row} AS _row, a._row IS NULL AS {ident('#joined_only')}{keycols} FROM (SELECT *, {', '.join(a_keys) or 'NULL AS k'}"
                 f" FROM {src_t}) AS a " + " ".join(joins))
     else:
         base = f"SELECT * FROM {src_t}"
     if b.unpivot is not None:
         base = _unpivot(spec, b, base, headers, refs, out, findings)
     ties = "".join(f", struct_extract({ident(j.source)}, '_row')" for j in b.join)
+    first = f"{ident('#joined_only')}, " if b.join else ""  # rows of the joined sources alone come last
     if b.unpivot is not None:
         ties += f", CAST({ident('~{n}')} AS INTEGER)"
     out.statements.append(("pre", f"CREATE OR REPLACE TEMP TABLE {out.pre} AS SELECT *, row_number() OVER (ORDER BY "
-                                  f"_row{ties}) AS _seq FROM ({base}) ORDER BY _seq"))
+                                  f"{first}_row{ties}) AS _seq FROM ({base}) ORDER BY _seq"))
     # 2. filters
     conds = []
     for f in b.where:
