@@ -28,7 +28,7 @@ from ..cohort.grid import GridOptions, read_grids
 from ..cohort.model import RawTable
 from .compile import CompiledMapping, compile_mapping
 from .load import load_mapping_yaml
-from .parsers import ident
+from .parsers import ident, norm_sql
 from .provenance import provenance_frame
 from .sources import find_grid, grid_table
 
@@ -137,8 +137,10 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
         raw, rule, row = ident(c.target + "#raw"), ident(c.target + "#rule"), ident(c.target + "#row")
         hdr = ident(c.target + "#hdr") if c.varies else "NULL"
         if b.columns[c.target].values is not None:
-            got = con.execute(f"SELECT {raw}, count(*), min({row}), any_value({hdr}) FROM {cb.rows} WHERE {rule} = "
-                              f"'!unmapped' GROUP BY {raw} ORDER BY min({row}), {raw}").fetchall()
+            key = norm_sql(raw)  # 'X' and 'x ' are one value to a value map: one error, counted together
+            got = con.execute(f"SELECT first({raw} ORDER BY {row}), count(*), min({row}), first({hdr} ORDER BY {row}) "
+                              f"FROM {cb.rows} WHERE {rule} = '!unmapped' GROUP BY {key} ORDER BY min({row}), {key}"
+                              ).fetchall()
             for value, n, first, h in got:
                 findings.add(ERROR, "mapping.value_unmapped", f"{quote(value)} ({n:,} row(s), first row {first}) is "
                              f"not covered by the value map of {b.table}.{c.target}; add it to the map (or a '*' "
