@@ -328,3 +328,21 @@ def test_sql_text_is_deterministic(tmp_path):
     m.write_text("mabseq_mapping: 1\n" + THERAPY_YAML % "count")
     a, b = mapping_sql(m, Findings()), mapping_sql(m, Findings())
     assert a == b and 'CREATE OR REPLACE TEMP TABLE "rows:therapies:0"' in a
+
+
+def test_a_joined_row_used_twice_is_a_warning(tmp_path):
+    # two marrow rows of P01 on the same day (marrow and CSF) match the one flow row: said, with the flow row
+    sheets = {"Marrow": [["Patient", "Date", "Specimen"], ["P01", "2018-01-08", "marrow"], ["P01", "2018-01-08", "csf"]],
+              "Flow": [["Pt ID", "Sample date", "CD19 %"], ["P01", "2018-01-08", "98"]]}
+    yaml = """sources: {marrow: {sheet: Marrow}, flow: {sheet: Flow}}
+tables:
+  assessments:
+    from: marrow
+    join: [{source: flow, on: {Patient: Pt ID, Date: Sample date}, how: left}]
+    columns: {patient_id: Patient, assessment_date: Date, specimen: Specimen,
+              cd19_pct_positive: {source: flow, column: "CD19 %"}}
+"""
+    raws, f, _ = run(tmp_path, sheets, yaml)
+    w = [x for x in f.warnings if x.rule == "mapping.join_repeated"]
+    assert [(x.source, x.row) for x in w] == [("b.xlsx [sheet Flow]", 2)] and "1 row(s)" in w[0].message
+    assert rows(table(raws, "assessments"), ["specimen", "cd19_pct_positive"]) == [("marrow", 98.0), ("csf", 98.0)]

@@ -25,7 +25,7 @@ from ..cohort.schema import BY_NAME
 from .check import closest
 from .parsers import (date_formats, date_sql, date_text_sql, id_sql, ident, lit, norm_sql, norm_value, number_sql,
                       text_sql, value_map_sql)
-from .spec import BlockSpec, ColumnSpec, MappingSpec
+from .spec import BlockSpec, ColumnSpec, MappingSpec, ValueMap
 
 _LETTER = re.compile(r"^[A-Za-z]{1,3}$")
 
@@ -140,6 +140,15 @@ class _Refs:
                 label, None)
 
 
+def schema_codes(col) -> ValueMap:
+    """A column's codes and labels as a value map (any letter case, spaces collapsed), each to its code."""
+    vm = ValueMap(f"(codes of {col.name})")
+    for code, label in col.choices:
+        vm.exact.setdefault(norm_value(code), code)
+        vm.exact.setdefault(norm_value(label), code)
+    return vm
+
+
 def _kind_of(block: BlockSpec, source: str, header: str) -> ColumnSpec | None:
     """The column spec of the block that reads (source, header), if any (to normalise join keys like it)."""
     for c in block.columns.values():
@@ -204,6 +213,13 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
         ties += f", CAST({ident('~{n}')} AS INTEGER)"
     out.statements.append(("pre", f"CREATE OR REPLACE TEMP TABLE {out.pre} AS SELECT *, row_number() OVER (ORDER BY "
                                   f"{first}_row{ties}) AS _seq FROM ({base}) ORDER BY _seq"))
+    for j in b.join:  # a joined row used twice, or a row matching several joined rows: said, never silent
+        r = f"struct_extract({ident(j.source)}, '_row')"
+        out.statements.append((f"join check {j.source}",
+                               f"SELECT 'joined' AS side, count(*) AS n, min(r) AS first_row FROM (SELECT {r} AS r FROM "
+                               f"{out.pre} WHERE {r} IS NOT NULL GROUP BY r HAVING count(*) > 1) UNION ALL "
+                               f"SELECT 'from', count(*), min(r) FROM (SELECT _row AS r FROM {out.pre} WHERE NOT "
+                               f"{ident('#joined_only')} GROUP BY r HAVING count(DISTINCT {r}) > 1)"))
     # 2. filters
     conds = []
     for f in b.where:
@@ -231,6 +247,8 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
         x, row, shown, hdr = refs.cell(c.source, c.column, c.line)
         if c.values is not None:
             value, rule = value_map_sql(x, c.values)
+        elif col.type == "category":  # no value map: the cells must hold the schema's codes or labels
+            value, rule = value_map_sql(x, schema_codes(col), "column")
         elif c.number is not None or col.type in ("number", "integer"):
             from .spec import NumberSpec
             dec = spec.sources[c.source or b.from_].decimal
@@ -249,7 +267,7 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
         if hdr is not None:
             sel.append(f"{hdr} AS {ident(name + '#hdr')}")
         out.columns.append(ColumnOut(name, c.source or b.from_, shown, "column", c.values is not None or
-                                     c.number is not None or col.type in ("number", "integer", "date"),
+                                     c.number is not None or col.type in ("number", "integer", "date", "category"),
                                      hdr is not None))
     if b.collapse is not None:
         sel += _collapse_keys(spec, b, refs)

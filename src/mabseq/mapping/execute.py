@@ -106,6 +106,19 @@ def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
         b = cb.spec
         stmts = dict(cb.statements)
         con.execute(stmts["pre"])
+        for j in b.join:
+            for side, n, first in con.execute(stmts[f"join check {j.source}"]).fetchall():
+                if not n:
+                    continue
+                if side == "joined":
+                    findings.add(WARNING, "mapping.join_repeated", f"{b.label}: {n:,} row(s) of this sheet match "
+                                 f"more than one row of {grids[b.from_].source} on the join keys (first row {first}); "
+                                 "their values are used for each (add a key to the join's 'on' if that is wrong)",
+                                 grids[j.source].source, row=first)
+                else:
+                    findings.add(WARNING, "mapping.join_repeated", f"{b.label}: {n:,} row(s) match more than one row "
+                                 f"of {grids[j.source].source} on the join keys (first row {first}); each match gives "
+                                 "its own row", grids[b.from_].source, row=first)
         if "filters" in stmts:
             for k, n, first in con.execute(stmts["filters"]).fetchall():
                 if k is not None:
@@ -136,16 +149,21 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
         shown = c.header.split("!", 1)[1] if c.source != b.from_ and "!" in c.header else c.header
         raw, rule, row = ident(c.target + "#raw"), ident(c.target + "#rule"), ident(c.target + "#row")
         hdr = ident(c.target + "#hdr") if c.varies else "NULL"
-        if b.columns[c.target].values is not None:
+        mapped = b.columns[c.target].values is not None
+        col = _schema(b.table, c.target)
+        if mapped or col.type == "category":
             key = norm_sql(raw)  # 'X' and 'x ' are one value to a value map: one error, counted together
             got = con.execute(f"SELECT first({raw} ORDER BY {row}), count(*), min({row}), first({hdr} ORDER BY {row}) "
                               f"FROM {cb.rows} WHERE {rule} = '!unmapped' GROUP BY {key} ORDER BY min({row}), {key}"
                               ).fetchall()
             for value, n, first, h in got:
+                how = (f"not covered by the value map of {b.table}.{c.target}; add it to the map (or a '*' key for "
+                       "every other value)") if mapped else (
+                       f"neither a code nor a label of {b.table}.{c.target} (codes: {', '.join(col.codes)}); give the "
+                       "column a value map (values:) saying which code it is")
                 findings.add(ERROR, "mapping.value_unmapped", f"{quote(value)} ({n:,} row(s), first row {first}) is "
-                             f"not covered by the value map of {b.table}.{c.target}; add it to the map (or a '*' "
-                             "key for every other value)", src, b.table, first, h or shown, value)
-        if c.coded:
+                             + how, src, b.table, first, h or shown, value)
+        if c.coded and col.type in ("number", "integer", "date"):
             n = con.execute(f"SELECT count(*) FROM {cb.rows} WHERE {rule} = '!parse'").fetchall()[0][0]
             if not n:
                 continue
@@ -161,6 +179,11 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
             if n > MAX_PARSE_FINDINGS:
                 findings.add(ERROR, "mapping.parse", f"... and {n - MAX_PARSE_FINDINGS:,} more cells of this column "
                              f"cannot be read ({n:,} in all)", src, b.table, None, shown)
+
+
+def _schema(table: str, column: str):
+    from ..cohort.schema import BY_NAME
+    return BY_NAME[table][column]
 
 
 def _numeric(table: str) -> set[str]:

@@ -142,8 +142,9 @@ def text_sql(x: str) -> str:
     return f"CASE WHEN trim(coalesce({x}, '')) = '' THEN NULL ELSE {x} END"
 
 
-def value_map_sql(x: str, vm: ValueMap) -> tuple[str, str]:
-    """(code, rule) of a value map; the rule is '!unmapped' for a non-empty value no key covers."""
+def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None) -> tuple[str, str]:
+    """(code, rule) of a value map; the rule is '!unmapped' for a non-empty value no key covers (``matched_rule``:
+    the rule text of a covered value, instead of 'value map "<value>" -> <code>')."""
     n = norm_sql(x)
     cases_v, cases_r = [], []
     empty_v = lit(vm.empty) if vm.empty is not None else "NULL"
@@ -154,8 +155,8 @@ def value_map_sql(x: str, vm: ValueMap) -> tuple[str, str]:
         inner = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in vm.exact.items())
         keys = ", ".join(lit(k) for k in vm.exact)
         cases_v.append(f"WHEN {n} IN ({keys}) THEN CASE {n} {inner} END")
-        cases_r.append(f"WHEN {n} IN ({keys}) THEN 'value map \"' || {squash_sql(x)} || '\" -> ' || "
-                       f"CASE {n} {inner} END")
+        cases_r.append(f"WHEN {n} IN ({keys}) THEN " + (lit(matched_rule) if matched_rule else
+                       f"'value map \"' || {squash_sql(x)} || '\" -> ' || CASE {n} {inner} END"))
     for pat, code in vm.regex:
         cond = f"regexp_matches({squash_sql(x)}, {lit(pat)}, 'i')"
         cases_v.append(f"WHEN {cond} THEN {lit(code)}")

@@ -17,35 +17,40 @@ COLUMNS = ["table", "part", "row_index", "patient_id", "column", "source", "sour
 
 def provenance_frame(blocks) -> pd.DataFrame:
     """``blocks``: (compiled block, final frame, {source name: label}) triples."""
-    parts = []
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
     for cb, frame, labels in blocks:
         n = len(frame)
         if not n:
             continue
-        pid = frame["patient_id"].astype(object).where(frame["patient_id"].notna(), None) \
-            if "patient_id" in frame.columns else pd.Series([None] * n, dtype=object)
+        pid = (frame["patient_id"].astype(object).where(frame["patient_id"].notna(), None).to_numpy(dtype=object)
+               if "patient_id" in frame.columns else np.full(n, None, dtype=object))
         for c in cb.columns:
-            has = frame[c.target].notna().to_numpy()
-            if not has.any():
+            idx = np.flatnonzero(frame[c.target].notna().to_numpy())
+            if not len(idx):
                 continue
-            idx = np.flatnonzero(has)
+            k = len(idx)
             if c.varies:
                 hdr = frame[c.target + "#hdr"].to_numpy(dtype=object)[idx]
             elif c.kind == "column":
-                hdr = np.full(len(idx), c.header.split("!", 1)[-1] if c.source != cb.spec.from_ else c.header,
-                              dtype=object)
+                hdr = np.full(k, c.header.split("!", 1)[-1] if c.source != cb.spec.from_ else c.header, dtype=object)
             else:
-                hdr = np.full(len(idx), "", dtype=object)
+                hdr = np.full(k, "", dtype=object)
             src = labels.get(c.source) if c.source else labels.get(cb.spec.from_)
-            parts.append(pd.DataFrame({
-                "table": cb.spec.table, "part": cb.spec.index, "row_index": idx.astype("int64"),
-                "patient_id": pid.to_numpy(dtype=object)[idx], "column": c.target, "source": src,
-                "source_row": pd.array(frame[c.target + "#row"].to_numpy()[idx], dtype="Int64"),
-                "source_column": hdr, "rule": frame[c.target + "#rule"].to_numpy(dtype=object)[idx]}))
-    if not parts:
+            cols["table"].append(np.full(k, cb.spec.table, dtype=object))
+            cols["part"].append(np.full(k, cb.spec.index, dtype=np.int64))
+            cols["row_index"].append(idx.astype(np.int64))
+            cols["patient_id"].append(pid[idx])
+            cols["column"].append(np.full(k, c.target, dtype=object))
+            cols["source"].append(np.full(k, src, dtype=object))
+            cols["source_row"].append(pd.to_numeric(frame[c.target + "#row"]).to_numpy(dtype="float64",
+                                                                                      na_value=np.nan)[idx])
+            cols["source_column"].append(hdr)
+            cols["rule"].append(frame[c.target + "#rule"].to_numpy(dtype=object)[idx])
+    if not cols["table"]:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
-    out = pd.concat(parts, ignore_index=True)
-    return out[COLUMNS]
+    out = {c: (pd.array(np.concatenate(v)).astype("Int64") if c == "source_row" else np.concatenate(v))
+           for c, v in cols.items()}
+    return pd.DataFrame(out, columns=COLUMNS)
 
 
 def write_provenance_duckdb(path, frame: pd.DataFrame) -> None:
