@@ -43,7 +43,6 @@ def header(c: str) -> str:
 def build(n: int, folder: Path) -> tuple[Path, Path, Path]:
     import openpyxl
     from mabseq.cohort.schema import BY_NAME
-    from mabseq.cohort.storage import write_parquet
     from mabseq.studies.synth import synthesize
     cohort = synthesize(n, 1)
     csv_dir = folder / "template"

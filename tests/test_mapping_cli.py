@@ -13,8 +13,6 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
-import pandas as pd
-import pytest
 from hostile_support import TABLE_FILES, VALID, valid_rows, workbook
 from typer.testing import CliRunner
 

@@ -6,7 +6,6 @@ import datetime as dt
 import math
 
 import openpyxl
-import pytest
 
 from mabseq.cohort.findings import Findings
 from mabseq.mapping.execute import mapping_sql, read_mapped

@@ -10,13 +10,11 @@ with the closest allowed name offered for an unknown key, table, column, code, s
 from __future__ import annotations
 
 import difflib
-import re
 
 from ..cohort.findings import ERROR, Findings, quote
 from ..cohort.schema import BY_NAME
-from .parsers import check_date_format, norm_value
-from .spec import (BlockSpec, CollapseSpec, ColumnSpec, FilterSpec, IdSpec, JoinSpec, MappingSpec, NumberSpec,
-                   SourceSpec, ValueMap)
+from .parsers import check_date_format, norm_value, regex_problem
+from .spec import BlockSpec, IdSpec, MappingSpec, NumberSpec, SourceSpec, ValueMap
 
 TOP_KEYS = ("mabseq_mapping", "ids", "dates", "gap_unit", "sources", "values", "tables")
 ID_KEYS = ("strip", "case", "remove")
@@ -326,10 +324,10 @@ def _value_map(node, ctx, where, line, target: tuple[str, str] | None, name: str
             vm.other = code
         elif key.startswith("re:"):
             pat = key[3:]
-            try:
-                re.compile(pat)
-            except re.error as exc:
-                ctx.err("mapping.regex", f"{where}: {quote(key)} is not a valid regular expression ({exc})", kl)
+            problem = regex_problem(pat)
+            if problem:
+                ctx.err("mapping.regex", f"{where}: {quote(key)} is not a regular expression DuckDB can run "
+                        f"({problem})", kl)
                 continue
             vm.regex.append((pat, code))
         else:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from ..cohort.schema import BY_NAME
-from .check import (BLOCK_KEYS, COLLAPSE_KEYS, COLUMN_KEYS, FILTER_OPS, JOIN_KEYS, _choice, _is_map, _is_seq,
+from .check import (BLOCK_KEYS, _code_ok, COLLAPSE_KEYS, COLUMN_KEYS, FILTER_OPS, JOIN_KEYS, _choice, _is_map, _is_seq,
                     _keys, _number, _text, _text_list, _value_map, closest, iline, kline, quote, scalar, vline)
-from .parsers import check_date_format
+from .parsers import check_date_format, regex_problem
 from .spec import BlockSpec, CollapseSpec, ColumnSpec, FilterSpec, JoinSpec
 
 UNPIVOT_FIELDS = re.compile(r"\{n\}|\{field\}")
@@ -88,7 +88,6 @@ def _block(node, table, index, ctx, line, sources, values, dates) -> BlockSpec |
             for k, v in const.items():
                 col = _target(k, t, ctx, f"{where}.constants", kline(const, k))
                 if col and _text(v, ctx, f"{where}.constants.{k}", vline(const, k)) is not None:
-                    from .check import _code_ok
                     if _code_ok(scalar(v), table, col, ctx, f"{where}.constants.{k}", vline(const, k)):
                         b.columns[col] = ColumnSpec(col, value=scalar(v), line=vline(const, k))
     cols = node.get("columns")
@@ -141,7 +140,6 @@ def _column(v, table, col, ctx, where, line, names, frm, values, dates) -> Colum
     if "value" in v:
         spec.value = _text(v["value"], ctx, f"{where}.value", vline(v, "value"))
         if spec.value is not None:
-            from .check import _code_ok
             if not _code_ok(spec.value, table, col, ctx, f"{where}.value", vline(v, "value")):
                 return None
         return spec
@@ -175,8 +173,7 @@ def _column(v, table, col, ctx, where, line, names, frm, values, dates) -> Colum
             spec.values = values[vm]
             for code in list(values[vm].exact.values()) + [c for _, c in values[vm].regex] + \
                     [c for c in (values[vm].empty, values[vm].other) if c is not None]:
-                from .check import _code_ok
-                _code_ok(code, table, col, ctx, f"{where}.values ({vm})", vline(v, "values"))
+                    _code_ok(code, table, col, ctx, f"{where}.values ({vm})", vline(v, "values"))
         else:
             spec.values = _value_map(vm, ctx, f"{where}.values", vline(v, "values"), (table, col))
     ctype = BY_NAME[table][col].type
@@ -224,10 +221,10 @@ def _filter(node, ctx, where, line) -> FilterSpec | None:
     else:
         arg = _text(arg, ctx, f"{where}.{op}", vline(node, op))
         if op == "matches" and arg is not None:
-            try:
-                re.compile(arg)
-            except re.error as exc:
-                ctx.err("mapping.regex", f"{where}.matches: not a valid regular expression ({exc})", vline(node, op))
+            problem = regex_problem(arg)
+            if problem:
+                ctx.err("mapping.regex", f"{where}.matches: not a regular expression DuckDB can run ({problem})",
+                        vline(node, op))
                 return None
     if arg is None:
         return None

@@ -19,8 +19,6 @@ cell.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..cohort.findings import ERROR, WARNING, Findings, quote
@@ -80,6 +78,7 @@ def read_mapped(data_path, mapping_path, findings: Findings, provenance: list | 
     compiled = compile_mapping(spec, headers, findings)
     if compiled is None:
         return []
+    import duckdb
     con = _connect()
     try:
         for name, t in tables.items():
@@ -89,6 +88,10 @@ def read_mapped(data_path, mapping_path, findings: Findings, provenance: list | 
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         raws, frames = run_compiled(con, compiled, grids, findings)
+    except duckdb.Error as exc:  # a fault of the compiler or an input DuckDB refuses: a finding, never a traceback
+        findings.add(ERROR, "mapping.sql", f"DuckDB could not run the mapping's SQL ({str(exc)[:300]}); see "
+                     "mabseq map sql", spec.path_name)
+        return []
     finally:
         con.close()
     _unused_columns(compiled, grids, headers, findings)

@@ -71,6 +71,21 @@ def squash_sql(x: str) -> str:
     return f"trim(regexp_replace(coalesce({x}, ''), {lit(WS_CLASS)}, ' ', 'g'))"
 
 
+_RE2 = []
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why DuckDB's RE2 cannot run ``pattern`` (look-arounds, back-references, bad syntax), or None."""
+    import duckdb
+    if not _RE2:
+        _RE2.append(duckdb.connect(":memory:"))
+    try:
+        _RE2[0].execute("SELECT regexp_matches('', ?, 'i')", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        return str(exc).split(":", 1)[-1].strip()[:200]
+    return None
+
+
 def check_date_format(fmt: str) -> str | None:
     """Why ``fmt`` cannot be used, or None."""
     i = 0

@@ -1,0 +1,123 @@
+"""Hostile mappings and data through the mapping door: text from the user's files or mapping reaches the SQL only
+as quoted literals and identifiers, regular expressions DuckDB cannot run are refused at load with their line,
+the SQL cannot read files, and a failure is a finding, never a traceback."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+
+from mabseq.cohort.findings import Findings
+from mabseq.mapping.execute import read_mapped
+from mabseq.mapping.load import load_mapping_yaml
+
+
+def book(path, sheets):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def run(tmp_path, sheets, yaml):
+    data = book(tmp_path / "b.xlsx", sheets)
+    m = tmp_path / "m.yaml"
+    m.write_text("mabseq_mapping: 1\n" + yaml, encoding="utf-8")
+    f = Findings()
+    return read_mapped(data, m, f, []), f
+
+
+EVIL = "x'); COPY (SELECT 1) TO '/tmp/mabseq_pwned.csv'; --\""
+
+
+def test_quotes_in_headers_sheet_names_and_values_are_data(tmp_path):
+    sheets = {"it's \"A\"": [[EVIL, "Date", "Re'sp"], ["P1", "2020-01-01", EVIL], ["P2", "2020-01-01", "o'k"]]}
+    q = json.dumps  # a JSON string is a YAML double-quoted scalar
+    yaml = f"""sources: {{a: {{sheet: {q("it's " + chr(34) + "A" + chr(34))}}}}}
+tables:
+  assessments:
+    from: a
+    constants: {{specimen: marrow}}
+    columns:
+      patient_id: {q(EVIL)}
+      assessment_date: Date
+      response_recorded: {{column: {q("Re'sp")}, values: {{{q(EVIL)}: cr, {q("o'k")}: pr}}}}
+"""
+    raws, f = run(tmp_path, sheets, yaml)
+    assert not f.errors, f.summary_text()
+    a = raws[0]
+    assert list(a.frame["response_recorded"]) == ["cr", "pr"]
+    assert a.header["patient_id"] == EVIL
+    import os
+    assert not os.path.exists("/tmp/mabseq_pwned.csv")
+
+
+def test_regex_duckdb_cannot_run_is_refused_with_its_line(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("""mabseq_mapping: 1
+sources: {a: {sheet: A}}
+tables:
+  assessments:
+    from: a
+    where: [{column: X, matches: "(?=a)b"}]
+    columns:
+      patient_id: ID
+      response_recorded: {column: R, values: {"re:(a)\\\\1": cr}}
+""")
+    f = Findings()
+    assert load_mapping_yaml(m, f) is None
+    assert sorted((x.rule, x.row) for x in f.errors) == [("mapping.regex", 6), ("mapping.regex", 9)]
+
+
+def test_the_sql_cannot_read_files(tmp_path):
+    from mabseq.mapping import execute
+    con = execute._connect()
+    con.execute("SET enable_external_access = false")
+    try:
+        con.execute(f"SELECT * FROM read_csv('{tmp_path}/x.csv')")
+        raised = False
+    except Exception as exc:  # duckdb.PermissionException
+        raised = "disabled" in str(exc).lower() or "permission" in type(exc).__name__.lower()
+    assert raised
+
+
+def test_unused_columns_are_one_warning_per_source(tmp_path):
+    sheets = {"A": [["ID", "Date", "Notes", "Entered by", "Extra"], ["P1", "2020-01-01", "x", "y", "z"]]}
+    yaml = """sources: {a: {sheet: A, ignore_columns: [notes]}}
+tables: {assessments: {from: a, constants: {specimen: marrow}, columns: {patient_id: ID, assessment_date: Date}}}
+"""
+    _, f = run(tmp_path, sheets, yaml)
+    w = [x for x in f.warnings if x.rule == "mapping.column_unused"]
+    assert len(w) == 1 and "'Entered by', 'Extra'" in w[0].message and "Notes" not in w[0].message
+
+
+def test_latin1_csv_when_the_source_says_so(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "e.csv").write_bytes("Patient;Datum;Anmerkung\nP1;2020-01-01;Kn\xf6chel\n".encode("latin-1"))
+    m = tmp_path / "m.yaml"
+    m.write_text("""mabseq_mapping: 1
+sources: {e: {file: e.csv, encoding: latin-1, ignore_columns: [Anmerkung]}}
+tables: {assessments: {from: e, constants: {specimen: marrow}, columns: {patient_id: Patient, assessment_date: Datum}}}
+""")
+    f = Findings()
+    raws = read_mapped(folder, m, f, [])
+    assert not f.errors and list(raws[0].frame["patient_id"]) == ["P1"]
+    # without the encoding: UTF-8 is required, and the refusal names the file
+    m.write_text(m.read_text().replace(", encoding: latin-1", ""))
+    f = Findings()
+    assert read_mapped(folder, m, f, []) == [] and f.errors[0].source == "e.csv"
+
+
+def test_mapping_for_a_stored_cohort_is_refused(tmp_path):
+    from mabseq.cohort import load_cohort
+    db = tmp_path / "c.duckdb"
+    db.write_bytes(b"")
+    m = tmp_path / "m.yaml"
+    m.write_text("mabseq_mapping: 1\n")
+    cohort, f = load_cohort(db, mapping=m)
+    assert cohort is None and f.errors and f.errors[0].rule in ("mapping.stored_form", "file.format")
