@@ -191,9 +191,13 @@ tables:
       bm_blast_pct: Blasts
       cd19_pct_positive: {source: flow, column: "CD19 %"}
 """
-    raws, f, _ = run(tmp_path, sheets, yaml)
+    raws, f, prov = run(tmp_path, sheets, yaml)
     assert not f.errors, f.summary_text()
     a = table(raws, "assessments")
+    # the key of the flow-only row (P03) comes from the Flow sheet's own cell
+    p = prov[prov["column"] == "patient_id"][["source", "source_row", "source_column"]].values.tolist()
+    assert p == [["b.xlsx [sheet Marrow]", 2, "Patient"], ["b.xlsx [sheet Marrow]", 3, "Patient"],
+                 ["b.xlsx [sheet Flow]", 3, "Pt ID"]]
     # P01 same day on both sheets -> one row; P02 marrow only; P03 flow only (full join)
     assert rows(a, ["patient_id", "assessment_date", "bm_blast_pct", "cd19_pct_positive"]) == [
         ("P01", "2018-01-08", 35.0, 98.0), ("P02", "2018-01-09", 5.0, None), ("P03", "2018-02-01", None, 50.0)]

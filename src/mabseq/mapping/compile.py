@@ -47,7 +47,8 @@ class ColumnOut:
     header: str               # the user's header (or a description)
     kind: str                 # column | constant | generated
     coded: bool = False
-    varies: bool = False      # <col>#hdr holds the header per row (unpivot)
+    varies: bool = False      # <col>#hdr holds the header per row (unpivot, a full join's key)
+    source_varies: bool = False  # <col>#src holds the source per row (a full join's key)
 
 
 @dataclass
@@ -94,7 +95,7 @@ class _Refs:
                  findings: Findings, used: dict[str, set[str]]):
         self.spec, self.block, self.headers, self.findings, self.used = spec, block, headers, findings, used
         self.fields: dict[str, str] = {}         # normalised unpivot field -> pattern header shown
-        self.join_keys: dict[str, list[tuple[str, str]]] = {}   # from's key column -> [(source, its column)]
+        self.join_keys: dict[str, list[tuple[str, str, str]]] = {}  # from's key -> [(source, its column, shown)]
 
     def name(self, source: str, header: str, line: int) -> tuple[str | None, str]:
         """(column name in the source table, the header as shown), or (None, ...) with an ERROR."""
@@ -131,13 +132,37 @@ class _Refs:
         if src == b.from_:
             x, row = ident(name), (ident(name + "#row") if kv else "_row")
             others = self.join_keys.get(name, [])
-            if others:  # a key of a join: the joined side's value where this side has no row
-                x = "coalesce(" + ", ".join([x] + [f"struct_extract({ident(s)}, {lit(c)})" for s, c in others]) + ")"
+            if others:  # a key of a full join: the joined side's value (and header) where this side has no row
+                x = "coalesce(" + ", ".join([x] + [f"struct_extract({ident(s)}, {lit(c)})" for s, c, _ in others]) + ")"
+                hdr = (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(shown)} " + " ".join(
+                    f"WHEN struct_extract({ident(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others) + " END")
+                return x, row, shown, hdr
             return x, row, shown, None
         s = ident(src)
         label = f"{self.spec.sources[src].target}!{shown}"
         return (f"struct_extract({s}, {lit(name)})", f"struct_extract({s}, {lit(name + '#row' if kv else '_row')})",
                 label, None)
+
+    def key_source(self, source: str | None, header: str) -> str | None:
+        """The source name per row of a full join's key column (None for any other column)."""
+        b = self.block
+        if (source or b.from_) != b.from_ or self.headers is None and not self.join_keys:
+            return None
+        others = self.join_keys.get(norm_value(header) if self.headers is None else
+                                    self._name_quiet(b.from_, header), [])
+        if not others:
+            return None
+        return (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(b.from_)} " + " ".join(
+            f"WHEN struct_extract({ident(s)}, '_row') IS NOT NULL THEN {lit(s)}" for s, _, _ in others) + " END")
+
+    def _name_quiet(self, source: str, header: str) -> str | None:
+        h = self.headers.get(source)
+        n = norm_value(header)
+        if h is None or n in h.names:
+            return n
+        if _LETTER.match(header.strip()) and header.strip().upper() in h.letters:
+            return h.names[h.letters.index(header.strip().upper())]
+        return None
 
 
 def schema_codes(col) -> ValueMap:
@@ -187,12 +212,12 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             conds, bkeys = [], []
             for i, (ha, hb) in enumerate(j.on):
                 na, _ = refs.name(b.from_, ha, j.line)
-                nb, _ = refs.name(j.source, hb, j.line)
+                nb, shown_b = refs.name(j.source, hb, j.line)
                 if na is None or nb is None:
                     continue
                 ca = _kind_of(b, b.from_, ha) or _kind_of(b, j.source, hb)
                 if j.how == "full":
-                    refs.join_keys.setdefault(na, []).append((j.source, nb))
+                    refs.join_keys.setdefault(na, []).append((j.source, nb, shown_b))
                 a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
                 bkeys.append(f"{_key_sql(ident(nb), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
                 conds.append(f"a.{ident(f'#k{k}.{i}')} = {ident(j.source)}.{ident(f'#k{k}.{i}')}")
@@ -266,9 +291,12 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                 f"{x} AS {ident(name + '#raw')}"]
         if hdr is not None:
             sel.append(f"{hdr} AS {ident(name + '#hdr')}")
+        srcx = refs.key_source(c.source, c.column)
+        if srcx is not None:
+            sel.append(f"{srcx} AS {ident(name + '#src')}")
         out.columns.append(ColumnOut(name, c.source or b.from_, shown, "column", c.values is not None or
                                      c.number is not None or col.type in ("number", "integer", "date", "category"),
-                                     hdr is not None))
+                                     hdr is not None, srcx is not None))
     if b.collapse is not None:
         sel += _collapse_keys(spec, b, refs)
     kept = f"SELECT * FROM {out.pre}" + (" WHERE " + " AND ".join(f"coalesce({c}, FALSE)" for c in conds)
@@ -385,6 +413,8 @@ def _final_sql(b: BlockSpec, out: CompiledBlock) -> str:
                     f"{agg}({ident(name + '#raw')} ORDER BY {order}) AS {ident(name + '#raw')}"]
             if any(cc.target == name and cc.varies for cc in out.columns):
                 sel.append(f"{agg}({ident(name + '#hdr')} ORDER BY {order}) AS {ident(name + '#hdr')}")
+            if any(cc.target == name and cc.source_varies for cc in out.columns):
+                sel.append(f"{agg}({ident(name + '#src')} ORDER BY {order}) AS {ident(name + '#src')}")
         src = f"(SELECT {', '.join(sel)} FROM ({grouped}) GROUP BY {part}, {ident('#grp')})"
     gens = []
     for cc in out.columns:

@@ -152,6 +152,8 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
         shown = c.header.split("!", 1)[1] if c.source != b.from_ and "!" in c.header else c.header
         raw, rule, row = ident(c.target + "#raw"), ident(c.target + "#rule"), ident(c.target + "#row")
         hdr = ident(c.target + "#hdr") if c.varies else "NULL"
+        srcx = ident(c.target + "#src") if c.source_varies else "NULL"
+        label = {n: g.source for n, g in grids.items()}
         mapped = b.columns[c.target].values is not None
         col = _schema(b.table, c.target)
         if mapped or col.type == "category":
@@ -171,14 +173,14 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
             if not n:
                 continue
             what = "number" if c.target in _numeric(b.table) else "date"
-            got = con.execute(f"SELECT {row}, {raw}, {hdr} FROM {cb.rows} WHERE {rule} = '!parse' ORDER BY {row} "
-                              f"LIMIT {MAX_PARSE_FINDINGS}").fetchall()
-            for first, value, h in got:
+            got = con.execute(f"SELECT {row}, {raw}, {hdr}, {srcx} FROM {cb.rows} WHERE {rule} = '!parse' ORDER BY "
+                              f"{row} LIMIT {MAX_PARSE_FINDINGS}").fetchall()
+            for first, value, h, sname in got:
                 findings.add(ERROR, "mapping.parse", f"cannot be read as a {what} for {b.table}.{c.target} (see "
                              "docs/MAPPING.md, 'Number parser': give a rule for <, >, approx, or list the words)"
                              if what == "number" else f"cannot be read as a date for {b.table}.{c.target} with the "
                              "formats of the mapping (add the format under 'dates' or the column's 'date')",
-                             src, b.table, first, h or shown, value)
+                             label.get(sname, src), b.table, first, h or shown, value)
             if n > MAX_PARSE_FINDINGS:
                 findings.add(ERROR, "mapping.parse", f"... and {n - MAX_PARSE_FINDINGS:,} more cells of this column "
                              f"cannot be read ({n:,} in all)", src, b.table, None, shown)

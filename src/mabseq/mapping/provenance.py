@@ -36,12 +36,15 @@ def provenance_frame(blocks) -> pd.DataFrame:
             else:
                 hdr = np.full(k, "", dtype=object)
             src = labels.get(c.source) if c.source else labels.get(cb.spec.from_)
+            if c.source_varies:  # a full join's key: the sheet of the row's own cell
+                srcs = pd.Series(frame[c.target + "#src"].to_numpy(dtype=object)[idx]).map(labels).to_numpy(
+                    dtype=object)
             cols["table"].append(np.full(k, cb.spec.table, dtype=object))
             cols["part"].append(np.full(k, cb.spec.index, dtype=np.int64))
             cols["row_index"].append(idx.astype(np.int64))
             cols["patient_id"].append(pid[idx])
             cols["column"].append(np.full(k, c.target, dtype=object))
-            cols["source"].append(np.full(k, src, dtype=object))
+            cols["source"].append(srcs if c.source_varies else np.full(k, src, dtype=object))
             cols["source_row"].append(pd.to_numeric(frame[c.target + "#row"]).to_numpy(dtype="float64",
                                                                                       na_value=np.nan)[idx])
             cols["source_column"].append(hdr)
