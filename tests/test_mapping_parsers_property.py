@@ -61,6 +61,11 @@ CASES = [
     ("0.12", NumberSpec(unit="fraction"), "%", 0.12 * 100.0, True),
     ("", NumberSpec(), "%", None, True),
     ("twelve", NumberSpec(), "%", None, False),
+    ("1e-05", NumberSpec(), "fraction", 0.00001, True),      # an Excel number's shortest text
+    ("2.5E+3", NumberSpec(), "x10^9/L", 2500.0, True),
+    ("1e", NumberSpec(), "x10^9/L", None, False),
+    ("12%5", NumberSpec(), "%", None, False),               # a % sign only at the end
+    ("12 %%", NumberSpec(), "%", None, False),
 ]
 
 
@@ -83,7 +88,8 @@ def test_dates_hand_worked():
 digits = st.text("0123456789", min_size=1, max_size=4)
 number_text = st.one_of(
     st.builds(lambda s, a, b: s + a + b, st.sampled_from(["", "+", "-"]), digits,
-              st.one_of(st.just(""), st.builds(lambda d: "." + d, st.one_of(st.just(""), digits)))),
+              st.one_of(st.just(""), st.builds(lambda d: "." + d, st.one_of(st.just(""), digits))))
+    .flatmap(lambda n: st.sampled_from([n, n + "e-5", n + "E+02", n + "e"])),
     st.builds(lambda d: "." + d, digits))
 cell = st.one_of(
     st.builds(lambda q, sp, n, frac, pct, lead, tail: q + sp + n + frac + pct + lead + tail,
@@ -91,7 +97,7 @@ cell = st.one_of(
               st.sampled_from(["", " ", "  "]), number_text,
               st.one_of(st.just(""), st.builds(lambda s, n: s + "/" + s + n, st.sampled_from(["", " "]),
                                                number_text)),
-              st.sampled_from(["", "%", " %"]), st.sampled_from(["", " "]),
+              st.sampled_from(["", "%", " %", "%%"]), st.sampled_from(["", " "]),
               st.sampled_from(["", "(stopped early)", "x", ",5"])),
     st.sampled_from(["", " ", "not detected", "Not  Detected", "neg", "failed sample", "n/a", "negative", "-", "."]),
     st.text(" 0123456789.,%<>/~a", max_size=8))

@@ -7,10 +7,11 @@ bytes). Rules (``docs/MAPPING.md``):
   space) become one space, surrounding spaces go, lower case. Value-map keys, filter values and number words are
   compared this way.
 - **number**: on ``norm(x)`` (a decimal comma first turned into a point when the source or column says
-  ``decimal: ","``): empty -> missing; a ``missing`` word -> missing; a ``negative`` word -> 0; else, with every
-  ``%`` removed, the whole cell must be ``[qualifier] number [/ number]``: qualifier ``<`` ``<=`` ``≤`` (below),
+  ``decimal: ","``): empty -> missing; a ``missing`` word -> missing; a ``negative`` word -> 0; else, with one
+  ``%`` at the end removed, the whole cell must be ``[qualifier] number [/ number]``: qualifier ``<`` ``<=`` ``≤`` (below),
   ``>`` ``>=`` ``≥`` (above), ``~`` ``approx`` ``approx.`` ``approximately`` ``ca.`` ``about`` ``circa``
-  (approx); number ``[+-]digits[.digits]`` or ``.digits``. ``a/b`` is the proportion a/b (b = 0 is an error). The
+  (approx); number ``[+-]digits[.digits]`` or ``.digits``, with an optional exponent ``e-05`` (Excel numbers
+  arrive as their shortest text: 0.00001 as ``1e-05``). ``a/b`` is the proportion a/b (b = 0 is an error). The
   cell's unit is percent when it has a ``%``, a fraction when it is ``a/b``, else the column's ``unit`` (default:
   the schema's); it is converted to the schema's unit (percent -> fraction: /100; fraction -> percent: *100) on a
   ``%`` or ``fraction`` column; a ``%`` or ``a/b`` on a column of any other unit is an error. Then the
@@ -41,7 +42,7 @@ QUALIFIERS = {"<": "below", "<=": "below", "≤": "below", ">": "above", ">=": "
               "~": "approx", "approx": "approx", "approx.": "approx", "approximately": "approx", "ca.": "approx",
               "about": "approx", "circa": "approx"}
 _Q = "<=|>=|<|>|≤|≥|~|approximately|approx\\.|approx|ca\\.|about|circa"
-_NUM = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)"
+_NUM = "[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:e[+-]?[0-9]+)?"
 _UNS = "(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)"
 NUMBER_RE = f"^(?:({_Q}) ?)?({_NUM})(?: ?/ ?({_UNS}))?$"
 LEADING_RE = "^([+-]?[0-9]+(?:\\.[0-9]+)?)"
@@ -195,12 +196,13 @@ def number_sql(x: str, spec: NumberSpec, schema_unit: str, source_decimal: str, 
     if dec == ",":
         t = f"replace({t}, ',', '.')"
     tn, mn = f"#t:{tag}", f"#m:{tag}"
-    prep = [(tn, t), (mn, f"regexp_extract(trim(replace({t}, '%', '')), {lit(NUMBER_RE)}, ['q', 'a', 'b'])")]
+    body = f"trim(CASE WHEN suffix({t}, '%') THEN left({t}, length({t}) - 1) ELSE {t} END)"
+    prep = [(tn, t), (mn, f"regexp_extract({body}, {lit(NUMBER_RE)}, ['q', 'a', 'b'])")]
     T, M = ident(tn), ident(mn)
     q, a, b = f"({M}).q", f"({M}).a", f"({M}).b"
     target = _unit_of(schema_unit)
     declared = spec.unit or target
-    pct = f"strpos({T}, '%') > 0"
+    pct = f"suffix({T}, '%')"
     frac = f"{b} <> ''"
     base = f"(TRY_CAST({a} AS DOUBLE) / CASE WHEN {frac} THEN TRY_CAST({b} AS DOUBLE) ELSE 1.0 END)"
 

@@ -59,8 +59,13 @@ def _number_body(s: str):
     else:
         b = None
     sign = a[:1] in ("+", "-")
-    if not _unsigned(a[1:] if sign else a):
+    mant, e, exp = (a[1:] if sign else a).partition("e")
+    if not _unsigned(mant):
         return None
+    if e:
+        digits = exp[1:] if exp[:1] in ("+", "-") else exp
+        if not (digits.isascii() and digits.isdigit()):
+            return None
     return kind, a, b
 
 
@@ -74,8 +79,8 @@ def parse_number(cell: str, spec: NumberSpec, schema_unit: str, source_decimal: 
         return None, True
     if t in spec.negative:
         return 0.0, True
-    pct = "%" in t
-    s = t.replace("%", "").strip(" ")
+    pct = t.endswith("%")
+    s = t[:-1].strip(" ") if pct else t
     target = {"%": "percent", "fraction": "fraction"}.get(schema_unit)
     body = _number_body(s)
     if body is not None:
