@@ -158,7 +158,8 @@ tables:
 
 
 def test_key_value_sheet(tmp_path):
-    sheets = {"Info": [["Item", "Value"], ["Study", "Center B"], ["Data cut-off", "30 Jun 2021"], ["Center", "B"]]}
+    sheets = {"Info": [["Item", "Value"], ["Study", "Center B"], ["Data cut-off", "30 Jun 2021"], ["Center", "B"],
+                       ["Entered by", "XY"]]}
     yaml = """sources: {info: {sheet: Info, layout: key_value, key_column: Item, value_column: Value}}
 tables:
   study:
@@ -171,6 +172,8 @@ tables:
     raws, f, prov = run(tmp_path, sheets, yaml)
     assert not f.errors, f.summary_text()
     assert rows(table(raws, "study")) == [("Center B", "2021-06-30", "B")]
+    unused = [x for x in f.warnings if x.rule == "mapping.column_unused"]
+    assert len(unused) == 1 and "1 key(s)" in unused[0].message and "'Entered by'" in unused[0].message
     r = prov[prov["column"] == "data_cutoff"].iloc[0]
     assert (r["source_row"], r["source_column"], r["rule"]) == (3, "Data cut-off", "date")
 

@@ -200,14 +200,13 @@ def _unused_columns(compiled: CompiledMapping, grids, headers, findings: Finding
     spec = compiled.spec
     from .parsers import norm_value
     for name, h in headers.items():
-        if h.key_value:
-            continue
         used = compiled.used_headers.get(name, set())
         ignored = {norm_value(x) for x in spec.sources[name].ignore_columns}
         left = [shown for n, shown in zip(h.names, h.shown) if n not in used and n not in ignored
                 and norm_value(shown) not in ignored]
         if left:
-            findings.add(WARNING, "mapping.column_unused", f"{len(left)} column(s) no rule of the mapping reads: "
+            what = "key(s)" if h.key_value else "column(s)"
+            findings.add(WARNING, "mapping.column_unused", f"{len(left)} {what} no rule of the mapping reads: "
                          + ", ".join(quote(x, 40) for x in left[:30]) + (" ..." if len(left) > 30 else "")
                          + f" (list them under sources.{name}.ignore_columns to say they are not used)",
                          grids[name].source)
