@@ -352,3 +352,39 @@ tables:
     w = [x for x in f.warnings if x.rule == "mapping.join_repeated"]
     assert [(x.source, x.row) for x in w] == [("b.xlsx [sheet Flow]", 2)] and "1 row(s)" in w[0].message
     assert rows(table(raws, "assessments"), ["specimen", "cd19_pct_positive"]) == [("marrow", 98.0), ("csf", 98.0)]
+
+
+def test_a_large_value_map_gives_the_same_codes(tmp_path):
+    # 40 keys (a lookup table joined on the value, not a CASE): v0 -> cr, v1 -> pr, v2 -> cr, ...
+    keys = ", ".join(f'"V{i}": {"cr" if i % 2 == 0 else "pr"}' for i in range(40))
+    cells = ["v0", " V1", "v39", "v38", "nope", "v7", ""]
+    sheets = {"R": [["ID", "Date", "Resp"]] + [[f"P{i}", "2020-01-01", c] for i, c in enumerate(cells)]}
+    yaml = f"""sources: {{r: {{sheet: R}}}}
+tables:
+  assessments:
+    from: r
+    constants: {{specimen: marrow}}
+    columns: {{patient_id: ID, assessment_date: Date, response_recorded: {{column: Resp, values: {{{keys}}}}}}}
+"""
+    raws, f, _ = run(tmp_path, sheets, yaml)
+    assert [(x.value, x.row) for x in f.errors] == [("nope", 6)]
+    raws, f, prov = run(tmp_path, sheets, yaml.replace('"V0": cr', '"V0": cr, "*": nr'))
+    assert not f.errors, f.summary_text()
+    a = table(raws, "assessments")
+    assert a.rows == [2, 3, 4, 5, 6, 7, 8]
+    assert [v for (v,) in rows(a, ["response_recorded"])] == ["cr", "pr", "pr", "cr", "nr", "pr", None]
+    assert list(prov[prov["column"] == "response_recorded"]["rule"])[:2] == ['value map "v0" -> cr',
+                                                                            'value map "V1" -> pr']
+
+
+def test_a_value_map_too_large_is_refused(tmp_path):
+    keys = ", ".join(f'"v{i}": cr' for i in range(10_001))
+    sheets = {"R": [["ID", "Date", "Resp"], ["P1", "2020-01-01", "v1"]]}
+    yaml = f"""sources: {{r: {{sheet: R}}}}
+tables:
+  assessments:
+    from: r
+    columns: {{patient_id: ID, response_recorded: {{column: Resp, values: {{{keys}}}}}}}
+"""
+    _, f, _ = run(tmp_path, sheets, yaml)
+    assert [(x.rule, x.row) for x in f.errors] == [("mapping.too_large", 6)]

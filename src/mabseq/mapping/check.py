@@ -28,6 +28,7 @@ NUMBER_KEYS = ("unit", "below", "above", "approx", "negative", "missing", "leadi
 FILTER_OPS = ("equals", "not_equals", "in", "not_in", "matches", "empty")
 COLLAPSE_KEYS = ("within", "same", "order_by", "gap_days", "start", "end", "cycles")
 ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+MAX_VALUE_KEYS = 10_000   # far above any real map (a drug vocabulary is a few hundred), and bounds the SQL
 RULES = {"below": ("limit", "half", "zero", "missing"), "above": ("limit", "missing"), "approx": ("value", "missing")}
 
 
@@ -303,6 +304,10 @@ def _code_ok(code: str, table: str | None, column: str | None, ctx, where, line)
 def _value_map(node, ctx, where, line, target: tuple[str, str] | None, name: str = "") -> ValueMap | None:
     if not _is_map(node):
         ctx.err("mapping.structure", f"{where}: expected a value map (source value: code)", line)
+        return None
+    if len(node) > MAX_VALUE_KEYS:
+        ctx.err("mapping.too_large", f"{where}: {len(node):,} keys; a value map may hold at most {MAX_VALUE_KEYS:,} "
+                "(use 're:' keys for families of values)", line)
         return None
     vm = ValueMap(name, line=line)
     table, column = target if target else (None, None)

@@ -24,7 +24,7 @@ from ..cohort.findings import ERROR, Findings, quote
 from ..cohort.schema import BY_NAME
 from .check import closest
 from .parsers import (date_formats, date_sql, date_text_sql, id_sql, ident, lit, norm_sql, norm_value, number_sql,
-                      text_sql, value_map_sql)
+                      text_sql, value_map_lookup, value_map_sql)
 from .spec import BlockSpec, ColumnSpec, MappingSpec, ValueMap
 
 _LETTER = re.compile(r"^[A-Za-z]{1,3}$")
@@ -257,7 +257,7 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
         out.statements.append(("filters", f"SELECT {first} AS k, count(*) AS n, min(_row) AS first_row FROM {out.pre}"
                                           " GROUP BY k ORDER BY k"))
     # 3. rows
-    prep, sel = [], ["_row", "_seq"]
+    prep, sel, lookups = [], ["_row", "_seq"], []
     t = BY_NAME[b.table]
     for name, c in b.columns.items():
         col = t[name]
@@ -270,10 +270,13 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             out.columns.append(ColumnOut(name, None, f"(generated {name})", "generated"))
             continue
         x, row, shown, hdr = refs.cell(c.source, c.column, c.line)
-        if c.values is not None:
-            value, rule = value_map_sql(x, c.values)
-        elif col.type == "category":  # no value map: the cells must hold the schema's codes or labels
-            value, rule = value_map_sql(x, schema_codes(col), "column")
+        if c.values is not None or col.type == "category":
+            # no value map: the cells must hold the schema's codes or labels
+            vm, said = (c.values, None) if c.values is not None else (schema_codes(col), "column")
+            lk = value_map_lookup(x, vm, name)
+            if lk is not None:
+                lookups.append(lk[0])
+            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None)
         elif c.number is not None or col.type in ("number", "integer"):
             from .spec import NumberSpec
             dec = spec.sources[c.source or b.from_].decimal
@@ -303,6 +306,8 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                                           if conds else "")
     if prep:
         kept = f"SELECT *, {', '.join(f'{e} AS {ident(n)}' for n, e in prep)} FROM ({kept})"
+    if lookups:
+        kept = f"SELECT * FROM ({kept}) AS kept " + " ".join(lookups)
     out.statements.append(("rows", f"CREATE OR REPLACE TEMP TABLE {out.rows} AS SELECT {', '.join(sel)} FROM "
                                    f"({kept}) ORDER BY _seq"))
     # 4. final

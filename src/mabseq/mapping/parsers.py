@@ -158,16 +158,34 @@ def text_sql(x: str) -> str:
     return f"CASE WHEN trim(coalesce({x}, '')) = '' THEN NULL ELSE {x} END"
 
 
-def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None) -> tuple[str, str]:
+LOOKUP_MIN = 32   # a value map with more exact keys is a lookup table joined on the value (a hash join)
+
+
+def value_map_lookup(x: str, vm: ValueMap, tag: str) -> tuple[str, str] | None:
+    """(JOIN clause, code column) for a large value map, or None (small maps are CASE expressions)."""
+    if len(vm.exact) <= LOOKUP_MIN:
+        return None
+    rows = ", ".join(f"({lit(k)}, {lit(v)})" for k, v in vm.exact.items())
+    k, code = ident(f"#vm-key:{tag}"), ident(f"#vm-code:{tag}")
+    return (f"LEFT JOIN (VALUES {rows}) AS {ident('vm:' + tag)}({k}, {code}) ON {k} = {norm_sql(x)}", code)
+
+
+def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup: str | None = None
+                  ) -> tuple[str, str]:
     """(code, rule) of a value map; the rule is '!unmapped' for a non-empty value no key covers (``matched_rule``:
-    the rule text of a covered value, instead of 'value map "<value>" -> <code>')."""
+    the rule text of a covered value, instead of 'value map "<value>" -> <code>'). ``lookup``: the code column of
+    the map's joined lookup table (:func:`value_map_lookup`) instead of a CASE over the exact keys."""
     n = norm_sql(x)
     cases_v, cases_r = [], []
     empty_v = lit(vm.empty) if vm.empty is not None else "NULL"
     empty_r = lit(f'value map "" -> {vm.empty}') if vm.empty is not None else "NULL"
     cases_v.append(f"WHEN {n} = '' THEN {empty_v}")
     cases_r.append(f"WHEN {n} = '' THEN {empty_r}")
-    if vm.exact:
+    if lookup is not None:
+        cases_v.append(f"WHEN {lookup} IS NOT NULL THEN {lookup}")
+        cases_r.append(f"WHEN {lookup} IS NOT NULL THEN " + (lit(matched_rule) if matched_rule else
+                       f"'value map \"' || {squash_sql(x)} || '\" -> ' || {lookup}"))
+    elif vm.exact:
         inner = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in vm.exact.items())
         keys = ", ".join(lit(k) for k in vm.exact)
         cases_v.append(f"WHEN {n} IN ({keys}) THEN CASE {n} {inner} END")
@@ -260,5 +278,6 @@ def number_sql(x: str, spec: NumberSpec, schema_unit: str, source_decimal: str, 
 
 
 __all__ = ["norm_value", "lit", "ident", "norm_sql", "squash_sql", "check_date_format", "format_regex",
-           "date_formats", "date_sql", "date_text_sql", "id_sql", "text_sql", "value_map_sql", "number_sql",
+           "date_formats", "date_sql", "date_text_sql", "id_sql", "text_sql", "value_map_sql", "value_map_lookup",
+           "number_sql",
            "NUMBER_RE", "QUALIFIERS", "ISO"]
