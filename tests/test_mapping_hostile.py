@@ -121,3 +121,32 @@ def test_mapping_for_a_stored_cohort_is_refused(tmp_path):
     m.write_text("mabseq_mapping: 1\n")
     cohort, f = load_cohort(db, mapping=m)
     assert cohort is None and f.errors and f.errors[0].rule in ("mapping.stored_form", "file.format")
+
+
+def test_names_that_look_like_mabseqs_own_and_repeated_headers(tmp_path):
+    # the joined source is called "flow" and the marrow sheet has a column "Flow"; a header "#t:x"; a header "_row"
+    sheets = {"M": [["Patient", "Date", "Flow", "#t:x", "_row"], ["P1", "2020-01-01", "done", "1", "9"]],
+              "F": [["Pt", "Date", "CD19 %"], ["P1", "2020-01-01", "98"]]}
+    yaml = """sources: {m: {sheet: M, ignore_columns: [Flow, "#t:x", _row]}, flow: {sheet: F}}
+tables:
+  assessments:
+    from: m
+    join: [{source: flow, on: {Patient: Pt, Date: Date}}]
+    constants: {specimen: marrow}
+    columns: {patient_id: Patient, assessment_date: Date, cd19_pct_positive: {source: flow, column: "CD19 %"},
+              bm_blast_pct: "#t:x", anc: _row}
+"""
+    raws, f = run(tmp_path, sheets, yaml)
+    assert not f.errors, f.summary_text()
+    a = raws[0]
+    assert (a.frame["cd19_pct_positive"].tolist(), a.frame["bm_blast_pct"].tolist(), a.frame["anc"].tolist()) == (
+        [98.0], [1.0], [9.0])
+    # two columns headed "Date": naming it is ambiguous, the letter is not
+    sheets = {"M": [["Patient", "Date", "Date"], ["P1", "2020-01-01", "2020-02-02"]]}
+    yaml = """sources: {m: {sheet: M}}
+tables: {assessments: {from: m, constants: {specimen: marrow}, columns: {patient_id: Patient, assessment_date: %s}}}
+"""
+    _, f = run(tmp_path, sheets, yaml % "Date")
+    assert [(x.rule, x.row) for x in f.errors] == [("mapping.ambiguous_header", 3)] and "B, C" in f.errors[0].message
+    raws, f = run(tmp_path, sheets, yaml % "C")
+    assert not f.errors and raws[0].frame["assessment_date"].tolist() == ["2020-02-02"]

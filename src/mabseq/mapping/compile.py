@@ -38,6 +38,15 @@ class SourceHeaders:
     shown: list[str]
     letters: list[str]
     key_value: bool = False
+    keys: list[str] | None = None   # the normalised header text matched against the mapping (default: names)
+
+    def key_list(self) -> list[str]:
+        return self.keys if self.keys is not None else self.names
+
+
+def struct_name(source: str) -> str:
+    """The column holding a joined source's row (a name no header can take: headers never start with '#')."""
+    return ident("#src:" + source)
 
 
 @dataclass
@@ -103,10 +112,18 @@ class _Refs:
         n = norm_value(header)
         if h is None:
             return n, header
-        if n in h.names:
-            j = h.names.index(n)
-            self.used.setdefault(source, set()).add(n)
-            return n, h.shown[j]
+        keys = h.key_list()
+        hits = [j for j, k in enumerate(keys) if k == n]
+        if len(hits) > 1:
+            self.findings.add(ERROR, "mapping.ambiguous_header", f"{self.block.label}: the source {source!r} has "
+                              f"{len(hits)} columns headed {quote(header)} (columns "
+                              f"{', '.join(h.letters[j] for j in hits)}); name the one to use by its letter",
+                              self.spec.path_name, row=line)
+            return None, header
+        if hits:
+            j = hits[0]
+            self.used.setdefault(source, set()).add(h.names[j])
+            return h.names[j], h.shown[j]
         if _LETTER.match(header.strip()) and header.strip().upper() in h.letters and not h.key_value:
             j = h.letters.index(header.strip().upper())
             self.used.setdefault(source, set()).add(h.names[j])
@@ -133,12 +150,12 @@ class _Refs:
             x, row = ident(name), (ident(name + "#row") if kv else "_row")
             others = self.join_keys.get(name, [])
             if others:  # a key of a full join: the joined side's value (and header) where this side has no row
-                x = "coalesce(" + ", ".join([x] + [f"struct_extract({ident(s)}, {lit(c)})" for s, c, _ in others]) + ")"
+                x = "coalesce(" + ", ".join([x] + [f"struct_extract({struct_name(s)}, {lit(c)})" for s, c, _ in others]) + ")"
                 hdr = (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(shown)} " + " ".join(
-                    f"WHEN struct_extract({ident(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others) + " END")
+                    f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others) + " END")
                 return x, row, shown, hdr
             return x, row, shown, None
-        s = ident(src)
+        s = struct_name(src)
         label = f"{self.spec.sources[src].target}!{shown}"
         return (f"struct_extract({s}, {lit(name)})", f"struct_extract({s}, {lit(name + '#row' if kv else '_row')})",
                 label, None)
@@ -153,13 +170,15 @@ class _Refs:
         if not others:
             return None
         return (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(b.from_)} " + " ".join(
-            f"WHEN struct_extract({ident(s)}, '_row') IS NOT NULL THEN {lit(s)}" for s, _, _ in others) + " END")
+            f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(s)}" for s, _, _ in others) + " END")
 
     def _name_quiet(self, source: str, header: str) -> str | None:
         h = self.headers.get(source)
         n = norm_value(header)
-        if h is None or n in h.names:
+        if h is None:
             return n
+        if n in h.key_list():
+            return h.names[h.key_list().index(n)]
         if _LETTER.match(header.strip()) and header.strip().upper() in h.letters:
             return h.names[h.letters.index(header.strip().upper())]
         return None
@@ -220,26 +239,26 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                     refs.join_keys.setdefault(na, []).append((j.source, nb, shown_b))
                 a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
                 bkeys.append(f"{_key_sql(ident(nb), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
-                conds.append(f"a.{ident(f'#k{k}.{i}')} = {ident(j.source)}.{ident(f'#k{k}.{i}')}")
+                conds.append(f"a.{ident(f'#k{k}.{i}')} = {struct_name(j.source)}.{ident(f'#k{k}.{i}')}")
             how = "FULL OUTER JOIN" if j.how == "full" else "LEFT JOIN"
             joins.append(f"{how} (SELECT *, {', '.join(bkeys) or 'NULL AS k'} FROM {ident('src:' + j.source)}) "
-                         f"AS {ident(j.source)} ON {' AND '.join(conds) or 'FALSE'}")
-        row = "coalesce(a._row, " + ", ".join(f"struct_extract({ident(j.source)}, '_row')" for j in b.join) + ")"
-        keycols = "".join(f", {ident(j.source)}" for j in b.join)
+                         f"AS {struct_name(j.source)} ON {' AND '.join(conds) or 'FALSE'}")
+        row = "coalesce(a._row, " + ", ".join(f"struct_extract({struct_name(j.source)}, '_row')" for j in b.join) + ")"
+        keycols = "".join(f", {struct_name(j.source)}" for j in b.join)
         base = (f"SELECT a.* EXCLUDE (_row), {row} AS _row, a._row IS NULL AS {ident('#joined_only')}{keycols} FROM (SELECT *, {', '.join(a_keys) or 'NULL AS k'}"
                 f" FROM {src_t}) AS a " + " ".join(joins))
     else:
         base = f"SELECT * FROM {src_t}"
     if b.unpivot is not None:
         base = _unpivot(spec, b, base, headers, refs, out, findings)
-    ties = "".join(f", struct_extract({ident(j.source)}, '_row')" for j in b.join)
+    ties = "".join(f", struct_extract({struct_name(j.source)}, '_row')" for j in b.join)
     first = f"{ident('#joined_only')}, " if b.join else ""  # rows of the joined sources alone come last
     if b.unpivot is not None:
         ties += f", CAST({ident('~{n}')} AS INTEGER)"
     out.statements.append(("pre", f"CREATE OR REPLACE TEMP TABLE {out.pre} AS SELECT *, row_number() OVER (ORDER BY "
                                   f"{first}_row{ties}) AS _seq FROM ({base}) ORDER BY _seq"))
     for j in b.join:  # a joined row used twice, or a row matching several joined rows: said, never silent
-        r = f"struct_extract({ident(j.source)}, '_row')"
+        r = f"struct_extract({struct_name(j.source)}, '_row')"
         out.statements.append((f"join check {j.source}",
                                f"SELECT 'joined' AS side, count(*) AS n, min(r) AS first_row FROM (SELECT {r} AS r FROM "
                                f"{out.pre} WHERE {r} IS NOT NULL GROUP BY r HAVING count(*) > 1) UNION ALL "
@@ -339,8 +358,8 @@ def _unpivot(spec, b: BlockSpec, base: str, headers, refs: _Refs, out: CompiledB
                      "from the data: give --data", spec.path_name, row=b.unpivot_line)
         return base
     groups: dict[int, dict[str, tuple[str, str]]] = {}
-    for name, shown in zip(h.names, h.shown):
-        m = re.match(rx, name)
+    for name, key, shown in zip(h.names, h.key_list(), h.shown):
+        m = re.match(rx, key)
         if m:
             n, fld = (m.group(1), m.group(2)) if n_first else (m.group(2), m.group(1))
             groups.setdefault(int(n), {})[fld] = (name, shown)

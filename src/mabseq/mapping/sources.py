@@ -82,20 +82,22 @@ def grid_table(g: Grid, s: SourceSpec, spec: MappingSpec, findings: Findings
     header = g.cells[h]
     skip = set(s.skip_rows)
     data = [(r, c) for r, c in zip(g.rows[h + 1:], g.cells[h + 1:]) if r not in skip]
-    names, shown, letters = [], [], []
+    names, keys, shown, letters = [], [], [], []
     for j, text in enumerate(header):
-        n = norm_value(text) or f"@{g.letter(j)}"
+        key = norm_value(text) or f"@{g.letter(j)}"
+        n = "h" + key if key.startswith(("#", "~")) else key   # '#' and '~' begin mabseq's own working names
         base, k = n, 2
-        while n in names or n == "_row" or n == "_seq":
-            n, k = f"{base}#{k}", k + 1
+        while n in names or n in ("_row", "_seq", "a"):
+            n, k = f"{base} ({k})", k + 1
         names.append(n)
+        keys.append(key)
         shown.append(text.strip() or g.letter(j))
         letters.append(g.letter(j))
     cols = {"_row": pa.array([r for r, _ in data], type=pa.int64())}
     by_col = list(zip(*[c for _, c in data])) if data else [()] * len(header)
     for j, n in enumerate(names):
         cols[n] = pa.array(list(by_col[j]) if data else [], type=pa.string())
-    return pa.table(cols), SourceHeaders(names, shown, letters), len(data)
+    return pa.table(cols), SourceHeaders(names, shown, letters, keys=keys), len(data)
 
 
 def _key_value(g: Grid, s: SourceSpec, spec: MappingSpec, findings: Findings):
@@ -120,6 +122,7 @@ def _key_value(g: Grid, s: SourceSpec, spec: MappingSpec, findings: Findings):
         if not key:
             continue
         n = norm_value(key)
+        n = "h" + n if n.startswith(("#", "~")) else n
         if n in names:
             findings.add(WARNING, "mapping.key_repeated", f"the key {quote(key)} is given again; the first (row "
                          f"{int(cols[n + '#row'][0].as_py())}) is used", g.source, row=r, column=key)
@@ -130,7 +133,8 @@ def _key_value(g: Grid, s: SourceSpec, spec: MappingSpec, findings: Findings):
         cols[n] = pa.array([c[vc]], type=pa.string())
         cols[n + "#row"] = pa.array([r], type=pa.int64())
     table = pa.table({"_row": pa.array([first_row or (g.rows[0] if g.rows else 1)], type=pa.int64()), **cols})
-    return table, SourceHeaders(names, shown, [""] * len(names), key_value=True), 1
+    return table, SourceHeaders(names, shown, [""] * len(names), key_value=True,
+                                keys=[norm_value(x) for x in shown]), 1
 
 
 __all__ = ["find_grid", "grid_table"]
