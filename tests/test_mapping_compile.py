@@ -388,3 +388,32 @@ tables:
 """
     _, f, _ = run(tmp_path, sheets, yaml)
     assert [(x.rule, x.row) for x in f.errors] == [("mapping.too_large", 6)]
+
+
+def test_full_join_keys_in_two_date_formats(tmp_path):
+    # Marrow writes dd/mm/yyyy, Flow writes dd.mm.yyyy (its own column format); the same day is one row
+    sheets = {"Marrow": [["Patient", "Date", "Blasts"], ["P01", "08/01/2018", "35"]],
+              "Flow": [["Pt ID", "Sample date", "CD19 %"], ["p01", "08.01.2018", "98"], ["P03", "01.02.2018", "50"]]}
+    yaml = """dates: ["%d/%m/%Y"]
+sources: {marrow: {sheet: Marrow}, flow: {sheet: Flow}}
+tables:
+  assessments:
+    from: marrow
+    join: [{source: flow, on: {Patient: Pt ID, Date: Sample date}}]
+    constants: {specimen: marrow}
+    columns:
+      patient_id: Patient
+      assessment_date: Date
+      bm_blast_pct: Blasts
+      cd19_pct_positive: {source: flow, column: "CD19 %"}
+      cd19_mfi_abnormal: {source: flow, column: "Sample date", date: "%d.%m.%Y"}
+"""
+    # (cd19_mfi_abnormal is not a date column: the mapping is refused, with its line)
+    _, f, _ = run(tmp_path, sheets, yaml)
+    assert [(x.rule, x.row) for x in f.errors] == [("mapping.structure", 14)]
+    yaml = yaml.replace('      cd19_mfi_abnormal: {source: flow, column: "Sample date", date: "%d.%m.%Y"}\n', "")
+    yaml = yaml.replace('dates: ["%d/%m/%Y"]', 'dates: ["%d/%m/%Y", "%d.%m.%Y"]')
+    raws, f, _ = run(tmp_path, sheets, yaml)
+    assert not f.errors, f.summary_text()
+    assert rows(table(raws, "assessments"), ["patient_id", "assessment_date", "bm_blast_pct", "cd19_pct_positive"]) == [
+        ("P01", "2018-01-08", 35.0, 98.0), ("P03", "2018-02-01", None, 50.0)]

@@ -150,7 +150,8 @@ class _Refs:
             x, row = ident(name), (ident(name + "#row") if kv else "_row")
             others = self.join_keys.get(name, [])
             if others:  # a key of a full join: the joined side's value (and header) where this side has no row
-                x = "coalesce(" + ", ".join([x] + [f"struct_extract({struct_name(s)}, {lit(c)})" for s, c, _ in others]) + ")"
+                x = "coalesce(" + ", ".join([x] + [f"CAST(struct_extract({struct_name(s)}, {lit(c)}) AS VARCHAR)"
+                                                   for s, c, _ in others]) + ")"
                 hdr = (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(shown)} " + " ".join(
                     f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others) + " END")
                 return x, row, shown, hdr
@@ -201,6 +202,13 @@ def _kind_of(block: BlockSpec, source: str, header: str) -> ColumnSpec | None:
     return None
 
 
+def _as_kind(c: ColumnSpec, like: ColumnSpec | None) -> ColumnSpec:
+    """``c``'s formats with the id/date role of ``like`` (the column the key is read as)."""
+    if like is None or c is like:
+        return c
+    return ColumnSpec(like.target, column=c.column, dates=c.dates or like.dates, id=like.id)
+
+
 def _key_sql(x: str, c: ColumnSpec | None, table: str, spec: MappingSpec) -> str:
     if c is not None and (c.id or c.target == "patient_id"):
         return id_sql(x, spec.ids)
@@ -234,11 +242,17 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                 nb, shown_b = refs.name(j.source, hb, j.line)
                 if na is None or nb is None:
                     continue
-                ca = _kind_of(b, b.from_, ha) or _kind_of(b, j.source, hb)
-                if j.how == "full":
-                    refs.join_keys.setdefault(na, []).append((j.source, nb, shown_b))
-                a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
-                bkeys.append(f"{_key_sql(ident(nb), ca, b.table, spec)} AS {ident(f'#k{k}.{i}')}")
+                # keys compared as the block reads them: ids normalised, dates parsed (each side with its own
+                # column's formats when it has one), other text case- and space-insensitively
+                spec_a, spec_b = _kind_of(b, b.from_, ha), _kind_of(b, j.source, hb)
+                ca = spec_a or spec_b
+                cb = spec_b if spec_b is not None and spec_b.dates else ca
+                kname = f"#k{k}.{i}"
+                if j.how == "full":  # where only the joined side has the row, its key (already normalised) is used
+                    refs.join_keys.setdefault(na, []).append((j.source, kname, shown_b))
+                a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec)} AS {ident(kname)}")
+                bkeys.append(f"{_key_sql(ident(nb), ca if cb is None else _as_kind(cb, ca), b.table, spec)} AS "
+                             f"{ident(kname)}")
                 conds.append(f"a.{ident(f'#k{k}.{i}')} = {struct_name(j.source)}.{ident(f'#k{k}.{i}')}")
             how = "FULL OUTER JOIN" if j.how == "full" else "LEFT JOIN"
             joins.append(f"{how} (SELECT *, {', '.join(bkeys) or 'NULL AS k'} FROM {ident('src:' + j.source)}) "
