@@ -210,3 +210,12 @@ def test_map_upgrade_gives_the_same_cohort(tmp_path):
     assert after.equals(before)
     # the YAML file is now the user's to edit: written again only with --overwrite
     assert invoke("map", "upgrade", old, "--out", tmp_path / "new.yaml").exit_code == 2
+
+
+def test_report_and_deidentify_take_the_mapping(tmp_path):
+    data, m = messy(tmp_path)
+    r = invoke("report", data, "--mapping", m, "--out", tmp_path / "rep", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "rep" / "report.html").is_file()
+    r = invoke("deidentify", data, "--mapping", m, "--out", tmp_path / "deid", "--key", tmp_path / "key.json")
+    assert r.exit_code == 0, r.output
