@@ -73,16 +73,34 @@ tables:
     assert sorted((x.rule, x.row) for x in f.errors) == [("mapping.regex", 6), ("mapping.regex", 9)]
 
 
-def test_the_sql_cannot_read_files(tmp_path):
+def test_the_sql_cannot_read_files(tmp_path, monkeypatch):
+    """When the compiled SQL runs, the connection has external access off and its configuration locked."""
     from mabseq.mapping import execute
-    con = execute._connect()
-    con.execute("SET enable_external_access = false")
-    try:
-        con.execute(f"SELECT * FROM read_csv('{tmp_path}/x.csv')")
-        raised = False
-    except Exception as exc:  # duckdb.PermissionException
-        raised = "disabled" in str(exc).lower() or "permission" in type(exc).__name__.lower()
-    assert raised
+    seen = {}
+    real = execute.run_compiled
+
+    def spy(con, *a, **k):
+        seen["access"] = con.execute("SELECT current_setting('enable_external_access')").fetchall()[0][0]
+        try:
+            con.execute(f"SELECT * FROM read_csv('{tmp_path}/x.csv')")
+            seen["read"] = True
+        except Exception as exc:  # duckdb.PermissionException
+            seen["read"] = type(exc).__name__
+        try:
+            con.execute("SET enable_external_access = true")
+            seen["unlock"] = True
+        except Exception as exc:
+            seen["unlock"] = type(exc).__name__
+        return real(con, *a, **k)
+    monkeypatch.setattr(execute, "run_compiled", spy)
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    sheets = {"A": [["ID", "Date"], ["P1", "2020-01-01"]]}
+    yaml = """sources: {a: {sheet: A}}
+tables: {assessments: {from: a, constants: {specimen: marrow}, columns: {patient_id: ID, assessment_date: Date}}}
+"""
+    raws, f = run(tmp_path, sheets, yaml)
+    assert not f.errors and len(raws) == 1
+    assert seen["access"] is False and seen["read"] is not True and seen["unlock"] is not True
 
 
 def test_unused_columns_are_one_warning_per_source(tmp_path):
