@@ -134,6 +134,8 @@ tables:
     errs = [(x.source, x.row, x.column, x.value) for x in f.errors if x.rule == "mapping.parse"]
     assert errs == [("b.xlsx [sheet M]", 3, "Blasts", "<5"), ("b.xlsx [sheet M]", 4, "Blasts", "approx 40"),
                     ("b.xlsx [sheet M]", 5, "Blasts", ">95")]
+    hints = [x.message for x in f.errors if x.rule == "mapping.parse"]
+    assert "(below: limit" in hints[0] and "(approx: value" in hints[1] and "(above: limit" in hints[2]
 
 
 def test_csv_semicolons_decimal_comma_and_date_formats(tmp_path):

@@ -19,6 +19,8 @@ cell.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..cohort.findings import ERROR, WARNING, Findings, quote
@@ -176,14 +178,38 @@ def _check_cells(con, cb, grids, findings: Findings) -> None:
             got = con.execute(f"SELECT {row}, {raw}, {hdr}, {srcx} FROM {cb.rows} WHERE {rule} = '!parse' ORDER BY "
                               f"{row} LIMIT {MAX_PARSE_FINDINGS}").fetchall()
             for first, value, h, sname in got:
-                findings.add(ERROR, "mapping.parse", f"cannot be read as a {what} for {b.table}.{c.target} (see "
-                             "docs/MAPPING.md, 'Number parser': give a rule for <, >, approx, or list the words)"
-                             if what == "number" else f"cannot be read as a date for {b.table}.{c.target} with the "
-                             "formats of the mapping (add the format under 'dates' or the column's 'date')",
+                findings.add(ERROR, "mapping.parse", f"cannot be read as a {what} for {b.table}.{c.target}: "
+                             + (number_hint(value) if what == "number" else date_hint(value)),
                              label.get(sname, src), b.table, first, h or shown, value)
             if n > MAX_PARSE_FINDINGS:
                 findings.add(ERROR, "mapping.parse", f"... and {n - MAX_PARSE_FINDINGS:,} more cells of this column "
                              f"cannot be read ({n:,} in all)", src, b.table, None, shown)
+
+
+_ISO_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?\s*$")
+
+
+def number_hint(value) -> str:
+    """What to write in the mapping for a number cell the parser could not read (docs/MAPPING.md)."""
+    v = str(value or "").strip().lower()
+    if v[:1] in "<≤":
+        return "give the column's number parser a rule for values below a limit (below: limit, half, zero or missing)"
+    if v[:1] in ">≥":
+        return "give the column's number parser a rule for values above a limit (above: limit or missing)"
+    if v[:1] == "~" or v.startswith(("approx", "ca.", "about", "circa")):
+        return "give the column's number parser a rule for approximate values (approx: value or missing)"
+    if v[:1].isdigit() and any(ch.isalpha() for ch in v):
+        return "to read the number at its start, give the parser 'leading: true'"
+    if "%" in v or "/" in v:
+        return "a % sign or a/b is read only on a percent or fraction column (and % only at the end)"
+    return ("list the word under the parser's 'negative' (the value 0) or 'missing' (no result) words, or correct "
+            "the cell")
+
+
+def date_hint(value) -> str:
+    if _ISO_TIME.match(str(value or "")):
+        return "the cell holds a date with a time of day; a date column takes the day only (correct the cell)"
+    return "no format of the mapping reads it (add its format under 'dates' or the column's 'date', e.g. \"%d/%m/%Y\")"
 
 
 def _schema(table: str, column: str):
