@@ -168,3 +168,53 @@ tables: {assessments: {from: m, constants: {specimen: marrow}, columns: {patient
     assert [(x.rule, x.row) for x in f.errors] == [("mapping.ambiguous_header", 3)] and "B, C" in f.errors[0].message
     raws, f = run(tmp_path, sheets, yaml % "C")
     assert not f.errors and raws[0].frame["assessment_date"].tolist() == ["2020-02-02"]
+
+
+FUZZ_BASE = """mabseq_mapping: 1
+ids: {remove: ["-"]}
+dates: ["%d/%m/%Y"]
+sources: {a: {sheet: A, header_row: 1}, b: {sheet: B}}
+values: {yn: {"yes": "yes", "no": "no"}}
+tables:
+  assessments:
+    from: a
+    join: [{source: b, on: {ID: Pt, Date: When}}]
+    where: [{column: Status, not_in: [x]}]
+    constants: {specimen: marrow}
+    columns:
+      patient_id: ID
+      assessment_date: Date
+      bm_blast_pct: {column: Blasts, number: {below: limit, unit: percent}}
+      pb_blasts: {column: PB, values: yn}
+      cd19_pct_positive: {source: b, column: CD19}
+"""
+
+
+def test_mutated_mappings_never_raise(tmp_path):
+    """Random edits of a valid mapping: each gives cohort rows or findings, never an exception (fixed budget)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    data = book(tmp_path / "b.xlsx", {
+        "A": [["ID", "Date", "Blasts", "PB", "Status"], ["P-1", "01/02/2020", "<5", "yes", ""]],
+        "B": [["Pt", "When", "CD19"], ["p1", "01/02/2020", "12"]]})
+    m = tmp_path / "m.yaml"
+    m.write_text(FUZZ_BASE, encoding="utf-8")
+    f = Findings()
+    raws = read_mapped(data, m, f, [])   # the unedited mapping is valid: "P-1" and "p1" are one patient
+    assert not f.errors and raws[0].frame.to_dict("records") == [
+        {"specimen": "marrow", "patient_id": "P1", "assessment_date": "2020-02-01", "bm_blast_pct": 5.0,
+         "pb_blasts": "yes", "cd19_pct_positive": 12.0}]
+    alphabet = "{}[]:,-'\" \n\t&*!#%|>?@`xyz0129"
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.integers(0, len(FUZZ_BASE)), st.integers(0, 3), st.text(alphabet, max_size=3)),
+                    min_size=1, max_size=4))
+    def check(edits):
+        text = FUZZ_BASE
+        for pos, cut, ins in edits:
+            pos = min(pos, len(text))
+            text = text[:pos] + ins + text[pos + cut:]
+        m.write_text(text, encoding="utf-8")
+        f = Findings()
+        read_mapped(data, m, f, [])
+        assert all(x.source for x in f.errors)
+    check()
