@@ -218,3 +218,26 @@ def test_mutated_mappings_never_raise(tmp_path):
         read_mapped(data, m, f, [])
         assert all(x.source for x in f.errors)
     check()
+
+
+def test_any_cell_text_gives_rows_or_findings(tmp_path):
+    """Arbitrary cell text (control characters, quotes, unicode) in every mapped column: rows or findings, never an
+    exception (fixed budget)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    m = tmp_path / "m.yaml"
+    m.write_text(FUZZ_BASE, encoding="utf-8")
+    cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(cell, cell, cell, cell, cell), min_size=1, max_size=5), cell)
+    def check(rows_a, cd19):
+        data = tmp_path / "b.xlsx"
+        import openpyxl.utils.exceptions as ox
+        try:
+            book(data, {"A": [["ID", "Date", "Blasts", "PB", "Status"]] + [list(r) for r in rows_a],
+                        "B": [["Pt", "When", "CD19"], ["p1", "01/02/2020", cd19]]})
+        except ox.IllegalCharacterError:
+            return
+        f = Findings()
+        read_mapped(data, m, f, [])
+    check()
