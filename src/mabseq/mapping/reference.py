@@ -107,9 +107,7 @@ def parse_number(cell: str, spec: NumberSpec, schema_unit: str, source_decimal: 
             if r is None:
                 return None, False
             return {"limit": v, "value": v, "half": v / 2.0, "zero": 0.0, "missing": None}[r], True
-        if spec.leading:
-            return None, False  # the whole cell is a number that cannot be used; leading reads only non-numbers
-        return None, False
+        return None, False  # a number that cannot be used here ('leading' reads only cells that are not numbers)
     if spec.leading:
         i = 1 if t[:1] in ("+", "-") else 0
         j = i
@@ -132,11 +130,8 @@ def parse_number(cell: str, spec: NumberSpec, schema_unit: str, source_decimal: 
 
 
 def _date_one(t: str, fmt: str):
-    i = 0
+    i = k = 0
     y = m = d = None
-    for pos in range(len(fmt)):
-        pass
-    k = 0
     while k < len(fmt):
         ch = fmt[k]
         if ch == "%":
@@ -148,7 +143,6 @@ def _date_one(t: str, fmt: str):
                     j += 1
                 if j == i:
                     return None
-                # one or two digits: take two when the next format character is not a digit itself
                 val = int(t[i:j])
                 i = j
                 if dv == "d":
