@@ -220,6 +220,21 @@ def test_mutated_mappings_never_raise(tmp_path):
     check()
 
 
+def test_a_join_on_an_empty_header_is_a_mapping_error(tmp_path):
+    """Found by the fuzz test above: a join key `"": "When"` (or a header left empty) raised AttributeError in the
+    compiler; it is a mapping error naming the line."""
+    data = book(tmp_path / "b.xlsx", {
+        "A": [["ID", "Date", "Blasts", "PB", "Status"], ["P-1", "01/02/2020", "<5", "yes", ""]],
+        "B": [["Pt", "When", "CD19"], ["p1", "01/02/2020", "12"]]})
+    text = FUZZ_BASE.replace("Date: When}", "Date: }")
+    assert text != FUZZ_BASE
+    m = tmp_path / "m.yaml"
+    m.write_text(text, encoding="utf-8")
+    f = Findings()
+    assert read_mapped(data, m, f, []) == []
+    assert any(x.rule == "mapping.structure" and "empty header" in x.message and x.row for x in f.errors)
+
+
 def test_any_cell_text_gives_rows_or_findings(tmp_path):
     """Arbitrary cell text (control characters, quotes, unicode) in every mapped column: rows or findings, never an
     exception (fixed budget)."""

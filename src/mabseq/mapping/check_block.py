@@ -55,6 +55,11 @@ def _block(node, table, index, ctx, line, sources, values, dates) -> BlockSpec |
             ctx.err("mapping.structure", f"{where}.join[{j}].on: expected {{this header: other header, ...}}",
                     vline(jn, "on") if "on" in jn else jl)
             continue
+        empty = [k for k, v in on.items() if not (scalar(k) or "").strip() or not (scalar(v) or "").strip()]
+        if empty:
+            ctx.err("mapping.structure", f"{where}.join[{j}].on: every key pairs a header of this source with a "
+                    "header of the joined source; an empty header cannot be joined on", vline(jn, "on"))
+            continue
         how = _choice(jn.get("how", "full"), ("full", "left"), ctx, f"{where}.join[{j}].how",
                       vline(jn, "how") if "how" in jn else jl) or "full"
         b.join.append(JoinSpec(src, [(scalar(k), scalar(v)) for k, v in on.items()], how, jl))
