@@ -67,7 +67,8 @@ def main(
 
 OVERWRITE_HELP = ("Replace an output folder or file that holds things mabseq did not write (never an input; "
                   "without it such outputs are refused).")
-MAPPING_HELP = "JSON file mapping the center's sheet/file and column names to the schema's."
+MAPPING_HELP = ("Mapping file: a YAML mapping (.yaml, docs/MAPPING.md) or the older rename-only JSON file of the "
+                "center's sheet/file and column names.")
 REDCAP_HELP = "REDCap data dictionary CSV (for a REDCap records export)."
 
 

@@ -30,10 +30,12 @@ def progress_display(quiet: bool):
 
 
 def load_or_exit(data: Path, mapping: Optional[Path], redcap_dictionary: Optional[Path], quiet: bool,
-                 json_plan=None, json_name: str | None = None, progress=None):
-    """Read and validate DATA; print the findings; exit 2 on any error (after writing the JSON findings if asked)."""
+                 json_plan=None, json_name: str | None = None, progress=None, provenance: list | None = None):
+    """Read and validate DATA; print the findings; exit 2 on any error (after writing the JSON findings if asked).
+    ``provenance``: a list receiving a YAML mapping's provenance frame."""
     from ..cohort import load_cohort
-    cohort, findings = load_cohort(data, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress)
+    cohort, findings = load_cohort(data, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress,
+                                   **({"provenance": provenance} if provenance is not None else {}))
     if json_plan is not None:
         json_plan.write_bytes(findings.to_json() + "\n")
     if findings.errors or cohort is None:
@@ -54,17 +56,30 @@ def validate_cmd(
     mapping: Optional[Path] = mapping_option(),
     redcap_dictionary: Optional[Path] = redcap_option(),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the findings as JSON here."),
+    provenance_out: Optional[Path] = typer.Option(None, "--provenance", help="With a YAML --mapping: write the "
+                                                  "provenance of every cell (source sheet, row, column, rule) as CSV."),
     overwrite: bool = overwrite_option(),
     quiet: bool = quiet_option(),
 ) -> None:
     """Check a cohort against the schema: every finding names file or sheet, row, column, value and rule."""
-    plan = None
+    plan = prov_plan = None
+    inputs = inputs_of(data, mapping, redcap_dictionary)
     if json_out is not None:
-        plan = plan_file(json_out, inputs=inputs_of(data, mapping, redcap_dictionary), overwrite=overwrite,
-                         owned=owned_json)
+        plan = plan_file(json_out, inputs=inputs, overwrite=overwrite, owned=owned_json)
+    prov: list | None = None
+    if provenance_out is not None:
+        from ..mapping.load import is_yaml_mapping
+        if not is_yaml_mapping(mapping):
+            fail("--provenance needs a YAML mapping (--mapping mapping.yaml): without one every cell is its own "
+                 "source")
+        prov_plan = plan_file(provenance_out, inputs=inputs + ([json_out] if json_out else []), overwrite=overwrite)
+        prov = []
     with progress_display(quiet) as progress:
         cohort, findings = load_or_exit(data, mapping, redcap_dictionary, True, plan,
-                                        str(json_out) if json_out else None, progress)
+                                        str(json_out) if json_out else None, progress, prov)
+    if prov_plan is not None and prov:
+        from ..safe_text import frame_to_csv
+        prov_plan.write_bytes(frame_to_csv(prov[0]))
     if not quiet:
         typer.echo(findings.summary_text(json_path=str(json_out) if json_out else None))
         n = len(cohort["patients"])
@@ -90,11 +105,15 @@ def import_cmd(
         plan = plan_folder(parquet, inputs=inputs, overwrite=overwrite)
     else:
         plan = plan_file(db or Path("cohort.duckdb"), inputs=inputs, overwrite=overwrite, owned=is_mabseq_duckdb)
+    prov: list = []
     with progress_display(quiet) as progress:
-        cohort, findings = load_or_exit(data, mapping, redcap_dictionary, quiet, progress=progress)
+        cohort, findings = load_or_exit(data, mapping, redcap_dictionary, quiet, progress=progress, provenance=prov)
         with plan.staged() as tmp:
             (write_parquet_into if parquet is not None else write_duckdb_into)(
                 cohort, tmp, **({"progress": progress} if progress else {}))
+            if prov:  # a YAML mapping: where every cell came from, beside the cohort
+                from ..mapping.provenance import write_provenance_duckdb, write_provenance_parquet
+                (write_provenance_parquet if parquet is not None else write_provenance_duckdb)(tmp, prov[0])
     if not quiet:
         counts = ", ".join(f"{name} {len(df)}" for name, df in cohort.tables.items())
         typer.echo(f"wrote {parquet or db or 'cohort.duckdb'} ({counts} rows)")

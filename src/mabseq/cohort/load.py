@@ -41,10 +41,16 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".xltx", ".xl
 
 
 def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None = None,
-             redcap_dictionary: str | Path | None = None, progress=None) -> list[RawTable]:
+             redcap_dictionary: str | Path | None = None, progress=None, provenance: list | None = None
+             ) -> list[RawTable]:
     """Raw tables from any DATA. Stored forms give typed columns, which go through the same coercion and checks
-    as a spreadsheet's (:mod:`.storage`)."""
+    as a spreadsheet's (:mod:`.storage`). A mapping ending ``.yaml``/``.yml`` is a declarative mapping
+    (:mod:`mabseq.mapping`, ``docs/MAPPING.md``): DATA's sheets are read through it, and its provenance frame is
+    appended to ``provenance`` when that is a list; any other mapping is the rename-only JSON file."""
     p = Path(path)
+    from ..mapping.load import is_yaml_mapping
+    if is_yaml_mapping(mapping):
+        return _read_mapped(p, Path(mapping), findings, provenance)
     m = Mapping.load(mapping, findings)
     raws: list[RawTable]
     if findings.errors:  # a faulty mapping file: nothing is read with half a mapping
@@ -85,10 +91,28 @@ def read_raw(path: str | Path, findings: Findings, *, mapping: str | Path | None
     return raws
 
 
+def _read_mapped(p: Path, mapping: Path, findings: Findings, provenance: list | None) -> list[RawTable]:
+    special = special_file(p)
+    if special is not None:
+        findings.add(ERROR, "file.not_regular", f"cannot be read: {special}", p.name)
+        return []
+    if not p.exists():
+        findings.add(ERROR, "file.missing", "no such file or folder", str(p))
+        return []
+    if is_duckdb(p) or is_parquet_folder(p):
+        findings.add(ERROR, "mapping.stored_form", "a mapping file reads a center's workbook or CSV files; this DATA "
+                     "is a stored cohort (already in the schema's form): leave out --mapping", p.name)
+        return []
+    from ..mapping.execute import read_mapped
+    return read_mapped(p, mapping, findings, provenance)
+
+
 def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
-                redcap_dictionary: str | Path | None = None, progress=None) -> tuple[Cohort | None, Findings]:
+                redcap_dictionary: str | Path | None = None, progress=None, provenance: list | None = None
+                ) -> tuple[Cohort | None, Findings]:
     """Read and validate DATA. Returns the cohort (None if it could not be read) and every finding.
 
+    ``provenance``: a list that receives the provenance frame of a YAML mapping (:mod:`mabseq.mapping`).
     ``progress(stage, done, total)``, when given, is called as the reading, coercion and checks go on (``total``
     None while a stage's size is not known), so that a command can show progress on a large cohort.
     """
@@ -99,7 +123,8 @@ def load_cohort(path: str | Path, *, mapping: str | Path | None = None,
     # (without one, a callback the caller installed with progress.reporting stays in place)
     readers_cb = (lambda done, total, what: progress(what, done, total)) if progress else None
     with _progress.reporting(readers_cb) if progress else contextlib.nullcontext():
-        got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress)
+        got = read_raw(path, findings, mapping=mapping, redcap_dictionary=redcap_dictionary, progress=progress,
+                       provenance=provenance)
     if findings.errors and not got:
         return None, findings
     cohort = build_cohort(got, findings, Path(path).name, progress=progress)

@@ -337,7 +337,7 @@ def _duckdb_tables(con, path: Path, findings: Findings, progress) -> list[RawTab
     for schema, table in tables:
         if schema == "main" and table in BY_NAME:
             wanted.append(table)
-        elif not (schema == "main" and table == "_mabseq"):
+        elif not (schema == "main" and table in ("_mabseq", "_provenance")):  # mabseq's own (provenance: mapping)
             shown = table if schema == "main" else f"{schema}.{table}"
             findings.add(WARNING, "table.unknown", "table is not a table of the schema; it is ignored",
                          f"{name} [table {shown}]")
@@ -416,6 +416,8 @@ def read_parquet_tables(folder: str | Path, findings: Findings, progress=None) -
     broken = False
     for k, f in enumerate(files):
         source = f"{folder.name}/{f.name}"
+        if f.stem == "_provenance":  # written by mabseq import --mapping (mapping/provenance.py): not a table
+            continue
         if f.stem not in BY_NAME:
             findings.add(WARNING, "table.unknown", "file is not a table of the schema; it is ignored", source)
             continue
