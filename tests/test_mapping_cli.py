@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pytest
 from hostile_support import TABLE_FILES, VALID, valid_rows, workbook
 from typer.testing import CliRunner
 
@@ -219,3 +220,52 @@ def test_report_and_deidentify_take_the_mapping(tmp_path):
     assert (tmp_path / "rep" / "report.html").is_file()
     r = invoke("deidentify", data, "--mapping", m, "--out", tmp_path / "deid", "--key", tmp_path / "key.json")
     assert r.exit_code == 0, r.output
+
+
+def _csv_folder_with_study_values(tmp_path):
+    """tests/test_cohort_roundtrip.py's fixture: a CSV folder with a renamed file and column, study in the mapping."""
+    folder = tmp_path / "center"
+    folder.mkdir()
+    for f in VALID.glob("*.csv"):
+        text = f.read_text()
+        if f.stem == "patients":
+            (folder / "Demographics.csv").write_text(text.replace("diagnosis_date", "Dx date", 1))
+        elif f.stem != "study":
+            (folder / f.name).write_text(text)
+    body = {"tables": {"Demographics": "patients"}, "columns": {"patients": {"Dx date": "diagnosis_date"}},
+            "study": {"study_name": "example", "data_cutoff": "2020-06-30", "center": "Example center",
+                      "enrollment_start": "2012-01-01", "enrollment_end": "2019-12-31"}}
+    return folder, body
+
+
+def _two_sheets_for_one_table(tmp_path):
+    """tests/test_hostile_mapping.py's fixture: the courses in two sheets the mapping names for one table."""
+    def edit(wb):
+        ws = wb["therapies"]
+        ws.title = "Courses 2015-17"
+        ws["B1"] = "Course"
+        rows_ = list(ws.iter_rows(values_only=True))
+        ws2 = wb.create_sheet("Courses 2018")
+        ws2.append(rows_[0])
+        for r in rows_[1:]:
+            if str(r[5]).startswith("2018"):
+                ws2.append(r)
+        for i in range(len(rows_), 1, -1):
+            if str(rows_[i - 1][5]).startswith("2018"):
+                ws.delete_rows(i)
+    src = workbook(tmp_path / "a.xlsx", edit=edit)
+    return src, {"tables": {"Courses 2015-17": "therapies", "Courses 2018": "therapies"},
+                 "columns": {"therapies": {"Course": "course_id"}}}
+
+
+@pytest.mark.parametrize("fixture", [_csv_folder_with_study_values, _two_sheets_for_one_table])
+def test_map_upgrade_of_the_suites_json_fixtures(tmp_path, fixture):
+    data, body = fixture(tmp_path)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(body))
+    r = invoke("map", "upgrade", old, "--out", tmp_path / "new.yaml", "--data", data)
+    assert r.exit_code == 0, r.output
+    before, f1 = load_cohort(data, mapping=old)
+    after, f2 = load_cohort(data, mapping=tmp_path / "new.yaml")
+    assert not f1.errors and not f2.errors, f2.summary_text()
+    assert after.equals(before) and after.equals(load_cohort(VALID)[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import openpyxl
 
@@ -419,3 +420,50 @@ tables:
     assert not f.errors, f.summary_text()
     assert rows(table(raws, "assessments"), ["patient_id", "assessment_date", "bm_blast_pct", "cd19_pct_positive"]) == [
         ("P01", "2018-01-08", 35.0, 98.0), ("P03", "2018-02-01", None, 50.0)]
+
+
+def test_the_example_of_docs_mapping_md_end_to_end(tmp_path):
+    """The reference's own example mapping, run on a folder (a workbook and a semicolon CSV with decimal commas)
+    built to its description; every expected row worked out by hand from the cells below."""
+    doc = (Path(__file__).parent.parent / "docs" / "MAPPING.md").read_text(encoding="utf-8")
+    start = doc.index("```yaml\n") + len("```yaml\n")
+    yaml = doc[start:doc.index("```", start)].replace("mabseq_mapping: 1", "", 1)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    book(folder / "book.xlsx", {
+        "Demographics": [["Center B chart review"], ["exported 2021"],
+                         ["Study no.", "Gender", "Dx date", "prior SCT?", "Notes", "Entered by"],
+                         ["(id)", "(m/f)", "(dd/mm/yyyy)", "", "", ""],
+                         ["p-01 ", "m", "01/03/2016", "yes", "x", "AB"], ["P02", "Male", "2015-07-15", "unk", "", ""]],
+        "Study info": [["Item", "Value"], ["Data cut-off", "30 Jun 2021"]],
+        "Marrow": [["Patient", "Date", "Blasts"], ["P01", "08/01/2018", "<5"], ["P02", "09/01/2018", "approx 40"]],
+        "Flow cytometry": [["Pt ID", "Sample date", "CD19 %", "MRD"], ["p01", "08/01/2018", "98", "not detected"],
+                           ["P02", "2018-01-10", "12 %", "0.005%"]],
+        "Outcomes": [["ID", "relapse_1_date", "relapse_1_site", "relapse_2_date", "relapse_2_site"],
+                     ["P01", "15/01/2019", "BM", "01/06/2019", "CNS"], ["P02", "", "", "", ""]],
+        "Treatments": [["Patient", "Drug", "Start", "End", "Cycles", "Status"],
+                       ["P01", "Blincyto", "10/01/2018", "07/02/2018", "1", ""],
+                       ["P01", "Blincyto", "01/03/2018", "28/03/2018", "1 (stopped early)", ""],
+                       ["P01", "InO/mini-HCVD", "01/06/2018", "", "2", ""],
+                       ["P02", "Blincyto", "01/02/2018", "", "", "planned"]]})
+    (folder / "labs_export.csv").write_text("ID;Draw date;Blasts seen\nP01;15/01/2018;no\nP02;16/01/2018;Yes\n",
+                                            encoding="utf-8")
+    raws, f, _ = run(tmp_path, None, yaml, folder=folder)
+    assert not f.errors, f.summary_text()
+    assert rows(table(raws, "study")) == [("Center B chart review", "2021-06-30")]
+    assert rows(table(raws, "patients"), ["patient_id", "sex", "diagnosis", "diagnosis_date", "prior_allohsct"]) == [
+        ("P01", "male", "b_all", "2016-03-01", "yes"), ("P02", "male", "b_all", "2015-07-15", "unknown")]
+    cols = ["patient_id", "assessment_date", "specimen", "bm_blast_pct", "cd19_pct_positive", "mrd_value"]
+    assert rows(table(raws, "assessments", 0), cols) == [
+        ("P01", "2018-01-08", "marrow", 5.0, 98.0, 0.0),                 # <5: below limit; not detected: 0
+        ("P02", "2018-01-09", "marrow", 40.0, None, None),               # approx 40: value; no flow that day
+        ("P02", "2018-01-10", "marrow", None, 12.0, 0.005 / 100)]        # flow alone (full join)
+    assert rows(table(raws, "assessments", 1), ["patient_id", "assessment_date", "specimen", "pb_blasts"]) == [
+        ("P01", "2018-01-15", "blood", "no"), ("P02", "2018-01-16", "blood", "yes")]
+    assert rows(table(raws, "disease_events"), ["patient_id", "event_date", "event_type", "site"]) == [
+        ("P01", "2019-01-15", "relapse", "marrow"), ("P01", "2019-06-01", "relapse", "cns")]
+    assert rows(table(raws, "therapies"), ["patient_id", "course_id", "therapy_class", "agents", "start_date",
+                                           "end_date", "cycles"]) == [
+        ("P01", "C1", "blinatumomab", "blinatumomab", "2018-01-10", "2018-03-28", 2.0),   # 22 days apart: one
+        ("P01", "C2", "inotuzumab", "inotuzumab;cyclophosphamide;vincristine", "2018-06-01", None, 1.0)]
+    assert [x.rule for x in f.warnings] == ["mapping.filtered"]          # P02's planned course, counted

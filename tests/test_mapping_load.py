@@ -126,3 +126,14 @@ def test_every_todo_is_listed(tmp_path):
     text = GOOD.replace("f: female", "f: TODO").replace('"Study no."', "TODO")
     _, f = load(tmp_path, text)
     assert sorted(x.row for x in f.errors if x.rule == "mapping.todo") == [8, 9]
+
+
+def test_the_example_of_docs_mapping_md_loads(tmp_path):
+    """The reference's example (the contract other parts build on) is a valid mapping."""
+    from pathlib import Path
+    doc = (Path(__file__).parent.parent / "docs" / "MAPPING.md").read_text(encoding="utf-8")
+    start = doc.index("```yaml\n") + len("```yaml\n")
+    spec, f = load(tmp_path, doc[start:doc.index("```", start)])
+    assert not f.errors, f.summary_text()
+    assert [b.label for b in spec.blocks] == ["tables.study", "tables.patients", "tables.assessments",
+                                              "tables.assessments[1]", "tables.disease_events", "tables.therapies"]

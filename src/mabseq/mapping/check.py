@@ -195,8 +195,8 @@ def check_document(doc, source: str, findings: Findings) -> MappingSpec | None:
     used = {b.from_ for b in blocks} | {j.source for b in blocks for j in b.join}
     for name, s in sources.items():
         if name not in used:
-            ctx.err("mapping.source_unused", f"sources.{name}: no table uses this source (remove it, or list its "
-                    "sheet under ignore to say it is not used)", s.line)
+            ctx.err("mapping.source_unused", f"sources.{name}: no table uses this source (remove it: a sheet no "
+                    "source names is listed as not used)", s.line)
     return MappingSpec(source, ids, tuple(dates), sources, values, blocks)
 
 
