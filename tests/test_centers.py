@@ -218,7 +218,7 @@ def test_center_b_workbook_has_every_trait():
 def test_center_c_export_is_a_foreign_system():
     folder = CENTERS_DIR / "center_c" / "export"
     raw = {p.name: p.read_bytes() for p in folder.glob("*.csv")}
-    assert len(raw) == 6
+    assert len(raw) == 7
     with pytest.raises(UnicodeDecodeError):
         raw["therapie.csv"].decode("utf-8")  # Windows-1252, not UTF-8
     text = {k: v.decode("cp1252") for k, v in raw.items()}
@@ -231,6 +231,16 @@ def test_center_c_export_is_a_foreign_system():
     assert sexes <= {"1", "2", "9"} and {"1", "2"} <= sexes
     codes = {line.split(";")[2] for line in text["verlauf.csv"].splitlines()[1:]}
     assert {"1", "2", "8", "9"} <= codes, "one long file: events, last contact and death"
+    # the code book: field;code;label in German, one line per code of every coded field the export writes
+    book = [line.split(";") for line in text["codebuch.csv"].splitlines()]
+    assert book[0] == ["Feld", "Code", "Bezeichnung"] and ["geschlecht", "1", "männlich"] in book
+    listed = {(f, c) for f, c, _ in book[1:]}
+    heads = {name: t.splitlines()[0].split(";") for name, t in text.items() if name != "codebuch.csv"}
+    for name, field in (("patienten.csv", "geschlecht"), ("patienten.csv", "ph"), ("tx.csv", "spender"),
+                        ("verlauf.csv", "ereignis"), ("verlauf.csv", "ort"), ("knochenmark.csv", "material")):
+        j = heads[name].index(field)
+        used = {line.split(";")[j] for line in text[name].splitlines()[1:]} - {""}
+        assert used and {(field, c) for c in used} <= listed, f"{name} {field}: a code the code book lacks"
 
 
 # ---- the canonical form against the truth ---------------------------------------------------------------------------
