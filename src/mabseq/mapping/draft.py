@@ -90,8 +90,9 @@ def source_names(profile) -> dict[str, str]:
 
 
 class _Writer:
-    def __init__(self, profile, vocabs: Vocabularies, p: Plan):
+    def __init__(self, profile, vocabs: Vocabularies, p: Plan, books=()):
         self.profile, self.vocabs, self.p = profile, vocabs, p
+        self.books = list(books)  # code books of DATA (documentation, not data)
         self.names = source_names(profile)
         self.todo = 0
         self.reports: list[str] = []
@@ -121,7 +122,7 @@ class _Writer:
             if padded or cased:
                 notes.append("ids differ in spaces or letter case: normalised as `ids:` says")
         elif table == "disease_events" and sc.name == "cns_involved" and col.header == self._site_header(col):
-            spec["values"] = self.value_map(cns_rows(self.vocabs, col, d))
+            spec["values"] = self.value_map(cns_rows(self.vocabs, col, d, self.books))
         elif table == "transplants" and sc.name in ("hla_matched", "hla_typed") and has_hla_fractions(col):
             spec["values"] = self.value_map(hla_rows("matched" if sc.name == "hla_matched" else "typed", col, d))
         elif table == "therapies" and sc.name in DRUG_COLUMNS + ("regimen",):
@@ -130,7 +131,7 @@ class _Writer:
                 spec["values"] = self.value_map(drug_rows(self.vocabs, what, col, d))
         elif sc.type == "category" or (sc.type == "integer" and col.values and not all_integers(col)
                                        and self.vocabs.for_column(table, sc.name) is not None):
-            spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d))
+            spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d, self.books))
         elif sc.type == "date":
             rule, n, t = date_rule(col, self.sure_formats)
             notes += n
@@ -153,7 +154,8 @@ class _Writer:
     @staticmethod
     def _site_header(col) -> str | None:
         from .vocab import squash as _sq
-        return col.header if _sq(col.header) in ("site", "relapsesite", "siteofrelapse", "location") or \
+        return col.header if _sq(col.header) in ("site", "relapsesite", "siteofrelapse", "location", "ort",
+                                                 "lokalisation", "rezidivort", "befall") or \
             "site" in _sq(col.header) else None
 
     def value_map(self, rows) -> CommentedMap:
@@ -499,6 +501,9 @@ class _Writer:
             self.reports += lines
             tables.yaml_set_comment_before_after_key(t, before="\n".join(lines), indent=2)
         tables.yaml_set_comment_before_after_key("study", before=self.reports[0], indent=2)
+        if self.books:
+            doc["documentation"] = _flow_seq([Q(b.name) for b in self.books])
+            _eol(doc, "the code book: documentation, not data", "documentation")
         doc["sources"] = self.sources()
         ordered = sorted(fmts, key=lambda f: (-fmts[f], f))
         from .draft_values import _twin
@@ -510,16 +515,23 @@ class _Writer:
                 "Comments beside values give the number of cells; 'likely' marks a match by similar name or spelling."]
         for sp in self.p.unused_sources:
             head.append(f'Not used: {sp.kind} "{sp.name}" ({sp.n_rows} rows): it matched no table.')
+        for b in self.books:
+            head.append(f'Code book used: {b.kind} "{b.name}" ({b.n_codes} codes of {len(b.fields)} fields): coded '
+                        "values it lists are read through their labels.")
         head.append(f"{self.todo} TODO in all.")
         doc.yaml_set_start_comment("\n".join(head))
         return doc
 
 
-def draft_mapping(profile, vocabs: Vocabularies, encoding: str | None = None) -> Draft:
+def draft_mapping(profile, vocabs: Vocabularies, encoding: str | None = None, grids=None) -> Draft:
     """The drafted mapping (text and per-table report lines) for a :class:`mabseq.scan.profile.DataProfile`;
-    ``encoding``: the text encoding the CSV files were read with (written into each file source)."""
+    ``encoding``: the text encoding the CSV files were read with (written into each file source); ``grids``: the
+    grids the profile was made from, to read a code book in DATA (:mod:`.draft_codebook`; None: none is read)."""
+    from .draft_codebook import find_code_books
+    books = find_code_books(profile, grids, vocabs) if grids is not None else []
     profile = _dc.replace(profile, sources=[_dc.replace(sp, columns=list(sp.columns)) for sp in profile.sources])
-    w = _Writer(profile, vocabs, plan(profile, vocabs))  # a copy: the plan may rename blank/repeated headers
+    p = plan(profile, vocabs, skip=frozenset((b.kind, b.name) for b in books))
+    w = _Writer(profile, vocabs, p, books)  # a copy: the plan may rename blank/repeated headers
     w.encoding = encoding
     doc = w.document()
     y = YAML(typ="rt")
