@@ -371,6 +371,12 @@ LEGITIMATE = {
         {"inotuzumab;cyclophosphamide;vincristine;dexamethasone", "cd22 car-t"},
         "the vocabulary's mini-hyper-CVD has all five agents (with methotrexate and cytarabine), the canonical form "
         "four; derive reads only whether a mini-hyper-CVD backbone is there, which both give"),
+    ("center_c", "therapies", "regimen"): (
+        {"mini-hyper-CVD + inotuzumab", "investigational CD22 CAR-T"},
+        "free-text name: 'InO + mini-HCVD' named in the order written; 'CAR-T (Studie)' does not say CD22"),
+    ("center_c", "therapies", "agents"): (
+        {"inotuzumab;cyclophosphamide;vincristine;dexamethasone", "cd22 car-t"},
+        "as for center_b: the vocabulary's mini-hyper-CVD has all five agents; 'CAR-T (Studie)' does not say CD22"),
 }
 
 

@@ -93,6 +93,7 @@ class _Writer:
     def __init__(self, profile, vocabs: Vocabularies, p: Plan, books=()):
         self.profile, self.vocabs, self.p = profile, vocabs, p
         self.books = list(books)  # code books of DATA (documentation, not data)
+        self.split = None         # a long-format events file split with follow_up (draft_split)
         self.names = source_names(profile)
         self.todo = 0
         self.reports: list[str] = []
@@ -238,9 +239,10 @@ class _Writer:
                 columns[sc.name] = TODO
                 d.todo += 1
                 _eol(columns, f"TODO: required; no column found ({self._rows(b)} rows)", sc.name)
+        where = self._split_events(b, columns, d) if b.table == "disease_events" else None
         blocks = []
         if collapse is None:
-            blocks.append(self._assemble(head, None, None, constants, columns))
+            blocks.append(self._assemble(head, where, None, constants, columns))
         else:
             split = idx.empty > 0 and idx.non_empty > 0
             if split:  # rows without a cycle number are courses already
@@ -265,6 +267,70 @@ class _Writer:
             line += f' (two blocks: rows with and without "{idx.header}")'
         self.todo += d.todo
         return blocks, line
+
+    def _split_events(self, b: Block, columns, d: Decision):
+        """The ``where`` of a disease_events block whose event column also holds vital-status rows
+        (:mod:`.draft_split`), with those values taken out of its value map; None when there is no split."""
+        from .draft_split import find_split
+        if len(b.feeds) != 1 or self.split is not None:
+            return None
+        s = find_split(self.vocabs, self.books, b.feeds[0].fit, b.feeds[0].source)
+        if s is None:
+            return None
+        self.split = s
+        spec = columns.get("event_type")
+        vm = spec.get("values") if isinstance(spec, dict) else None
+        if isinstance(vm, dict):
+            gone = {norm(v) for v, _, _ in s.vital}
+            for k in [k for k in vm if norm(k) in gone]:
+                d.todo -= vm[k] == TODO
+                del vm[k]
+        w = CommentedSeq([_flow({"column": Q(s.header), "in": _flow_seq([Q(v) for v in s.events])})])
+        w.yaml_add_eol_comment(f"rows of {', '.join(repr(v) for v, _, _ in s.vital)}: follow_up", 0, column=0)
+        return w
+
+    def follow_up_blocks(self, tables) -> None:
+        """follow_up from the vital-status rows of a split long-format file (:mod:`.draft_split`)."""
+        s = self.split
+        if s is None or "follow_up" in tables:
+            return
+        sp = s.source
+        de = tables["disease_events"]
+        pid = de["columns"]["patient_id"]
+        date = de["columns"]["event_date"]
+        from .draft_match import match_columns
+        used = self.p.used.setdefault(sp.name, set())
+        free = [c for c in sp.columns if c.header not in used]
+        cause = next((m for m in match_columns(self.vocabs, "follow_up", free) if m.column == "death_cause"), None)
+        d = Decision()
+        blocks = CommentedSeq()
+        for value, code, n in s.vital:
+            blk = CommentedMap()
+            blk["from"] = self.names[sp.name]
+            blk["where"] = CommentedSeq([_flow({"column": Q(s.header), "equals": Q(value)})])
+            blk["constants"] = _flow({"vital_status": code})
+            cols = CommentedMap()
+            cols["patient_id"] = copy.deepcopy(pid)
+            cols["last_contact_date"] = copy.deepcopy(date)
+            if code == "dead":
+                cols["death_date"] = copy.deepcopy(date)
+                if cause is not None:
+                    col = next(c for c in sp.columns if c.header == cause.header)
+                    spec, notes = self.column_spec("follow_up", BY_NAME["follow_up"]["death_cause"], col,
+                                                   cause.header, None, sp.decimal, d)
+                    cols["death_cause"] = spec
+                    used.add(cause.header)
+                    if notes:
+                        _eol(cols, "; ".join(notes), "death_cause")
+            blk["columns"] = cols
+            blocks.append(blk)
+        tables["follow_up"] = blocks
+        vital = ", ".join(f"{v!r} {c} ({n} rows)" for v, c, n in s.vital)
+        line = (f'follow_up <- {sp.kind} "{sp.name}", the rows of "{s.header}" that give a vital status: {vital}; '
+                f"{d.todo} TODO")
+        self.todo += d.todo
+        self.reports.append(line)
+        tables.yaml_set_comment_before_after_key("follow_up", before=line, indent=2)
 
     @staticmethod
     def _where(idx, empty: bool) -> CommentedSeq:
@@ -500,6 +566,7 @@ class _Writer:
             lines = [line for _, line in built]
             self.reports += lines
             tables.yaml_set_comment_before_after_key(t, before="\n".join(lines), indent=2)
+        self.follow_up_blocks(tables)
         tables.yaml_set_comment_before_after_key("study", before=self.reports[0], indent=2)
         if self.books:
             doc["documentation"] = _flow_seq([Q(b.name) for b in self.books])
