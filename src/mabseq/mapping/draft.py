@@ -269,68 +269,12 @@ class _Writer:
         return blocks, line
 
     def _split_events(self, b: Block, columns, d: Decision):
-        """The ``where`` of a disease_events block whose event column also holds vital-status rows
-        (:mod:`.draft_split`), with those values taken out of its value map; None when there is no split."""
-        from .draft_split import find_split
-        if len(b.feeds) != 1 or self.split is not None:
-            return None
-        s = find_split(self.vocabs, self.books, b.feeds[0].fit, b.feeds[0].source)
-        if s is None:
-            return None
-        self.split = s
-        spec = columns.get("event_type")
-        vm = spec.get("values") if isinstance(spec, dict) else None
-        if isinstance(vm, dict):
-            gone = {norm(v) for v, _, _ in s.vital}
-            for k in [k for k in vm if norm(k) in gone]:
-                d.todo -= vm[k] == TODO
-                del vm[k]
-        w = CommentedSeq([_flow({"column": Q(s.header), "in": _flow_seq([Q(v) for v in s.events])})])
-        w.yaml_add_eol_comment(f"rows of {', '.join(repr(v) for v, _, _ in s.vital)}: follow_up", 0, column=0)
-        return w
+        from .draft_split import split_events
+        return split_events(self, b, columns, d)
 
     def follow_up_blocks(self, tables) -> None:
-        """follow_up from the vital-status rows of a split long-format file (:mod:`.draft_split`)."""
-        s = self.split
-        if s is None or "follow_up" in tables:
-            return
-        sp = s.source
-        de = tables["disease_events"]
-        pid = de["columns"]["patient_id"]
-        date = de["columns"]["event_date"]
-        from .draft_match import match_columns
-        used = self.p.used.setdefault(sp.name, set())
-        free = [c for c in sp.columns if c.header not in used]
-        cause = next((m for m in match_columns(self.vocabs, "follow_up", free) if m.column == "death_cause"), None)
-        d = Decision()
-        blocks = CommentedSeq()
-        for value, code, n in s.vital:
-            blk = CommentedMap()
-            blk["from"] = self.names[sp.name]
-            blk["where"] = CommentedSeq([_flow({"column": Q(s.header), "equals": Q(value)})])
-            blk["constants"] = _flow({"vital_status": code})
-            cols = CommentedMap()
-            cols["patient_id"] = copy.deepcopy(pid)
-            cols["last_contact_date"] = copy.deepcopy(date)
-            if code == "dead":
-                cols["death_date"] = copy.deepcopy(date)
-                if cause is not None:
-                    col = next(c for c in sp.columns if c.header == cause.header)
-                    spec, notes = self.column_spec("follow_up", BY_NAME["follow_up"]["death_cause"], col,
-                                                   cause.header, None, sp.decimal, d)
-                    cols["death_cause"] = spec
-                    used.add(cause.header)
-                    if notes:
-                        _eol(cols, "; ".join(notes), "death_cause")
-            blk["columns"] = cols
-            blocks.append(blk)
-        tables["follow_up"] = blocks
-        vital = ", ".join(f"{v!r} {c} ({n} rows)" for v, c, n in s.vital)
-        line = (f'follow_up <- {sp.kind} "{sp.name}", the rows of "{s.header}" that give a vital status: {vital}; '
-                f"{d.todo} TODO")
-        self.todo += d.todo
-        self.reports.append(line)
-        tables.yaml_set_comment_before_after_key("follow_up", before=line, indent=2)
+        from .draft_split import follow_up_blocks
+        follow_up_blocks(self, tables)
 
     @staticmethod
     def _where(idx, empty: bool) -> CommentedSeq:
