@@ -104,3 +104,25 @@ def test_a_codebook_vocabulary_word_in_two_roles_is_refused(tmp_path):
     (mine / "book.yaml").write_text("vocabulary: codebook\nkind: codebook\nheaders:\n  code: [Kürzel]\n",
                                     encoding="utf-8")
     assert "Kürzel" in load_vocabularies(mine).codebook_headers["code"]
+
+
+def _study_dates(tmp_path, info: str):
+    from mabseq.mapping.draft import draft_mapping
+    from mabseq.mapping.vocab import load_vocabularies
+    from mabseq.scan.profile import profile_data
+    data = tmp_path / "d"
+    data.mkdir(parents=True)
+    (data / "patients.csv").write_text(PATIENTS, encoding="utf-8")
+    (data / "info.csv").write_text(info, encoding="utf-8")
+    m = YAML(typ="safe").load(draft_mapping(profile_data(data, Findings()), load_vocabularies()).text)
+    return m["tables"]["study"]["columns"]
+
+
+def test_a_key_value_date_is_settled_by_the_other_dates_of_its_sheet(tmp_path):
+    """01.02.2012 reads day- or month-first; 31.12.2019 in the same value column only day-first."""
+    cols = _study_dates(tmp_path, "Item;Value\nData cut-off;30.06.2020\nEnrollment start;01.02.2012\n"
+                                  "Enrollment end;31.12.2019\n")
+    assert cols["enrollment_start"] == {"column": "Enrollment start", "date": "%d.%m.%Y"}
+    assert cols["data_cutoff"] == {"column": "Data cut-off", "date": "%d.%m.%Y"}
+    cols = _study_dates(tmp_path / "b", "Item;Value\nData cut-off;05.06.2020\nEnrollment start;01.02.2012\n")
+    assert cols["enrollment_start"]["date"] == "TODO" and cols["data_cutoff"]["date"] == "TODO"  # nothing settles

@@ -392,7 +392,12 @@ class _Writer:
                 if c.type == "date":
                     from ..scan.patterns import date_formats_of
                     fmts = [f for f in date_formats_of(values.get(key, "")) if f != "%Y-%m-%d"]
-                    if len(fmts) == 1:
+                    settled = self._kv_settled(values, fmts)
+                    if settled is not None:
+                        spec["date"] = settled
+                        _eol(cols, f"{values.get(key)!r} reads as {' or '.join(fmts)}: {settled}, as other dates "
+                                   "of this sheet", c.name)
+                    elif len(fmts) == 1:
                         spec["date"] = fmts[0]
                     elif len(fmts) > 1:
                         spec["date"] = TODO
@@ -412,6 +417,21 @@ class _Writer:
                                             f'{len(sp.key_values or [])} keys assigned' if sp is not None
                                             else "no source") + f", {sum(1 for v in cols.values() if v == TODO or (isinstance(v, dict) and TODO in v.values()))} TODO")
         return out
+
+    @staticmethod
+    def _kv_settled(values: dict, fmts: list[str]) -> str | None:
+        """For a key/value sheet's date that reads both day-first and month-first: the one of the two that the
+        sheet's other values read without that doubt (its values are one column: the column rule of date_rule),
+        or None."""
+        from ..scan.patterns import date_formats_of
+        if len(fmts) != 2:
+            return None
+        sure = set()
+        for v in values.values():
+            got = [f for f in date_formats_of(v) if f in fmts]
+            if len(got) == 1 and len(date_formats_of(v)) == 1:
+                sure.add(got[0])
+        return sure.pop() if len(sure) == 1 else None
 
     def sources(self) -> CommentedMap:
         out = CommentedMap()
