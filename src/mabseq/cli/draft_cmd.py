@@ -39,15 +39,18 @@ def draft(data: Path, out: Path, vocab: Optional[Path] = None, overwrite: bool =
     from ..cohort.findings import Findings
     from ..mapping.draft import draft_mapping
     from ..mapping.vocab import load_vocabularies
-    from ..scan.profile import profile_data
+    from ..cohort.grid import read_grids
+    from ..scan.profile import _mark_excel_percent, profile_grids
     plan = plan_file(out, inputs=[p for p in (data, vocab) if p is not None], overwrite=overwrite)
     vocabs = load_vocabularies(vocab)
     findings = Findings()
-    profile = profile_data(data, findings, _options(data, delimiter, encoding) if data.exists() else None)
+    grids = read_grids(data, findings, _options(data, delimiter, encoding) if data.exists() else None)
+    profile = profile_grids(Path(data).name, grids, findings)  # as profile_data, keeping the grids (code books)
+    _mark_excel_percent(Path(data), grids, profile, findings)
     if findings.errors or not profile.sources:
         raise DraftInputError(findings.summary_text(limit=20) if findings.errors else
                               f"{data}: no sheet or file with data to draft a mapping from")
-    d = draft_mapping(profile, vocabs, encoding=encoding.lower() if encoding else None)
+    d = draft_mapping(profile, vocabs, encoding=encoding.lower() if encoding else None, grids=grids)
     plan.write_bytes(d.text)
     lines = [str(w) for w in findings.warnings]  # sheets not read, rows above a header: never silent
     lines += d.reports + [f"{out}: {d.todo} TODO to decide before the mapping can be used"]

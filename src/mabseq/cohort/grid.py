@@ -280,11 +280,12 @@ def read_text_grid(path: Path, findings: Findings, options: GridOptions | None =
     return Grid(path.name, source, "file", cells, rows, width, d, 1)
 
 
-def read_grids(path: str | Path, findings: Findings, options: dict[str, GridOptions] | None = None
-               ) -> list[Grid]:
+def read_grids(path: str | Path, findings: Findings, options: dict[str, GridOptions] | None = None,
+               skip: frozenset[str] = frozenset()) -> list[Grid]:
     """Every sheet (a workbook) or text file (a folder, or one file) of DATA as a :class:`Grid`.
 
-    ``options`` by file name (delimiter, encoding) for text files."""
+    ``options`` by file name (delimiter, encoding) for text files; ``skip``: file names of a folder not to read
+    (lower case; a mapping's ``documentation:`` files, such as a code book in its own encoding)."""
     p = Path(path)
     options = options or {}
     if not p.exists():
@@ -302,7 +303,7 @@ def read_grids(path: str | Path, findings: Findings, options: dict[str, GridOpti
         return []
     out = []
     for f in sorted(p.iterdir(), key=lambda q: q.name):
-        if f.name.startswith(".") or f.name in COMPANION_FILES:
+        if f.name.startswith(".") or f.name in COMPANION_FILES or f.name.casefold() in skip:
             continue
         if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES:
             g = read_text_grid(f, findings, options.get(f.name))

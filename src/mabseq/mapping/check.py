@@ -16,7 +16,7 @@ from ..cohort.schema import BY_NAME
 from .parsers import check_date_format, norm_value, regex_problem
 from .spec import BlockSpec, IdSpec, MappingSpec, NumberSpec, SourceSpec, ValueMap
 
-TOP_KEYS = ("mabseq_mapping", "ids", "dates", "gap_unit", "sources", "values", "tables")
+TOP_KEYS = ("mabseq_mapping", "ids", "dates", "gap_unit", "documentation", "sources", "values", "tables")
 ID_KEYS = ("strip", "case", "remove")
 SOURCE_KEYS = ("sheet", "file", "header_row", "skip_rows", "ignore_columns", "layout", "key_column", "value_column",
                "delimiter", "decimal", "encoding")
@@ -163,6 +163,14 @@ def check_document(doc, source: str, findings: Findings) -> MappingSpec | None:
     if "gap_unit" in doc and scalar(doc["gap_unit"]) != "days":
         ctx.err("mapping.structure", "gap_unit: only 'days' is known", vline(doc, "gap_unit"))
     sources = _sources(doc.get("sources"), ctx, kline(doc, "sources") if "sources" in doc else 1)
+    documentation: tuple[str, ...] = ()
+    if "documentation" in doc:  # sheets/files of DATA that document it (a code book): not data, not warned
+        documentation = _text_list(doc["documentation"], ctx, "documentation", vline(doc, "documentation")) or ()
+        named = {" ".join(str(s.target).split()).casefold() for s in sources.values()}
+        for d in documentation:
+            if " ".join(d.split()).casefold() in named:
+                ctx.err("mapping.conflict", f"documentation: {quote(d)} is also a source; a sheet or file is data "
+                        "or documentation, not both", vline(doc, "documentation"))
     values = {}
     vals = doc.get("values")
     if vals is not None:
@@ -197,7 +205,7 @@ def check_document(doc, source: str, findings: Findings) -> MappingSpec | None:
         if name not in used:
             ctx.err("mapping.source_unused", f"sources.{name}: no table uses this source (remove it: a sheet no "
                     "source names is listed as not used)", s.line)
-    return MappingSpec(source, ids, tuple(dates), sources, values, blocks)
+    return MappingSpec(source, ids, tuple(dates), sources, values, blocks, documentation)
 
 
 def _ids(node, ctx, line) -> IdSpec:

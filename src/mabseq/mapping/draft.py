@@ -90,8 +90,10 @@ def source_names(profile) -> dict[str, str]:
 
 
 class _Writer:
-    def __init__(self, profile, vocabs: Vocabularies, p: Plan):
+    def __init__(self, profile, vocabs: Vocabularies, p: Plan, books=()):
         self.profile, self.vocabs, self.p = profile, vocabs, p
+        self.books = list(books)  # code books of DATA (documentation, not data)
+        self.split = None         # a long-format events file split with follow_up (draft_split)
         self.names = source_names(profile)
         self.todo = 0
         self.reports: list[str] = []
@@ -121,7 +123,7 @@ class _Writer:
             if padded or cased:
                 notes.append("ids differ in spaces or letter case: normalised as `ids:` says")
         elif table == "disease_events" and sc.name == "cns_involved" and col.header == self._site_header(col):
-            spec["values"] = self.value_map(cns_rows(self.vocabs, col, d))
+            spec["values"] = self.value_map(cns_rows(self.vocabs, col, d, self.books))
         elif table == "transplants" and sc.name in ("hla_matched", "hla_typed") and has_hla_fractions(col):
             spec["values"] = self.value_map(hla_rows("matched" if sc.name == "hla_matched" else "typed", col, d))
         elif table == "therapies" and sc.name in DRUG_COLUMNS + ("regimen",):
@@ -130,7 +132,7 @@ class _Writer:
                 spec["values"] = self.value_map(drug_rows(self.vocabs, what, col, d))
         elif sc.type == "category" or (sc.type == "integer" and col.values and not all_integers(col)
                                        and self.vocabs.for_column(table, sc.name) is not None):
-            spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d))
+            spec["values"] = self.value_map(value_rows(self.vocabs, table, sc, col, d, self.books))
         elif sc.type == "date":
             rule, n, t = date_rule(col, self.sure_formats)
             notes += n
@@ -153,7 +155,8 @@ class _Writer:
     @staticmethod
     def _site_header(col) -> str | None:
         from .vocab import squash as _sq
-        return col.header if _sq(col.header) in ("site", "relapsesite", "siteofrelapse", "location") or \
+        return col.header if _sq(col.header) in ("site", "relapsesite", "siteofrelapse", "location", "ort",
+                                                 "lokalisation", "rezidivort", "befall") or \
             "site" in _sq(col.header) else None
 
     def value_map(self, rows) -> CommentedMap:
@@ -236,9 +239,10 @@ class _Writer:
                 columns[sc.name] = TODO
                 d.todo += 1
                 _eol(columns, f"TODO: required; no column found ({self._rows(b)} rows)", sc.name)
+        where = self._split_events(b, columns, d) if b.table == "disease_events" else None
         blocks = []
         if collapse is None:
-            blocks.append(self._assemble(head, None, None, constants, columns))
+            blocks.append(self._assemble(head, where, None, constants, columns))
         else:
             split = idx.empty > 0 and idx.non_empty > 0
             if split:  # rows without a cycle number are courses already
@@ -263,6 +267,14 @@ class _Writer:
             line += f' (two blocks: rows with and without "{idx.header}")'
         self.todo += d.todo
         return blocks, line
+
+    def _split_events(self, b: Block, columns, d: Decision):
+        from .draft_split import split_events
+        return split_events(self, b, columns, d)
+
+    def follow_up_blocks(self, tables) -> None:
+        from .draft_split import follow_up_blocks
+        follow_up_blocks(self, tables)
 
     @staticmethod
     def _where(idx, empty: bool) -> CommentedSeq:
@@ -380,7 +392,12 @@ class _Writer:
                 if c.type == "date":
                     from ..scan.patterns import date_formats_of
                     fmts = [f for f in date_formats_of(values.get(key, "")) if f != "%Y-%m-%d"]
-                    if len(fmts) == 1:
+                    settled = self._kv_settled(values, fmts)
+                    if settled is not None:
+                        spec["date"] = settled
+                        _eol(cols, f"{values.get(key)!r} reads as {' or '.join(fmts)}: {settled}, as other dates "
+                                   "of this sheet", c.name)
+                    elif len(fmts) == 1:
                         spec["date"] = fmts[0]
                     elif len(fmts) > 1:
                         spec["date"] = TODO
@@ -400,6 +417,21 @@ class _Writer:
                                             f'{len(sp.key_values or [])} keys assigned' if sp is not None
                                             else "no source") + f", {sum(1 for v in cols.values() if v == TODO or (isinstance(v, dict) and TODO in v.values()))} TODO")
         return out
+
+    @staticmethod
+    def _kv_settled(values: dict, fmts: list[str]) -> str | None:
+        """For a key/value sheet's date that reads both day-first and month-first: the one of the two that the
+        sheet's other values read without that doubt (its values are one column: the column rule of date_rule),
+        or None."""
+        from ..scan.patterns import date_formats_of
+        if len(fmts) != 2:
+            return None
+        sure = set()
+        for v in values.values():
+            got = [f for f in date_formats_of(v) if f in fmts]
+            if len(got) == 1 and len(date_formats_of(v)) == 1:
+                sure.add(got[0])
+        return sure.pop() if len(sure) == 1 else None
 
     def sources(self) -> CommentedMap:
         out = CommentedMap()
@@ -498,7 +530,11 @@ class _Writer:
             lines = [line for _, line in built]
             self.reports += lines
             tables.yaml_set_comment_before_after_key(t, before="\n".join(lines), indent=2)
+        self.follow_up_blocks(tables)
         tables.yaml_set_comment_before_after_key("study", before=self.reports[0], indent=2)
+        if self.books:
+            doc["documentation"] = _flow_seq([Q(b.name) for b in self.books])
+            _eol(doc, "the code book: documentation, not data", "documentation")
         doc["sources"] = self.sources()
         ordered = sorted(fmts, key=lambda f: (-fmts[f], f))
         from .draft_values import _twin
@@ -510,16 +546,23 @@ class _Writer:
                 "Comments beside values give the number of cells; 'likely' marks a match by similar name or spelling."]
         for sp in self.p.unused_sources:
             head.append(f'Not used: {sp.kind} "{sp.name}" ({sp.n_rows} rows): it matched no table.')
+        for b in self.books:
+            head.append(f'Code book used: {b.kind} "{b.name}" ({b.n_codes} codes of {len(b.fields)} fields): coded '
+                        "values it lists are read through their labels.")
         head.append(f"{self.todo} TODO in all.")
         doc.yaml_set_start_comment("\n".join(head))
         return doc
 
 
-def draft_mapping(profile, vocabs: Vocabularies, encoding: str | None = None) -> Draft:
+def draft_mapping(profile, vocabs: Vocabularies, encoding: str | None = None, grids=None) -> Draft:
     """The drafted mapping (text and per-table report lines) for a :class:`mabseq.scan.profile.DataProfile`;
-    ``encoding``: the text encoding the CSV files were read with (written into each file source)."""
+    ``encoding``: the text encoding the CSV files were read with (written into each file source); ``grids``: the
+    grids the profile was made from, to read a code book in DATA (:mod:`.draft_codebook`; None: none is read)."""
+    from .draft_codebook import find_code_books
+    books = find_code_books(profile, grids, vocabs) if grids is not None else []
     profile = _dc.replace(profile, sources=[_dc.replace(sp, columns=list(sp.columns)) for sp in profile.sources])
-    w = _Writer(profile, vocabs, plan(profile, vocabs))  # a copy: the plan may rename blank/repeated headers
+    p = plan(profile, vocabs, skip=frozenset((b.kind, b.name) for b in books))
+    w = _Writer(profile, vocabs, p, books)  # a copy: the plan may rename blank/repeated headers
     w.encoding = encoding
     doc = w.document()
     y = YAML(typ="rt")

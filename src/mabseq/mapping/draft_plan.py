@@ -190,10 +190,13 @@ def by_letter(sp) -> None:
             sp.columns[i] = _dc.replace(c, header=c.letter)
 
 
-def plan(profile, vocabs: Vocabularies) -> Plan:
+def plan(profile, vocabs: Vocabularies, skip: frozenset = frozenset()) -> Plan:
+    """``skip``: (kind, name) of sources that are documentation (a code book), fed to no table."""
     p = Plan()
     per_table: dict[str, list[Feed]] = {}
     for sp in profile.sources:
+        if (sp.kind, sp.name) in skip:
+            continue
         if sp.layout != "key_value":
             by_letter(sp)
         if sp.layout == "key_value":

@@ -66,19 +66,27 @@ def _label_code(sc: Column, value: str) -> str | None:
     return None
 
 
-def value_rows(vocabs: Vocabularies, table: str, sc: Column, col, d: Decision) -> list[ValueRow]:
-    """The value map of a coded column (also an integer column whose cells are words, such as a GVHD grade)."""
+def value_rows(vocabs: Vocabularies, table: str, sc: Column, col, d: Decision, books=()) -> list[ValueRow]:
+    """The value map of a coded column (also an integer column whose cells are words, such as a GVHD grade).
+    ``books``: the code books of DATA (:mod:`.draft_codebook`); a value they list is read through its label."""
+    from .draft_codebook import label_of
     key = f"{table}.{sc.name}"
     vocab = vocabs.for_column(table, sc.name)
     rows = []
     for spelling, n, others in grouped_values(col):
         note = f"also written {', '.join(repr(o) for o in others)}" if others else ""
-        code = _label_code(sc, spelling) if sc.type == "category" else None
+        label = label_of(books, col.header, spelling) if books else None
+        if label is not None:
+            note = "; ".join(x for x in (f"code book: {label!r}", note) if x)
+            spelling_read = label
+        else:
+            spelling_read = spelling
+        code = _label_code(sc, spelling_read) if sc.type == "category" else None
         how = "exact"
-        if code is None and sc.type == "integer" and re.fullmatch(r"\d+", spelling.strip()):
+        if code is None and sc.type == "integer" and label is None and re.fullmatch(r"\d+", spelling.strip()):
             code = str(int(spelling))
         if code is None and vocab is not None:
-            s = vocab.lookup(spelling, key)
+            s = vocab.lookup(spelling_read, key)
             if s is not None:
                 code, how = s.code, s.how
         if code is None:
@@ -140,16 +148,21 @@ def hla_rows(which: str, col, d: Decision) -> list[ValueRow]:
     return rows
 
 
-def cns_rows(vocabs: Vocabularies, col, d: Decision) -> list[ValueRow]:
+def cns_rows(vocabs: Vocabularies, col, d: Decision, books=()) -> list[ValueRow]:
     """cns_involved from the site wording of an event: "yes" when the site names the CNS (``CNS``, ``BM + CNS``),
     "no" when it names an isolated site that is not the CNS (``BM``, ``MRD only``, ``testis``); anything else
     (``combined`` without saying where) is TODO."""
+    from .draft_codebook import label_of
     v = vocabs.for_column("disease_events", "site")
     rows = []
     for spelling, n, others in grouped_values(col):
         note = f"also written {', '.join(repr(o) for o in others)}" if others else ""
-        s = v.lookup(spelling, "disease_events.site") if v else None
-        if re.search(r"\b(cns|csf|cerebr|mening|brain)", spelling, re.I):
+        label = label_of(books, col.header, spelling) if books else None
+        read = spelling if label is None else label
+        if label is not None:
+            note = "; ".join(x for x in (f"code book: {label!r}", note) if x)
+        s = v.lookup(read, "disease_events.site") if v else None
+        if re.search(r"\b(cns|csf|cerebr|mening|brain|zns|liquor)", read, re.I):
             code = "yes"
         elif s is not None and s.code in ("marrow", "mrd_only", "extramedullary"):
             code = "no"

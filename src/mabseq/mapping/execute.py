@@ -28,7 +28,7 @@ from ..cohort.grid import GridOptions, read_grids
 from ..cohort.model import RawTable
 from .compile import CompiledMapping, compile_mapping
 from .load import load_mapping_yaml
-from .parsers import ident, norm_sql
+from .parsers import ident, norm_sql, norm_value
 from .provenance import provenance_frame
 from .sources import find_grid, grid_table
 
@@ -45,7 +45,8 @@ def load_sources(data_path, spec, findings: Findings):
     """(grids by source name, headers, Arrow tables) or None with findings."""
     options = {s.file: GridOptions(s.delimiter, s.encoding) for s in spec.sources.values() if s.file is not None}
     since = len(findings.errors)
-    grids = read_grids(data_path, findings, options)
+    grids = read_grids(data_path, findings, options, frozenset(" ".join(d.split()).casefold()
+                                                               for d in spec.documentation))
     if len(findings.errors) > since:
         return None
     chosen, headers, tables = {}, {}, {}
@@ -58,8 +59,9 @@ def load_sources(data_path, spec, findings: Findings):
             continue
         chosen[name], tables[name], headers[name] = g, got[0], got[1]
     named = {id(g) for g in chosen.values()}
+    documented = {norm_value(d) for d in spec.documentation}
     for g in grids:
-        if id(g) not in named:
+        if id(g) not in named and norm_value(g.name) not in documented:
             findings.add(WARNING, "mapping.sheet_unused", f"no source of the mapping names this {g.kind}; it is not "
                          "read", g.source)
     if len(findings.errors) > since:

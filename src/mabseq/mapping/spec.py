@@ -135,6 +135,7 @@ class MappingSpec:
     sources: dict[str, SourceSpec]
     values: dict[str, ValueMap]
     blocks: list[BlockSpec]
+    documentation: tuple[str, ...] = ()   # sheets/files of DATA that document it (a code book): not read, not warned
 
 
 __all__ = ["IdSpec", "SourceSpec", "ValueMap", "NumberSpec", "ColumnSpec", "JoinSpec", "FilterSpec",

@@ -11,6 +11,7 @@ kinds of file (each file's comment header documents its shape):
 - **drugs**: agents and regimens -> therapy_class and agents (:mod:`.vocab_drugs`).
 - **columns**: header and sheet-name synonyms per schema table.
 - **number_words**: words meaning "not detected" (0) or "no result" (empty) in measurement columns.
+- **codebook**: the header words of a code book's field, code and label columns (:mod:`.draft_codebook`).
 
 Rules: a term gives one code per vocabulary (two codes for one term in one file is refused, naming the file and
 the line, unless the term is listed as ambiguous); matching ignores letter case and repeated or surrounding
@@ -136,6 +137,7 @@ class Vocabularies:
     negative_words: set[str] = field(default_factory=set)
     missing_words: set[str] = field(default_factory=set)
     drugs: "object" = None  # vocab_drugs.DrugVocabulary
+    codebook_headers: dict[str, list[str]] = field(default_factory=dict)  # field/code/label -> header words
     files: list[str] = field(default_factory=list)
 
     def for_column(self, table: str, column: str) -> CodeVocabulary | None:
@@ -323,6 +325,26 @@ def _merge_number_words(vocabs: Vocabularies, body, path: Path) -> None:
     vocabs.missing_words = (vocabs.missing_words - neg) | mis
 
 
+CODEBOOK_ROLES = ("field", "code", "label")
+
+
+def _merge_codebook(vocabs: Vocabularies, body, path: Path) -> None:
+    heads = body.get("headers") or {}
+    if not isinstance(heads, dict) or set(heads) - set(CODEBOOK_ROLES):
+        raise VocabError(f"{path}{_line(body)}: a codebook vocabulary has `headers: {{field: [...], code: [...], "
+                         "label: [...]}}`")
+    for role in CODEBOOK_ROLES:
+        lst = vocabs.codebook_headers.setdefault(role, [])
+        lst += [w for w in _terms(heads.get(role) or [], f"{path}{_line(heads, role) if role in heads else ''}")
+                if w not in lst]
+    seen: dict[str, str] = {}
+    for role in CODEBOOK_ROLES:
+        for w in vocabs.codebook_headers[role]:
+            if squash(w) in seen and seen[squash(w)] != role:
+                raise VocabError(f"{path}: the code book header {w!r} is both a {seen[squash(w)]} and a {role} word")
+            seen[squash(w)] = role
+
+
 _LOCALE = re.compile(r"_(de|fr|es|it|nl|pt|sv|da|fi|pl|cs)$")  # language files (not yes_no!)
 
 
@@ -371,9 +393,11 @@ def load_vocabularies(user_dir: str | Path | None = None) -> Vocabularies:
             _merge_number_words(out, body, p)
         elif kind == "drugs":
             merge_drugs(out.drugs, body, p)
+        elif kind == "codebook":
+            _merge_codebook(out, body, p)
         else:
             raise VocabError(f"{p}{_line(body, 'kind')}: unknown kind {kind!r} (codes, drugs, columns, "
-                             "number_words)")
+                             "number_words, codebook)")
     return out
 
 

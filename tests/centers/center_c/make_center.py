@@ -8,7 +8,8 @@ How the other system exports: semicolons, decimal commas, Windows-1252 text (``K
 key/value file with the cut-off, one row per course in the therapy file, one row per marrow sample (morphology,
 MRD and flow together) and a long-format course file (``verlauf.csv``: one row per event, last contact or death)
 that feeds both the disease events and the vital status. MRD is a fraction with a decimal comma, ``n.n.`` (not
-detected), ``<0,0001`` or ``nicht auswertbar`` (failed sample).
+detected), ``<0,0001`` or ``nicht auswertbar`` (failed sample). The export ships its code book
+(``codebuch.csv``: Feld;Code;Bezeichnung, e.g. ``geschlecht;1;männlich``), as such registries do.
 """
 from __future__ import annotations
 
@@ -67,8 +68,35 @@ def _rows(header: list[str], rows: list[list[str]]) -> bytes:
     return text.encode("cp1252")
 
 
+# the export's code book: field;code;label, as the registry documents its numeric codes (German labels)
+CODEBUCH = [
+    ("geschlecht", "1", "männlich"), ("geschlecht", "2", "weiblich"), ("geschlecht", "9", "unbekannt"),
+    ("diagnose", "1", "B-ALL"), ("diagnose", "2", "T-ALL"),
+    ("ph", "0", "negativ"), ("ph", "1", "positiv"), ("ph", "9", "unbekannt"),
+    ("induktion", "1", "komplette Remission"), ("induktion", "2", "refraktär"),
+    ("ziel", "1", "Erstlinie"), ("ziel", "2", "Rezidivtherapie"),
+    ("status_bei_beginn", "1", "morphologisch"), ("status_bei_beginn", "2", "MRD positiv"),
+    ("material", "1", "Knochenmark"), ("material", "2", "peripheres Blut"),
+    ("pb_blasten", "0", "nein"), ("pb_blasten", "1", "ja"),
+    ("emd", "0", "nein"), ("emd", "1", "ja"),
+    ("abnorme_pop", "0", "nein"), ("abnorme_pop", "1", "ja"),
+    ("spender", "1", "HLA-identisches Geschwister"), ("spender", "2", "Fremdspender HLA-kompatibel"),
+    ("spender", "3", "Fremdspender HLA-different"), ("spender", "4", "haploident"),
+    ("spender", "5", "Nabelschnurblut"),
+    ("quelle", "1", "Knochenmark"), ("quelle", "2", "periphere Blutstammzellen"),
+    ("quelle", "3", "Nabelschnurblut doppelt"),
+    ("intensitaet", "1", "myeloablativ"), ("intensitaet", "2", "dosisreduziert"),
+    ("intensitaet", "3", "nicht-myeloablativ"),
+    ("status", "1", "CR MRD negativ"), ("status", "2", "CR MRD positiv"), ("status", "3", "CR MRD unbekannt"),
+    ("ereignis", "1", "Rezidiv"), ("ereignis", "2", "refraktär"), ("ereignis", "3", "Progress"),
+    ("ereignis", "8", "letzter Kontakt"), ("ereignis", "9", "verstorben"),
+    ("ort", "1", "Knochenmark"), ("ort", "2", "ZNS"), ("ort", "3", "kombiniert"), ("ort", "4", "nur MRD"),
+]
+
+
 def build_export(design: list[dict]) -> dict[str, bytes]:
     files = {}
+    files["codebuch.csv"] = _rows(["Feld", "Code", "Bezeichnung"], [list(r) for r in CODEBUCH])
     files["info.csv"] = _rows(["Parameter", "Wert"], [
         ["Zentrum", STUDY["center"]], ["Stichtag", "30.06.2020"], ["Einschluss von", "01.01.2012"],
         ["Einschluss bis", "31.12.2019"], ["Exportiert aus", "Klinisches Register (Übersicht)"]])
