@@ -30,6 +30,8 @@ class DeriveParams:
     efs_nonresponder: str = "progression_date"  # "day0", "failure_date"
     efs_mab1_origin: str = "mab1_start"
     marrow_lookback_days: int = 30
+    state_marrow_window_days: int = 30  # disease state at a course's start from the latest marrow this far before
+    antigen_near_miss_days: int = 14  # a flow sample this close outside the antigen window gets a warning
     preference_cr_days: int = 30
     crs_window_after_days: int = 14
     hepatotox_window_after_last_dose: int = 42
