@@ -135,6 +135,30 @@ def age_at(p: dict, when: dt.date) -> float | None:
     return None
 
 
+def _why_not_both(therapies: list[dict], agents: set, cut: dt.date) -> tuple[str, str]:
+    """The first inclusion rule a patient without both antibodies for R/R disease fails, with the values that
+    failed it: an antibody never given, given only as frontline therapy, or first given for R/R disease after the
+    cut-off (a category for the flow diagram, and the detail for excluded.csv and `explain`)."""
+    parts, late = [], []
+    for agent in sorted(set(MAB_CLASSES) - agents):
+        mine = [t for t in therapies if t["therapy_class"] == agent]
+        rr = [t for t in mine if t.get("intent") != "frontline"]
+        if rr:
+            t = rr[0]
+            late.append(f"{agent} (course {t['course_id']}) started {t['start_date']}, after the cut-off {cut}")
+        elif mine:
+            parts.append(f"{agent} given only as frontline therapy (course {mine[0]['course_id']}, started "
+                         f"{mine[0]['start_date']})")
+        else:
+            parts.append(f"no {agent} course")
+    if late and not parts:
+        which = "mAb2" if agents else "both antibodies"
+        return f"{which} started after the cut-off", "; ".join(late)
+    return ("did not receive both antibodies for R/R disease",
+            "; ".join(parts + late) + "; inclusion requires blinatumomab and inotuzumab for R/R disease by the "
+            "cut-off")
+
+
 def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.date | None, dt.date | None]) -> Derived:
     """All derived values of one patient; ``values['excluded_reason']`` is set when the patient is not included."""
     D = Derived(pd_.pid)
@@ -151,21 +175,25 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                and t["start_date"] <= cut]
     agents = {c["therapy_class"] for c in courses}
     if agents != set(MAB_CLASSES):
-        missing = sorted(set(MAB_CLASSES) - agents)
-        D.set("excluded_reason", "did not receive both antibodies for R/R disease",
-              f"no {', '.join(missing)} course for R/R disease; inclusion requires blinatumomab and inotuzumab")
+        reason, why = _why_not_both(pd_.therapies, agents, cut)
+        D.set("excluded_reason", reason, why)
         return D
     mab1 = courses[0]
     other = "inotuzumab" if mab1["therapy_class"] == "blinatumomab" else "blinatumomab"
     mab2 = next(c for c in courses if c["therapy_class"] == other and c["start_date"] >= mab1["start_date"])
     start, end = enrollment
-    if (start and mab1["start_date"] < start) or (end and mab1["start_date"] > end):
+    if start and mab1["start_date"] < start:
         D.set("excluded_reason", "mAb1 outside the enrollment period",
-              f"mAb1 started {mab1['start_date']}; enrollment {start} to {end}")
+              f"mAb1 ({mab1['therapy_class']}) started {mab1['start_date']}, before the enrollment start {start}")
+        return D
+    if end and mab1["start_date"] > end:
+        D.set("excluded_reason", "mAb1 outside the enrollment period",
+              f"mAb1 ({mab1['therapy_class']}) started {mab1['start_date']}, after the enrollment end {end}")
         return D
     age_mab1 = age_at(p, mab1["start_date"])
     if age_mab1 is None:
-        D.set("excluded_reason", "age unknown", "no birth date or age at diagnosis; inclusion requires an age")
+        D.set("excluded_reason", "age unknown", "no birth date, and no age at diagnosis with a diagnosis date; "
+              "inclusion requires an age at mAb1")
         return D
     if age_mab1 < params.age_min_years:
         D.set("excluded_reason", f"younger than {params.age_min_years:g} at mAb1",

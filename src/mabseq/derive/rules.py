@@ -201,7 +201,9 @@ def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParam
                 "why": f"not recorded; {tag} has no blast count"}
     if b >= 5 or m.get("pb_blasts") == "yes" or m.get("emd_present") == "yes":
         return {"state": "morphologic", "derived": True, "missing": None,
-                "why": f"not recorded; derived from {tag}: blasts {b:g}%"}
+                "why": f"not recorded; derived from {tag}: blasts {b:g}%"
+                       + (", circulating blasts" if m.get("pb_blasts") == "yes" else "")
+                       + (", extramedullary disease" if m.get("emd_present") == "yes" else "")}
     neg = _mrd_negative(m, params.mrd_threshold)
     if neg is None:
         return {"state": None, "derived": True, "missing": "mrd_value",
@@ -260,6 +262,10 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
             detail += (f"; {len(not_converted)} with < 5% blasts but MRD not negative ("
                        + ", ".join(str(a["assessment_date"]) for a in not_converted)
                        + "): started with MRD-only disease, so CR requires MRD negativity")
+        if not marrows and state is None:
+            # no assessment at all and an unknown start: a consolidation in MRD-negative CR (a response when it
+            # held) cannot be told from a morphologic start (no response): unknown, not no
+            undecided.append(None)
         if missing or undecided:
             miss = list(missing)
             if undecided:
