@@ -98,6 +98,15 @@ def test_derived_state_gives_the_recorded_counts(tmp_path):
     assert p["resp_mab2"] == "cr" and p["state_mab2"] == "morphologic"
     assert "marrow 2018-02-10" in dc.derived["P01"].why["resp_mab2"]
 
+    def low_blasts(df):
+        row = (df["patient_id"] == "P01") & (df["assessment_date"] == "2018-02-10")
+        df.loc[row, ["bm_blast_pct", "pb_blasts", "mrd_value", "mrd_lod"]] = ["2", "no", "0.001", "0.00001"]
+        return df
+    dc = derive(edited(tmp_path / "b", {"therapies": blank_state, "assessments": low_blasts}))
+    p = dc.adsl.set_index("patient_id").loc["P01"]
+    assert p["state_mab2"] == "mrd" and p["resp_mab2"] == "cr" and p["mrd_mab2"] == "neg"
+    assert "MRD positive" in dc.derived["P01"].why["state_mab2"]
+
 
 def test_twin_state_column_dropped_moves_responses_only_to_unknown():
     # the twin with every disease_state_at_start removed: each response either equals the recorded-state response
