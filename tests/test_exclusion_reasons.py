@@ -57,7 +57,8 @@ def test_enrollment_with_its_dates(tmp_path):
     dc = derive(edited(tmp_path, {"study": study}))
     d = dc.excluded.set_index("patient_id").loc["P01"]
     assert d["reason"] == "mAb1 outside the enrollment period"
-    assert d["detail"] == "mAb1 (blinatumomab) started 2018-01-10, before the enrollment start 2018-02-01"
+    assert d["detail"] == ("mAb1 started 2018-01-10, before the enrollment start 2018-02-01 (mAb1 = blinatumomab "
+                           "course C2)")
 
 
 def test_detail_in_excluded_csv_explain_and_flow(tmp_path):

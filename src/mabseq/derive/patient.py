@@ -184,11 +184,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     start, end = enrollment
     if start and mab1["start_date"] < start:
         D.set("excluded_reason", "mAb1 outside the enrollment period",
-              f"mAb1 ({mab1['therapy_class']}) started {mab1['start_date']}, before the enrollment start {start}")
+              f"mAb1 started {mab1['start_date']}, before the enrollment start {start} "
+              f"(mAb1 = {mab1['therapy_class']} course {mab1['course_id']})")
         return D
     if end and mab1["start_date"] > end:
         D.set("excluded_reason", "mAb1 outside the enrollment period",
-              f"mAb1 ({mab1['therapy_class']}) started {mab1['start_date']}, after the enrollment end {end}")
+              f"mAb1 started {mab1['start_date']}, after the enrollment end {end} "
+              f"(mAb1 = {mab1['therapy_class']} course {mab1['course_id']})")
         return D
     age_mab1 = age_at(p, mab1["start_date"])
     if age_mab1 is None:
@@ -460,8 +462,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
     crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
-    D.set("crs_blina", crs)
-    D.set("icans_blina", icans)
+    for name, g in (("crs_blina", crs), ("icans_blina", icans)):
+        if g is None:
+            D.unknown(name, "maximum grade in the blinatumomab window (2.9)", "grade",
+                      f"{name.split('_')[0].upper()} recorded without a grade in the window")
+        else:
+            D.set(name, g)
+        D.set(f"{name.split('_')[0]}_any_blina", g is None or g >= 1)
     transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
                                               params)
     D.set("transaminitis_ino", transam)

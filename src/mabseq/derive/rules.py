@@ -391,7 +391,8 @@ def no_tx_reason_fallback(values: dict, fu: dict, params: DeriveParams | None = 
 # ---- toxicity (2.9) -------------------------------------------------------------------------------------------
 def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int):
     """Maximum CRS and ICANS grade from the course's first infusion to ``after_days`` after its end, cut at the
-    next line (recorded grades; None when nothing was recorded means grade 0 only if the course is documented)."""
+    next line (recorded grades; no episode recorded = grade 0). None (unknown) when the only episodes in the window
+    have no grade: the toxicity occurred, its grade is unknown."""
     s = course["start_date"]
     e = shift(course.get("end_date") or s, after_days)
     nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and counts_as_line(t)]
@@ -399,8 +400,12 @@ def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], af
         e = min(e, min(nxt) - ONE_DAY)
     out = []
     for kind in ("crs", "icans"):
-        grades = [x.get("grade") or 0 for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= e]
-        out.append(max(grades) if grades else 0)
+        eps = [x for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= e]
+        graded = [x["grade"] for x in eps if x.get("grade") is not None]
+        top = max(graded) if graded else 0
+        # an episode recorded without a grade is CRS/ICANS of unknown grade (it was read as grade 0, so "no"):
+        # unless a graded episode already shows grade >= 1, the maximum grade is unknown (None)
+        out.append(None if top < 1 and len(graded) < len(eps) else top)
     return out[0], out[1]
 
 
