@@ -221,3 +221,24 @@ def test_dropping_an_optional_input_moves_values_only_to_unknown(tmp_path, col):
         for pid in base.index:
             old, now = base.loc[pid, var], new.loc[pid, var]
             assert pd.isna(now) or now == old, (col, var, pid, old, now)
+
+
+def test_crs_without_a_grade_is_not_grade_0():
+    # blinatumomab 2020-01-01 to 2020-01-28 (window to 2020-02-11): a CRS episode on 2020-01-03 without a grade
+    # -> maximum grade unknown (it was read as 0); with a grade-2 episode as well -> 2; ICANS none recorded -> 0
+    c = {"course_id": "C1", "therapy_class": "blinatumomab", "start_date": D(2020, 1, 1), "end_date": D(2020, 1, 28)}
+    ep = {"toxicity": "crs", "onset_date": D(2020, 1, 3), "grade": None}
+    assert rules.max_grade_in_window([ep], c, [c], 14) == (None, 0)
+    assert rules.max_grade_in_window([ep, {**ep, "onset_date": D(2020, 1, 5), "grade": 2}], c, [c], 14) == (2, 0)
+    assert rules.max_grade_in_window([{**ep, "grade": 0}], c, [c], 14) == (0, 0)
+
+
+def test_crs_without_a_grade_counts_as_any_grade(tmp_path):
+    # P01's CRS of 2018-01-11 (grade 1) recorded without its grade: crs_blina unknown, crs_any_blina yes
+    def fn(df):
+        df.loc[(df["patient_id"] == "P01") & (df["toxicity"] == "crs"), "grade"] = ""
+        return df
+    dc = derive(edited(tmp_path, {"toxicity_episodes": fn}))
+    p = dc.adsl.set_index("patient_id").loc["P01"]
+    assert pd.isna(p["crs_blina"]) and p["crs_any_blina"] == True  # noqa: E712
+    assert ((dc.unknowns["variable"] == "crs_blina") & (dc.unknowns["input"] == "grade")).sum() == 1
