@@ -69,12 +69,12 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
 
 # inputs a rule needs, by table and column, with the derived values that need them (study-definition 2)
 RULE_INPUTS = (
-    ("assessments", "bm_blast_pct", "response to each mAb (2.3), blasts and site at mAb1 (2.5), disease state "
-                                    "at a course's start"),
-    ("assessments", "pb_blasts", "response to each mAb (2.3): CR needs no circulating blasts"),
-    ("assessments", "emd_present", "response to each mAb (2.3): CR needs no extramedullary disease"),
-    ("assessments", "mrd_value", "MRD at CR and conversion from MRD-only disease (2.3)"),
-    ("assessments", "cd19_call", "CD19 at relapse (2.4), with cd19_pct_positive"),
+    ("assessments", "bm_blast_pct", "the response to each mAb (2.3), blasts and site at mAb1 (2.5) and the disease "
+                                    "state at a course's start"),
+    ("assessments", "pb_blasts", "the response to each mAb (2.3: CR needs no circulating blasts)"),
+    ("assessments", "emd_present", "the response to each mAb (2.3: CR needs no extramedullary disease)"),
+    ("assessments", "mrd_value", "MRD at CR and the conversion from MRD-only disease (2.3)"),
+    ("assessments", "cd19_call", "CD19 at relapse (2.4; or cd19_pct_positive)"),
     ("follow_up", "last_contact_date", "follow-up and every time-to-event endpoint (3)"),
 )
 
@@ -95,8 +95,7 @@ def absent_inputs(cohort: Cohort) -> list[str]:
         if table == "assessments" and col in ("bm_blast_pct", "pb_blasts", "emd_present", "mrd_value"):
             if "specimen" in df.columns and not (df["specimen"] == "marrow").any():
                 continue
-        out.append(f"{table}.{col} has no value in any row: {uses} cannot be derived from it (those values are "
-                   "unknown, not no)")
+        out.append(f"{table}.{col} is empty in every row; needed by {uses}. Those values are unknown, not 'no'")
     return out
 
 

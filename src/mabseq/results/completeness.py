@@ -20,6 +20,14 @@ VARIABLES = [
 ]
 
 
+# labels of the other derived values that can be unknown for want of an input (their rows name the input)
+UNKNOWN_LABELS = {
+    "cd22_event1": "CD22 at the relapse after mAb1", "cd19_event2": "CD19 at the relapse after mAb2",
+    "site_mab1": "Site of disease at mAb1", "tx_status": "Disease status at alloHSCT",
+    "no_tx_reason": "Reason for no alloHSCT", "crs_blina": "CRS grade with blinatumomab",
+    "icans_blina": "ICANS grade with blinatumomab", "days_mab2_tx": "Days from mAb2 to alloHSCT",
+}
+
 SHIFTED = ("not computed: the dates are shifted per patient (a de-identified cohort), so the time from each "
            "patient's dates to the cut-off is not known")
 
@@ -35,7 +43,7 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
     lacks, each one row, said once."""
     n = len(adsl)
     rows = []
-    labels = dict(VARIABLES)
+    labels = {**dict(VARIABLES), **UNKNOWN_LABELS}
     if unknowns is not None and len(unknowns):
         inc = set(adsl["patient_id"]) if "patient_id" in adsl.columns else set()
         u = unknowns[unknowns["patient_id"].isin(inc)]
