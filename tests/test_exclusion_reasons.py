@@ -75,3 +75,20 @@ def test_detail_in_excluded_csv_explain_and_flow(tmp_path):
     reasons = {e["reason"] for e in run.results.flow.excluded}
     assert reasons == {"mAb2 started after the cut-off", "not B-ALL"}
     assert all(set(e) == {"patient_id", "reason"} for e in run.results.flow.excluded)
+
+
+def test_fidelity_on_a_centers_own_data_is_informational(tmp_path):
+    # the example cohort is not the paper's: the summary and the report call the fidelity table a comparison with
+    # the paper's cohort, for orientation, not "differs: N"; the twin keeps "fidelity:"
+    from mabseq.render.html import render_html
+    from mabseq.studies.run import fidelity_of
+    run = run_study(edited(tmp_path, {}))
+    summary = output_files(run)["summary.txt"]
+    assert "comparison with the paper's cohort (informational" in summary and "\nfidelity:" not in summary
+    html = render_html(run.results, fidelity=fidelity_of(run.results))
+    assert "Comparison with the paper&#39;s cohort (informational)" in html or \
+        "Comparison with the paper's cohort (informational)" in html
+    assert "Fidelity to the published paper" not in html
+    twin = run_study(None)
+    s = output_files(twin)["summary.txt"]
+    assert "\nfidelity: " in s and "match 631" in s

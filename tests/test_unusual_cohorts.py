@@ -223,7 +223,7 @@ def test_zero_patients_report_cli(folders, tmp_path):
     r = runner.invoke(app, ["report", str(folders("zero_patients")), "--study", "sequence", "--out", str(out),
                             "--quiet"])
     assert r.exit_code == 0, r.output
-    assert (out / "excluded.csv").read_text() == "patient_id,reason\n"
+    assert (out / "excluded.csv").read_text() == "patient_id,reason,detail\n"
     html = (out / "report.html").read_text()
     assert table_reason(html, "table1") == NOBODY + "."
     assert text_reason(html, "Survival") == NOBODY + "."

@@ -170,7 +170,9 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
     lines = [f"mabseq {__version__}: study '{run.study}' on {source}",
              f"{n_in} patients included, {n_ex} excluded",
              f"{len(res.records)} result records, {len(res.curves)} curves",
-             ("fidelity: " + ", ".join(f"{k} {v}" for k, v in summary.items())) if len(fid)
+             ("fidelity: " if run.synthetic else "comparison with the paper's cohort (informational: this cohort "
+              "is not the paper's, a number that differs is not an error): ")
+             + ", ".join(f"{k} {v}" for k, v in summary.items()) if len(fid)
              else "fidelity: no published reference for this study"]
     if not shareable:
         for a in res.meta.get("absent_inputs", []):
