@@ -156,3 +156,19 @@ def test_near_miss_is_a_warning_on_the_patient(tmp_path):
     d = dc.derived["P01"]
     assert pd.isna(dc.adsl.set_index("patient_id").loc["P01", "cd19_event2"])
     assert any("2019-02-20" in w and "just outside" in w for w in d.warnings)
+
+
+def test_near_miss_warning_reaches_the_run(tmp_path):
+    # the same sample: the run's warnings (shown in the report) name the patient, with dates as days from mAb1
+    # (P01's mAb1 2018-01-10: the sample 2019-02-20 is day 406, the relapse 2019-01-15 day 370)
+    from mabseq.studies.run import output_files, run_study
+
+    def fn(df):
+        extra = {**{c: "" for c in df.columns}, "patient_id": "P01", "assessment_date": "2019-02-20",
+                 "specimen": "blood", "abnormal_population": "yes", "cd19_call": "negative"}
+        return pd.concat([df, pd.DataFrame([extra])], ignore_index=True)
+    run = run_study(edited(tmp_path, {"assessments": fn}))
+    w = [x for x in run.results.meta["warnings"] if x.startswith("derivation: ")]
+    assert w == ["derivation: patient P01: CD19 flow sample day 406 lies just outside the window of the post-mAb2 "
+                 "event (day 370); not used"]
+    assert "derivation warnings: 1" in output_files(run)["summary.txt"]

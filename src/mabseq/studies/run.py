@@ -79,7 +79,7 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
                          # an input the whole cohort lacks is said once, loudly, first among the warnings
                          "absent_inputs": list(derived.absent_inputs),
                          "warnings": [f"MISSING INPUT: {a}" for a in derived.absent_inputs]
-                         + [str(f) for f in findings.warnings],
+                         + derivation_warnings(derived) + [str(f) for f in findings.warnings],
                          "rulesets": f"response {p.response_ruleset} (CR, CRh, CRi pooled); MRD negative < "
                                      f"{p.mrd_threshold:g} by flow; CD19/CD22 negative < {p.neg_pct_threshold:g}% "
                                      f"positive, dim at a log drop >= {p.dim_log_drop:.3f}; aGVHD {p.agvhd_ruleset}; "
@@ -88,6 +88,18 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
     if min_cell is not None:
         suppress_small_cells(results, min_cell)
     return StudyRun(study, results, derived, cohort, findings, synthetic, source, ihash)
+
+
+def derivation_warnings(derived) -> list[str]:
+    """The derivations' warnings about included patients (a flow sample just outside a window: changes nothing,
+    worth reading), one line each, dates as days from mAb1 (results/release.py)."""
+    out = []
+    for pid in derived.adsl.get("patient_id", []):
+        d = derived.derived[pid]
+        origin = d.values.get(DATE_ORIGIN)
+        for w in d.warnings:
+            out.append(f"derivation: patient {pid}: {release_text(w, origin)}")
+    return out
 
 
 def _csv(df: pd.DataFrame) -> str:
@@ -177,6 +189,9 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
     if not shareable:
         for a in res.meta.get("absent_inputs", []):
             lines.append(f"MISSING INPUT: {a}")
+        n_warn = sum(1 for w in res.meta.get("warnings", []) if w.startswith("derivation: "))
+        if n_warn:
+            lines.append(f"derivation warnings: {n_warn} (a sample just outside a window; see the report)")
         unk = run.derived.unknowns
         if unk is not None and len(unk):
             per = unk.groupby(["variable", "input"])["patient_id"].nunique()
