@@ -48,9 +48,10 @@ class Derived:
         """``name`` is unknown because ``inputs`` (one name or several) are missing: the value is None and a
         finding names the rule and each input (counted per variable in the data-completeness section)."""
         self.set(name, None, why)
-        for i in ([inputs] if isinstance(inputs, str) else list(inputs)) or ["(unspecified)"]:
+        names = ([inputs] if isinstance(inputs, str) else list(inputs)) or ["(unspecified)"]
+        for i in names:
             self.unknowns.append({"variable": name, "rule": rule, "input": i})
-        self.flags.append(f"{name} unknown ({rule}): missing {', '.join([inputs] if isinstance(inputs, str) else inputs)}")
+        self.flags.append(f"{name} unknown ({rule}): missing {', '.join(names)}")
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)
