@@ -22,6 +22,10 @@ class DerivedCohort:
     params: DeriveParams | None = None
     cutoff: dt.date | None = None
     timelines: pd.DataFrame | None = None
+    # values left unknown for want of an input, one row per (patient, variable, input); and the inputs the whole
+    # cohort lacks (a column with no value at all) that a rule needs, each said once
+    unknowns: pd.DataFrame | None = None
+    absent_inputs: list[str] = field(default_factory=list)
 
     def explain(self, pid: str) -> list[tuple[str, object, str]]:
         d = self.derived[pid]
@@ -41,23 +45,58 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
     params = params or DeriveParams()
     cutoff = params.cutoff or cohort.cutoff.date()
     enrollment = _enrollment(cohort, params)
-    derived, rows, excluded, tte, timelines = {}, [], [], [], []
+    derived, rows, excluded, tte, timelines, unknowns = {}, [], [], [], [], []
     by_patient = records_by_patient(cohort)
     for pid in cohort.patient_ids:
         data = PatientData(cohort, pid, cutoff, by_patient)
         d = derive_patient(data, params, enrollment)
         derived[pid] = d
         if d.values.get("excluded_reason"):
-            excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"]})
+            excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"],
+                             "detail": d.why.get("excluded_reason", "")})
             continue
+        unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
         rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
         tte.extend(endpoints_for(pid, d.values, params))
         timelines.extend(timeline_for(pid, data, d.values))
     adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
     adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
-    exc = pd.DataFrame(excluded, columns=["patient_id", "reason"])
+    exc = pd.DataFrame(excluded, columns=["patient_id", "reason", "detail"])
     tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])
-    return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl)
+    unk = pd.DataFrame(unknowns, columns=["patient_id", "variable", "rule", "input"])
+    return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl, unk, absent_inputs(cohort))
+
+
+# inputs a rule needs, by table and column, with the derived values that need them (study-definition 2)
+RULE_INPUTS = (
+    ("assessments", "bm_blast_pct", "the response to each mAb (2.3), blasts and site at mAb1 (2.5) and the disease "
+                                    "state at a course's start"),
+    ("assessments", "pb_blasts", "the response to each mAb (2.3: CR needs no circulating blasts)"),
+    ("assessments", "emd_present", "the response to each mAb (2.3: CR needs no extramedullary disease)"),
+    ("assessments", "mrd_value", "MRD at CR and the conversion from MRD-only disease (2.3)"),
+    ("assessments", "cd19_call", "CD19 at relapse (2.4; or cd19_pct_positive)"),
+    ("follow_up", "last_contact_date", "follow-up and every time-to-event endpoint (3)"),
+)
+
+
+def absent_inputs(cohort: Cohort) -> list[str]:
+    """A sentence for each input a rule needs that the cohort does not have at all (the column has no value in
+    any row of a non-empty table): said once, in the report and in `run`'s summary, not once per patient."""
+    out = []
+    for table, col, uses in RULE_INPUTS:
+        df = cohort.tables.get(table)
+        if df is None or not len(df):
+            continue
+        if col == "cd19_call":
+            if any(c in df.columns and df[c].notna().any() for c in ("cd19_call", "cd19_pct_positive")):
+                continue
+        elif col in df.columns and df[col].notna().any():
+            continue
+        if table == "assessments" and col in ("bm_blast_pct", "pb_blasts", "emd_present", "mrd_value"):
+            if "specimen" in df.columns and not (df["specimen"] == "marrow").any():
+                continue
+        out.append(f"{table}.{col} is empty in every row; needed by {uses}. Those values are unknown, not 'no'")
+    return out
 
 
 def timeline_for(pid: str, data: PatientData, v: dict) -> list[dict]:

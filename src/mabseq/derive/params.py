@@ -16,8 +16,8 @@ class DeriveParams:
     enrollment_end: dt.date | None = None
     cutoff: dt.date | None = None  # None: the study table's data_cutoff
     interim_window_start: str = "post_mab1_relapse"  # or "mab1_end"
-    interim_counts_tki_alone: bool = False
-    interim_counts_cns_directed: bool = False
+    interim_counts_tki_alone: bool = False  # True: a TKI alone (therapy_class tki) counts as an interim line
+    interim_counts_cns_directed: bool = False  # True: IT therapy and radiotherapy count as interim lines
     mrd_relapse_is_event: bool = True
     mrd_start_response: str = "mrd_negativity"  # or "morphologic"
     response_ruleset: str = "paper-2022"
@@ -26,11 +26,13 @@ class DeriveParams:
     antigen_window_after: int = 28
     dim_log_drop: float = 1.0 / 3.0
     neg_pct_threshold: float = 20.0
-    tx_interval_anchor: str = "mab2_start"  # or "last_dose"
+    tx_interval_anchor: str = "mab2_start"  # or "last_dose" (of mAb2): days_mab2_tx counts from it
     efs_nonresponder: str = "progression_date"  # "day0", "failure_date"
     efs_mab1_origin: str = "mab1_start"
     marrow_lookback_days: int = 30
-    preference_cr_days: int = 30
+    state_marrow_window_days: int = 30  # disease state at a course's start from the latest marrow this far before
+    antigen_near_miss_days: int = 14  # a flow sample this close outside the antigen window gets a warning
+    preference_cr_days: int = 30  # no-HSCT fallback: a CR after mAb2 held this long -> "preference despite CR"
     crs_window_after_days: int = 14
     hepatotox_window_after_last_dose: int = 42
     sos_post_window: int = 100

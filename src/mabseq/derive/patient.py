@@ -34,11 +34,28 @@ class Derived:
     why: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)
+    # one row per value left unknown for want of an input: {variable, rule, input} (unknown is never no)
+    unknowns: list[dict] = field(default_factory=list)
+    # warnings about this patient's data that change nothing but should be read (a sample just outside a window)
+    warnings: list[str] = field(default_factory=list)
 
     def set(self, name: str, value, why: str = "") -> None:
         self.values[name] = value
         if why:
             self.why[name] = why
+
+    def unknown(self, name: str, rule: str, inputs, why: str) -> None:
+        """``name`` is unknown because ``inputs`` (one name or several) are missing: the value is None and a
+        finding names the rule and each input (counted per variable in the data-completeness section)."""
+        self.set(name, None, why)
+        names = ([inputs] if isinstance(inputs, str) else list(inputs)) or ["(unspecified)"]
+        for i in names:
+            self.unknowns.append({"variable": name, "rule": rule, "input": i})
+        self.flags.append(f"{name} unknown ({rule}): missing {', '.join(names)}")
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        self.flags.append(f"warning: {text}")
 
 
 def _d(ts) -> dt.date | None:
@@ -119,6 +136,30 @@ def age_at(p: dict, when: dt.date) -> float | None:
     return None
 
 
+def _why_not_both(therapies: list[dict], agents: set, cut: dt.date) -> tuple[str, str]:
+    """The first inclusion rule a patient without both antibodies for R/R disease fails, with the values that
+    failed it: an antibody never given, given only as frontline therapy, or first given for R/R disease after the
+    cut-off (a category for the flow diagram, and the detail for excluded.csv and `explain`)."""
+    parts, late = [], []
+    for agent in sorted(set(MAB_CLASSES) - agents):
+        mine = [t for t in therapies if t["therapy_class"] == agent]
+        rr = [t for t in mine if t.get("intent") != "frontline"]
+        if rr:
+            t = rr[0]
+            late.append(f"{agent} (course {t['course_id']}) started {t['start_date']}, after the cut-off {cut}")
+        elif mine:
+            parts.append(f"{agent} given only as frontline therapy (course {mine[0]['course_id']}, started "
+                         f"{mine[0]['start_date']})")
+        else:
+            parts.append(f"no {agent} course")
+    if late and not parts:
+        which = "mAb2" if agents else "both antibodies"
+        return f"{which} started after the cut-off", "; ".join(late)
+    return ("did not receive both antibodies for R/R disease",
+            "; ".join(parts + late) + "; inclusion requires blinatumomab and inotuzumab for R/R disease by the "
+            "cut-off")
+
+
 def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.date | None, dt.date | None]) -> Derived:
     """All derived values of one patient; ``values['excluded_reason']`` is set when the patient is not included."""
     D = Derived(pd_.pid)
@@ -135,21 +176,27 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                and t["start_date"] <= cut]
     agents = {c["therapy_class"] for c in courses}
     if agents != set(MAB_CLASSES):
-        missing = sorted(set(MAB_CLASSES) - agents)
-        D.set("excluded_reason", "did not receive both antibodies for R/R disease",
-              f"no {', '.join(missing)} course for R/R disease; inclusion requires blinatumomab and inotuzumab")
+        reason, why = _why_not_both(pd_.therapies, agents, cut)
+        D.set("excluded_reason", reason, why)
         return D
     mab1 = courses[0]
     other = "inotuzumab" if mab1["therapy_class"] == "blinatumomab" else "blinatumomab"
     mab2 = next(c for c in courses if c["therapy_class"] == other and c["start_date"] >= mab1["start_date"])
     start, end = enrollment
-    if (start and mab1["start_date"] < start) or (end and mab1["start_date"] > end):
+    if start and mab1["start_date"] < start:
         D.set("excluded_reason", "mAb1 outside the enrollment period",
-              f"mAb1 started {mab1['start_date']}; enrollment {start} to {end}")
+              f"mAb1 started {mab1['start_date']}, before the enrollment start {start} "
+              f"(mAb1 = {mab1['therapy_class']} course {mab1['course_id']})")
+        return D
+    if end and mab1["start_date"] > end:
+        D.set("excluded_reason", "mAb1 outside the enrollment period",
+              f"mAb1 started {mab1['start_date']}, after the enrollment end {end} "
+              f"(mAb1 = {mab1['therapy_class']} course {mab1['course_id']})")
         return D
     age_mab1 = age_at(p, mab1["start_date"])
     if age_mab1 is None:
-        D.set("excluded_reason", "age unknown", "no birth date or age at diagnosis; inclusion requires an age")
+        D.set("excluded_reason", "age unknown", "no birth date, and no age at diagnosis with a diagnosis date; "
+              "inclusion requires an age at mAb1")
         return D
     if age_mab1 < params.age_min_years:
         D.set("excluded_reason", f"younger than {params.age_min_years:g} at mAb1",
@@ -198,12 +245,20 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("emd_before_mab1", p.get("emd_before_mab1") == "yes")
     base = rules.baseline_marrow(pd_.assessments, m1, params.marrow_lookback_days)
     D.set("blasts_mab1", base.get("bm_blast_pct"), f"last marrow <= {params.marrow_lookback_days} days before mAb1")
-    state = mab1.get("disease_state_at_start")
+    states = {k: rules.state_from_marrow(pd_.assessments, c, params) for k, c in (("mab1", mab1), ("mab2", mab2))}
+    for k, st in states.items():
+        D.set(f"state_{k}", st["state"], st["why"])
+    state = states["mab1"]["state"]
     burden = "mrd" if state == "mrd" else ("morphologic" if state == "morphologic" else
                                           ("mrd" if base.get("bm_blast_pct") is not None and
                                            base["bm_blast_pct"] < 5 else "morphologic"))
     D.set("burden_mab1", burden)
-    D.set("site_mab1", rules.site_at(pd_.assessments, m1, params.marrow_lookback_days))
+    site = rules.site_at(pd_.assessments, m1, params.marrow_lookback_days, params.mrd_threshold)
+    if site == "unknown":
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
+                  "days before mAb1 has neither a blast count nor an MRD value")
+    else:
+        D.set("site_mab1", site)
 
     # ---- the post-mAb1 event and interim therapy (2.2, 2.4) ---------------------------------------------------
     ev1 = rules.first_event(pd_.events, m1, m2, params.mrd_relapse_is_event)
@@ -216,7 +271,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("hsct_between", bool(between_tx))
     win_start = ev1["event_date"] if (ev1 and params.interim_window_start == "post_mab1_relapse") else \
         (mab1.get("end_date") or m1)
-    interim = [t for t in pd_.therapies if t["therapy_class"] in SYSTEMIC_LINE_CLASSES
+    interim_classes = set(SYSTEMIC_LINE_CLASSES) | ({"tki"} if params.interim_counts_tki_alone else set()) | \
+        ({"intrathecal", "radiotherapy"} if params.interim_counts_cns_directed else set())
+    interim = [t for t in pd_.therapies if t["therapy_class"] in interim_classes
                and win_start <= t["start_date"] < m2 and t.get("intent") not in ("prophylaxis",)]
     D.set("interim_lines", len(interim), f"non-antibody systemic lines from {win_start} to before mAb2: "
           + (", ".join(f"{t['course_id']} {t['therapy_class']}" for t in interim) or "none"))  # no free text
@@ -227,20 +284,46 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     # ---- responses (2.3) -----------------------------------------------------------------------------------------
     cond_dates = [t.get("conditioning_start_date") or t["transplant_date"] for t in pd_.transplants]
     death = pd_.follow_up.get("death_date")
+    windows = {}
     for k, course in (("mab1", mab1), ("mab2", mab2)):
         win_end = rules.response_window_end(course, pd_.therapies, cond_dates, death, cut)
-        resp = rules.best_response(course, pd_.assessments, pd_.events, win_end, params)
-        D.set(f"resp_{k}", resp["response"], resp["why"])
+        st = states[k]
+        resp = rules.best_response(course, pd_.assessments, pd_.events, win_end, params, st["state"])
+        why = resp["why"] + ("; disease state at start " + st["why"] if st["derived"] else "")
+        if resp["response"] is None:
+            D.unknown(f"resp_{k}", "best response (2.3)", resp["missing"], why)
+        else:
+            D.set(f"resp_{k}", resp["response"], why)
+        windows[k] = win_end
         D.set(f"mrd_{k}", resp["mrd"])
         D.set(f"resp_{k}_date", resp["date"])
 
     # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
-    next_line = rules.next_line_after(pd_.therapies, ev1["event_date"] if ev1 else None)
+    # a non-responder without a dated progression: the marrow documenting non-response (2.4, flagged)
+    ev1_date = ev1["event_date"] if ev1 else None
+    if ev1 is None and D.values.get("resp_mab1") == "nr":
+        ev1_date = rules.nonresponse_marrow(pd_.assessments, mab1, windows["mab1"])
+        if ev1_date:
+            D.flags.append(f"no dated progression after mAb1: antigen status taken at the marrow documenting "
+                           f"non-response ({ev1_date})")
+    next_line = rules.next_line_after(pd_.therapies, ev1_date)
     for antigen in ("cd19", "cd22"):
-        if ev1:
-            st = rules.antigen_at_event(pd_.assessments, ev1["event_date"], next_line, antigen, params)
-            D.set(f"{antigen}_event1", st["binary"], st["why"])
+        if ev1_date:
+            st = rules.antigen_at_event(pd_.assessments, ev1_date, next_line, antigen, params)
+            at = "" if ev1 else f"at the marrow documenting non-response to mAb1 ({ev1_date}): "
+            if st["status"] is None:
+                D.unknown(f"{antigen}_event1", "antigen at the post-mAb1 event (2.4)", f"{antigen}_call",
+                          at + st["why"])
+            else:
+                D.set(f"{antigen}_event1", st["binary"], at + st["why"])
             D.set(f"{antigen}_event1_status", st["status"])
+            for d in st["near"]:
+                D.warn(f"{antigen.upper()} flow sample {d} lies just outside the window of the post-mAb1 event "
+                       f"({ev1_date}); not used")
+        elif ev1 is None and D.values.get("resp_mab1") == "nr":
+            D.unknown(f"{antigen}_event1", "antigen at the post-mAb1 event (2.4)", "event_date",
+                      "no response to mAb1, no dated progression and no marrow documenting non-response")
+            D.set(f"{antigen}_event1_status", None)
         else:  # not applicable: no relapse after mAb1 (set, so that the column exists whatever the cohort)
             D.set(f"{antigen}_event1", None, "no relapse or progression between mAb1 and mAb2")
             D.set(f"{antigen}_event1_status", None)
@@ -252,7 +335,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     for antigen in ("cd19", "cd22"):
         if ev2:
             st = rules.antigen_at_event(pd_.assessments, ev2["event_date"], nl2, antigen, params)
-            D.set(f"{antigen}_event2", st["binary"], st["why"])
+            if st["status"] is None:
+                D.unknown(f"{antigen}_event2", "antigen at the post-mAb2 event (2.4)", f"{antigen}_call", st["why"])
+            else:
+                D.set(f"{antigen}_event2", st["binary"], st["why"])
+            for d in st["near"]:
+                D.warn(f"{antigen.upper()} flow sample {d} lies just outside the window of the post-mAb2 event "
+                       f"({ev2['event_date']}); not used")
         else:
             D.set(f"{antigen}_event2", None, "no relapse or progression after mAb2")
 
@@ -266,15 +355,29 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                                                    else "direct_blina")
         D.set("tx_route", route)
         D.set("tx_date", d0)
-        anchor = m2
+        # the interval's anchor (2.6): mAb2's first dose, or (``tx_interval_anchor="last_dose"``) mAb2's last dose
         if params.tx_interval_anchor == "last_dose":
-            last = rules.last_dose(pd_.doses, ino)
-            anchor = last or m2
-        D.set("days_mab2_tx", (d0 - m2).days)
+            last = rules.last_dose(pd_.doses, mab2)
+            if last is None:
+                D.unknown("days_mab2_tx", "interval mAb2 to alloHSCT (2.6)", "dose_date",
+                          "anchor = last dose of mAb2; no dose date or course end recorded")
+            else:
+                D.set("days_mab2_tx", (d0 - last).days, f"last dose of mAb2 {last} to day 0 {d0}")
+        elif params.tx_interval_anchor == "mab2_start":
+            D.set("days_mab2_tx", (d0 - m2).days, f"mAb2 start {m2} to day 0 {d0}")
+        else:
+            raise ValueError(f"tx_interval_anchor must be 'mab2_start' or 'last_dose', not "
+                             f"{params.tx_interval_anchor!r}")
         last_ino = rules.last_dose(pd_.doses, ino)
         D.set("days_last_ino_tx", (d0 - last_ino).days if last_ino and mab2 is ino else None)
         D.set("age_tx", age_at(p, d0))
-        D.set("tx_status", rules.tx_status(tx, pd_.assessments, params.marrow_lookback_days))
+        txs = rules.tx_status(tx, pd_.assessments, params)
+        if txs is None:
+            D.unknown("tx_status", "disease status at alloHSCT (2.6)", "disease_status",
+                      f"not recorded, and no marrow <= {params.marrow_lookback_days} days before conditioning "
+                      "that can be judged")
+        else:
+            D.set("tx_status", txs)
         for col in ("graft_source", "donor_type", "donor_sex", "conditioning_regimen", "conditioning_agents",
                     "conditioning_intensity", "tbi_dose", "gvhd_prophylaxis", "ex_vivo_tcd", "cd34_dose",
                     "hla_matched", "hla_typed", "busulfan_dose", "melphalan_dose", "thiotepa_dose"):
@@ -322,13 +425,16 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
             D.set(name, None)
         reason = p.get("no_transplant_reason")
         if reason is None:
-            reason = rules.no_tx_reason_fallback(D.values, pd_.follow_up)
+            reason = rules.no_tx_reason_fallback(D.values, pd_.follow_up, params, pd_.cutoff)
             D.flags.append("reason for no transplant derived (not recorded)")
-        D.set("no_tx_reason", reason)
+        if reason is None:
+            D.unknown("no_tx_reason", "reason for no alloHSCT (2.7)", "resp_mab2",
+                      "not recorded; the fallback needs the response to mAb2 and how long a CR held")
+        else:
+            D.set("no_tx_reason", reason)
 
     # ---- after mAb2 (2.7) -----------------------------------------------------------------------------------------
-    further = [t for t in pd_.therapies if t["start_date"] > m2 and t is not mab2 and
-               (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)
+    further = [t for t in pd_.therapies if t["start_date"] > m2 and t is not mab2 and rules.counts_as_line(t)
                and t["start_date"] <= cut]
     post_lines = [t for t in further if not tx or t["start_date"] != tx["transplant_date"]]
     D.set("n_lines_after_mab2", len(post_lines))
@@ -357,8 +463,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
     crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
-    D.set("crs_blina", crs)
-    D.set("icans_blina", icans)
+    for name, g in (("crs_blina", crs), ("icans_blina", icans)):
+        if g is None:
+            D.unknown(name, "maximum grade in the blinatumomab window (2.9)", "grade",
+                      f"{name.split('_')[0].upper()} recorded without a grade in the window")
+        else:
+            D.set(name, g)
+        D.set(f"{name.split('_')[0]}_any_blina", g is None or g >= 1)
     transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
                                               params)
     D.set("transaminitis_ino", transam)

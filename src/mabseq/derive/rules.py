@@ -13,6 +13,13 @@ from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 ONE_DAY = dt.timedelta(days=1)
 
 
+def counts_as_line(t: dict) -> bool:
+    """A course that counts as a line of therapy (study-definition 2.1): every antibody course, every CAR-T and
+    every other systemic salvage line (chemotherapy-based, investigational); IT therapy, radiotherapy, a TKI alone
+    and cytoreduction are not lines. The one place this rule is written."""
+    return t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES
+
+
 def shift(d: dt.date, days: int) -> dt.date:
     """``d`` moved by ``days``, held at the calendar's ends (``date.min``, ``date.max``): a window that would end
     after 9999-12-31 ends there, so that a valid far date (a cut-off of 9999-12-31, a transplant in 2150) never
@@ -53,8 +60,7 @@ def prior_lines(therapies: list[dict], mab1_start: dt.date, p: dict) -> int:
     and cytoreduction are not. Minimum 1. The center's recorded count is used when no therapy rows precede mAb1."""
     before = [t for t in therapies if t["start_date"] < mab1_start]
     frontline = any(t.get("intent") == "frontline" for t in before)
-    other = [t for t in before if t.get("intent") != "frontline" and
-             (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
+    other = [t for t in before if t.get("intent") != "frontline" and counts_as_line(t)]
     n = int(frontline) + len(other)
     if n == 0 and p.get("prior_lines_recorded") is not None:
         return int(p["prior_lines_recorded"])
@@ -68,12 +74,20 @@ def baseline_marrow(assessments: list[dict], when: dt.date, lookback: int) -> di
     return cands[-1] if cands else {}
 
 
-def site_at(assessments: list[dict], when: dt.date, lookback: int) -> str | None:
-    """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both."""
+def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold: float = 1e-4) -> str | None:
+    """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both; None when no
+    disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. A marrow in
+    the window with neither a blast count nor an MRD value is not read as free of disease (it was once read as 0%
+    blasts): when nothing else shows marrow disease, the site is ``"unknown"``."""
     win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
-    marrow = any(a["specimen"] == "marrow" and (a.get("bm_blast_pct") or 0) >= 5 or
-                 (a["specimen"] == "marrow" and (a.get("mrd_value") or 0) >= 1e-4) for a in win)
+    marrows = [a for a in win if a["specimen"] == "marrow"]
+    marrow = any((a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5) or
+                 (a.get("mrd_value") is not None and a["mrd_value"] >= mrd_threshold) for a in marrows)
+    marrow_unknown = not marrow and any(a.get("bm_blast_pct") is None and a.get("mrd_value") is None
+                                        for a in marrows)
     emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
+    if marrow_unknown:
+        return "unknown"
     if marrow and emd:
         return "both"
     if emd:
@@ -105,8 +119,7 @@ def first_event(events: list[dict], start: dt.date, end: dt.date, mrd_counts: bo
 def next_line_after(therapies: list[dict], when: dt.date | None) -> dt.date | None:
     if when is None:
         return None
-    starts = [t["start_date"] for t in therapies if t["start_date"] > when and
-              (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
+    starts = [t["start_date"] for t in therapies if t["start_date"] > when and counts_as_line(t)]
     return min(starts) if starts else None
 
 
@@ -133,8 +146,8 @@ def response_window_end(course: dict, therapies: list[dict], cond_dates: list[dt
     ends = []  # the first day after the window (each > s, so the day before never underflows)
     for t in therapies:
         if t["start_date"] > s and t is not course and (
-                t["therapy_class"] != course["therapy_class"] or t["therapy_class"] == "car_t") and (
-                t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES):
+                t["therapy_class"] != course["therapy_class"] or t["therapy_class"] == "car_t") and \
+                counts_as_line(t):
             ends.append(t["start_date"])
     ends += [d for d in cond_dates if d and d > s]
     if death and death > s:
@@ -164,11 +177,53 @@ def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
     return response_any(r)
 
 
-def best_response(course: dict, assessments: list[dict], events: list[dict], win_end: dt.date,
-                  params: DeriveParams) -> dict:
-    """Best response to a course within its window: 'cr' or 'nr', the MRD status at CR, and the date."""
+def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParams) -> dict:
+    """Disease state at the start of a course (study-definition 2.3, 2.5): the recorded
+    ``disease_state_at_start``; when not recorded, derived from the latest marrow within
+    ``params.state_marrow_window_days`` before the first dose (the day itself included): blasts >= 5%, circulating
+    blasts or EMD -> morphologic; blasts < 5% with MRD >= ``mrd_threshold`` -> mrd; blasts < 5% MRD-negative ->
+    cr_mrd_negative. None (unknown) when there is no such marrow or its inputs cannot settle it. The explanation
+    names the marrow used."""
+    rec = course.get("disease_state_at_start")
+    if rec:
+        return {"state": rec, "derived": False, "why": f"recorded {rec}", "missing": None}
     s = course["start_date"]
-    state = course.get("disease_state_at_start")
+    lo = shift(s, -params.state_marrow_window_days)
+    ms = [a for a in assessments if a["specimen"] == "marrow" and lo <= a["assessment_date"] <= s]
+    if not ms:
+        return {"state": None, "derived": True, "missing": "marrow",
+                "why": f"not recorded, and no marrow from {lo} to {s}"}
+    m = ms[-1]
+    b = m.get("bm_blast_pct")
+    tag = f"marrow {m['assessment_date']}"
+    if b is None:
+        return {"state": None, "derived": True, "missing": "bm_blast_pct",
+                "why": f"not recorded; {tag} has no blast count"}
+    if b >= 5 or m.get("pb_blasts") == "yes" or m.get("emd_present") == "yes":
+        return {"state": "morphologic", "derived": True, "missing": None,
+                "why": f"not recorded; derived from {tag}: blasts {b:g}%"
+                       + (", circulating blasts" if m.get("pb_blasts") == "yes" else "")
+                       + (", extramedullary disease" if m.get("emd_present") == "yes" else "")}
+    neg = _mrd_negative(m, params.mrd_threshold)
+    if neg is None:
+        return {"state": None, "derived": True, "missing": "mrd_value",
+                "why": f"not recorded; {tag} blasts {b:g}% (< 5%) without an MRD result"}
+    st = "cr_mrd_negative" if neg else "mrd"
+    return {"state": st, "derived": True, "missing": None,
+            "why": f"not recorded; derived from {tag}: blasts {b:g}% (< 5%), MRD "
+                   f"{'negative' if neg else 'positive'} at {params.mrd_threshold:g}"}
+
+
+def best_response(course: dict, assessments: list[dict], events: list[dict], win_end: dt.date,
+                  params: DeriveParams, state: str | None = ...) -> dict:
+    """Best response to a course within its window (study-definition 2.3): 'cr', 'nr' or None (unknown), the MRD
+    status at CR, and the date. ``state`` is the disease state at the start (default: the recorded one; the
+    caller passes :func:`state_from_marrow`'s). Unknown is never no: when no marrow is in CR but one of them
+    cannot be judged (a missing input, e.g. ``pb_blasts``), or a marrow in CR needs an MRD conversion whose
+    need or result is unknown, the response is None and ``missing`` names the inputs."""
+    s = course["start_date"]
+    if state is ...:
+        state = course.get("disease_state_at_start")
     marrows = [a for a in assessments if a["specimen"] == "marrow" and s < a["assessment_date"] <= win_end]
     relapse_in = [e for e in events if s < e["event_date"] <= win_end and e["event_type"] in EVENT_TYPES]
     if state == "cr_mrd_negative":
@@ -178,24 +233,52 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
         lost = [e for e in relapse_in if e["event_date"] <= course_end]
         held = not lost
         return {"response": "cr" if held else "nr", "mrd": "neg" if held else None,
-                "date": course_end if held else None,
+                "date": course_end if held else None, "missing": (),
                 "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through {course_end}"}
-    crs = []
+    needs_conversion = params.mrd_start_response == "mrd_negativity"
+    crs, missing, not_converted, undecided = [], [], [], []
     for a in marrows:
-        cr = _is_cr(a, params.response_ruleset)
+        r = hematologic_response(a.get("bm_blast_pct"), pb_blasts=_yes_no(a.get("pb_blasts")),
+                                 emd_present=_yes_no(a.get("emd_present")), anc_e9_l=a.get("anc"),
+                                 plt_e9_l=a.get("platelets"), ruleset=params.response_ruleset)
+        cr = response_any(r)
+        if cr is None:
+            missing += [m for m in r.missing_inputs if m not in missing]
+            continue
         if not cr:
             continue
         neg = _mrd_negative(a, params.mrd_threshold)
-        if state == "mrd" and params.mrd_start_response == "mrd_negativity" and not neg:
+        if needs_conversion and not neg and state in ("mrd", None):
+            if state == "mrd" and neg is False:
+                not_converted.append(a)
+                continue
+            # MRD-only start with no MRD result, or an unknown start state and MRD not negative: undecided
+            undecided.append(a)
             continue
         crs.append((a, neg))
     if not crs:
-        return {"response": "nr", "mrd": None, "date": None,
-                "why": f"no marrow in CR from {s} to {win_end} ({len(marrows)} marrow(s) assessed)"}
+        detail = f"{len(marrows)} marrow(s) assessed"
+        if not_converted:
+            detail += (f"; {len(not_converted)} with < 5% blasts but MRD not negative ("
+                       + ", ".join(str(a["assessment_date"]) for a in not_converted)
+                       + "): started with MRD-only disease, so CR requires MRD negativity")
+        if not marrows and state is None:
+            # no assessment at all and an unknown start: a consolidation in MRD-negative CR (a response when it
+            # held) cannot be told from a morphologic start (no response): unknown, not no
+            undecided.append(None)
+        if missing or undecided:
+            miss = list(missing)
+            if undecided:
+                miss += ["mrd_value" if state == "mrd" else "disease_state_at_start"]
+            why = (f"unknown: no marrow in CR from {s} to {win_end} can be confirmed ({detail}); missing "
+                   + ", ".join(dict.fromkeys(miss)))
+            return {"response": None, "mrd": None, "date": None, "missing": tuple(dict.fromkeys(miss)), "why": why}
+        return {"response": "nr", "mrd": None, "date": None, "missing": (),
+                "why": f"no marrow in CR from {s} to {win_end} ({detail})"}
     first = crs[0]
     any_neg = any(neg for _, neg in crs)
     mrd = "neg" if any_neg else ("pos" if any(neg is False for _, neg in crs) else "unknown")
-    return {"response": "cr", "mrd": mrd, "date": first[0]["assessment_date"],
+    return {"response": "cr", "mrd": mrd, "date": first[0]["assessment_date"], "missing": (),
             "why": f"marrow {first[0]['assessment_date']} blasts {first[0]['bm_blast_pct']:g}% (< 5%), no EMD; "
                    f"MRD {mrd}"}
 
@@ -205,26 +288,47 @@ def antigen_at_event(assessments: list[dict], when: dt.date, next_line: dt.date 
                      params: DeriveParams) -> dict:
     """CD19/CD22 at an event: the first flow sample with an abnormal population from 14 days before to 28 days
     after, before the next line; the pathologist's call first, else derived (negative < 20% positive; dim when
-    log10 intensity drop >= 1/3 against normal immature B cells), else missing."""
+    log10 intensity drop >= 1/3 against normal immature B cells), else missing. The explanation states the window;
+    ``near`` lists the samples with a result that lie outside it by at most ``params.antigen_near_miss_days`` (not
+    used, but worth a warning: a sample a few days out is otherwise lost without a word)."""
     lo = shift(when, -params.antigen_window_before)
     hi = shift(when, params.antigen_window_after)
+    window = (f"window {lo} to {hi} (-{params.antigen_window_before}/+{params.antigen_window_after} days"
+              + (f", before the next line {next_line}" if next_line else "") + ")")
+    near = []
     for a in assessments:
         d = a["assessment_date"]
-        if not (lo <= d <= hi) or (next_line and d >= next_line):
-            continue
         if a.get("abnormal_population") == "no":
             continue
         call = a.get(f"{antigen}_call")
         pct = a.get(f"{antigen}_pct_positive")
         if call is None and pct is None:
             continue
+        if not (lo <= d <= hi) or (next_line and d >= next_line):
+            slack = params.antigen_near_miss_days
+            if shift(lo, -slack) <= d < lo or (hi < d <= shift(hi, slack) and not (next_line and d >= next_line)):
+                near.append(d)
+            continue
         status, how = _antigen_status(call, pct, a.get(f"{antigen}_mfi_abnormal"), a.get(f"{antigen}_mfi_reference"),
                                       params)
         if status is None:
             continue
         binary = "negdim" if status in ("negative", "dim") else "pos"
-        return {"status": status, "binary": binary, "why": f"{antigen.upper()} {status} ({how}) on {d}"}
-    return {"status": None, "binary": None, "why": f"no {antigen.upper()} result from {lo} to {hi}"}
+        return {"status": status, "binary": binary, "near": [],
+                "why": f"{antigen.upper()} {status} ({how}) on {d}; {window}"}
+    why = f"no {antigen.upper()} result in the {window}"
+    if near:
+        why += "; outside it: " + ", ".join(str(d) for d in near)
+    return {"status": None, "binary": None, "near": near, "why": why}
+
+
+def nonresponse_marrow(assessments: list[dict], course: dict, win_end: dt.date) -> dt.date | None:
+    """The date of the marrow documenting non-response to a course (study-definition 2.4: a non-responder without
+    a dated progression takes this date, flagged): the last marrow of the response window that is not in CR."""
+    s = course["start_date"]
+    ds = [a["assessment_date"] for a in assessments if a["specimen"] == "marrow" and s < a["assessment_date"] <= win_end
+          and a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5]
+    return ds[-1] if ds else None
 
 
 def _antigen_status(call, pct, mfi_abn, mfi_ref, params: DeriveParams):
@@ -242,47 +346,72 @@ def last_dose(doses: list[dict], course: dict) -> dt.date | None:
     return max(ds) if ds else course.get("end_date")
 
 
-def tx_status(tx: dict, assessments: list[dict], lookback: int) -> str | None:
-    """CR MRD-negative / CR MRD-positive / not in CR at transplant: recorded, else the last marrow <= 30 days
-    before conditioning."""
+def tx_status(tx: dict, assessments: list[dict], params: DeriveParams) -> str | None:
+    """CR MRD-negative / CR MRD-positive / not in CR at transplant (study-definition 2.6): recorded, else the last
+    marrow <= ``params.marrow_lookback_days`` before conditioning, judged by ``params.response_ruleset`` and MRD at
+    ``params.mrd_threshold`` (the preset's parameters, not constants). None (unknown) when no marrow is in the
+    window or its response cannot be judged (a missing input is never 'not in CR')."""
     rec = tx.get("disease_status")
     if rec:
         return {"cr_mrd_negative": "cr_mrd_neg", "cr_mrd_positive": "cr_mrd_pos", "cr_mrd_unknown": "cr_mrd_pos",
                 "not_in_cr": "not_cr"}[rec]
     ref = tx.get("conditioning_start_date") or tx["transplant_date"]
-    m = baseline_marrow(assessments, ref, lookback)
+    m = baseline_marrow(assessments, ref, params.marrow_lookback_days)
     if not m:
         return None
-    if not _is_cr(m):
+    cr = _is_cr(m, params.response_ruleset)
+    if cr is None:
+        return None
+    if not cr:
         return "not_cr"
-    return "cr_mrd_neg" if _mrd_negative(m, 1e-4) else "cr_mrd_pos"
+    return "cr_mrd_neg" if _mrd_negative(m, params.mrd_threshold) else "cr_mrd_pos"
 
 
-def no_tx_reason_fallback(values: dict, fu: dict) -> str:
-    """Flagged fallback (2.7): treatment-related death -> 'death'; CR after mAb2 held >= 30 days -> 'preference';
-    otherwise 'active_disease'."""
+def no_tx_reason_fallback(values: dict, fu: dict, params: DeriveParams | None = None,
+                          cutoff: dt.date | None = None) -> str | None:
+    """Flagged fallback (2.7), first match wins: treatment-related death -> 'death'; CR after mAb2 held >=
+    ``params.preference_cr_days`` (30) days without HSCT -> 'preference'; otherwise 'active_disease'. The CR is
+    held from its date to the earliest of the relapse after mAb2, death or last contact, and the cut-off. None
+    (unknown) when the response to mAb2 is unknown, or the CR's date or how long it held is unknown."""
+    days = (params or DeriveParams()).preference_cr_days
     if fu.get("death_cause") in ("salvage_toxicity", "infection", "organ_toxicity"):
         return "death"
-    if values.get("resp_mab2") == "cr":
-        return "preference"
-    return "active_disease"
+    resp = values.get("resp_mab2")
+    if resp is None:
+        return None
+    if resp != "cr":
+        return "active_disease"
+    cr = values.get("resp_mab2_date")
+    ends = [d for d in (values.get("event2_date"), fu.get("death_date"), fu.get("last_contact_date"), cutoff) if d]
+    if cr is None or not ends:
+        return None
+    return "preference" if (min(ends) - cr).days >= days else "active_disease"
 
 
 # ---- toxicity (2.9) -------------------------------------------------------------------------------------------
 def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int):
     """Maximum CRS and ICANS grade from the course's first infusion to ``after_days`` after its end, cut at the
-    next line (recorded grades; None when nothing was recorded means grade 0 only if the course is documented)."""
+    next line (recorded grades; no episode recorded = grade 0). None (unknown) when the only episodes in the window
+    have no grade: the toxicity occurred, its grade is unknown."""
     s = course["start_date"]
     e = shift(course.get("end_date") or s, after_days)
-    nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and
-           (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
+    nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and counts_as_line(t)]
     if nxt:
         e = min(e, min(nxt) - ONE_DAY)
     out = []
     for kind in ("crs", "icans"):
-        grades = [x.get("grade") or 0 for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= e]
-        out.append(max(grades) if grades else 0)
+        eps = [x for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= e]
+        graded = [x["grade"] for x in eps if x.get("grade") is not None]
+        top = max(graded) if graded else 0
+        # an episode recorded without a grade is CRS/ICANS of unknown grade (it was read as grade 0, so "no"):
+        # unless a graded episode already shows grade >= 1, the maximum grade is unknown (None)
+        out.append(None if top < 1 and len(graded) < len(eps) else top)
     return out[0], out[1]
+
+
+def _any_grade(x: dict) -> bool:
+    g = x.get("grade")
+    return g is None or g >= 1
 
 
 def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: DeriveParams):
@@ -291,14 +420,13 @@ def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: Deriv
     s = course["start_date"]
     last = last_dose(doses, course) or s
     e = shift(last, params.hepatotox_window_after_last_dose)
-    nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and
-           (t["therapy_class"] in SYSTEMIC_LINE_CLASSES or t["therapy_class"] in MAB_CLASSES)]
+    nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and counts_as_line(t)]
     ends = [e] + [d - ONE_DAY for d in nxt] + [d - ONE_DAY for d in cond_dates if d and d > s]
     e = min(ends)
-    transam = any(x["toxicity"] == "transaminitis" and s <= x["onset_date"] <= e and (x.get("grade") or 1) >= 1
-                  for x in tox)
-    bili = any(x["toxicity"] == "hyperbilirubinemia" and s <= x["onset_date"] <= e and (x.get("grade") or 1) >= 1
-               for x in tox)
+    # a recorded episode counts at grade >= 1 or without a grade (an episode was recorded); a recorded grade 0
+    # is "no toxicity" and never counts (it once did: ``(grade or 1) >= 1`` read 0 as 1)
+    transam = any(x["toxicity"] == "transaminitis" and s <= x["onset_date"] <= e and _any_grade(x) for x in tox)
+    bili = any(x["toxicity"] == "hyperbilirubinemia" and s <= x["onset_date"] <= e and _any_grade(x) for x in tox)
     from ..criteria.ctcae import ctcae5_grade
     for o in obs:
         if not (s <= o["observation_date"] <= e):

@@ -102,8 +102,10 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for r in ext %}<tr><td>{{ r.quantity }}</td><td>{{ r.population }}</td><td class="num">{{ r.shown }}</td><td>{{ r.method }}</td><td class="small">{{ r.note }}</td></tr>
 {% endfor %}</tbody></table>
 
-<h2 id="fidelity">Fidelity to the published paper</h2>
-{% if fidelity %}<p>{{ fidelity_summary }}</p>
+{% if synthetic %}<h2 id="fidelity">Fidelity to the published paper</h2>
+{% if fidelity %}<p>{{ fidelity_summary }}</p>{% endif %}{% else %}<h2 id="fidelity">Comparison with the paper's cohort (informational)</h2>
+{% if fidelity %}<p id="fidelity-informational">This cohort is not the paper's: each of its numbers is set beside the published one for orientation only. A number that differs is not an error.</p>{% endif %}{% endif %}
+{% if fidelity %}
 <table id="fidelity-table"><thead><tr><th>id</th><th>Quantity</th><th>Published</th><th>This cohort</th><th>Status</th></tr></thead><tbody>
 {% for r in fidelity %}<tr><td class="small">{{ r.id }}</td><td>{{ r.quantity }}</td><td class="num">{{ r.published }}</td><td class="num">{{ r.computed }}</td><td class="{{ r.cls }}">{{ r.status }}{% if r.detail %} <span class="muted">({{ r.detail }})</span>{% endif %}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>No published reference for this study.</p>{% endif %}

@@ -20,15 +20,48 @@ VARIABLES = [
 ]
 
 
+# labels of the other derived values that can be unknown for want of an input (their rows name the input)
+UNKNOWN_LABELS = {
+    "cd22_event1": "CD22 at the relapse after mAb1", "cd19_event2": "CD19 at the relapse after mAb2",
+    "site_mab1": "Site of disease at mAb1", "tx_status": "Disease status at alloHSCT",
+    "no_tx_reason": "Reason for no alloHSCT", "crs_blina": "CRS grade with blinatumomab",
+    "icans_blina": "ICANS grade with blinatumomab", "days_mab2_tx": "Days from mAb2 to alloHSCT",
+}
+
 SHIFTED = ("not computed: the dates are shifted per patient (a de-identified cohort), so the time from each "
            "patient's dates to the cut-off is not known")
 
 
-def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_shifted: bool = False) -> None:
+def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_shifted: bool = False,
+                     unknowns: pd.DataFrame | None = None, absent: list[str] | None = None) -> None:
     """The missing-value counts, and Clark's index unless ``dates_shifted`` (then a record without a value and
-    the reason: a per-patient date shift keeps intervals within a patient, not the distance to the cut-off)."""
+    the reason: a per-patient date shift keeps intervals within a patient, not the distance to the cut-off).
+
+    ``unknowns`` (patient_id, variable, rule, input: the derivations' findings) adds, per derived variable and
+    missing input, the number of included patients whose value is unknown for want of that input (e.g. the
+    response to mAb1 unknown because ``pb_blasts`` is missing); ``absent`` lists the inputs the whole cohort
+    lacks, each one row, said once."""
     n = len(adsl)
     rows = []
+    labels = {**dict(VARIABLES), **UNKNOWN_LABELS}
+    if unknowns is not None and len(unknowns):
+        inc = set(adsl["patient_id"]) if "patient_id" in adsl.columns else set()
+        u = unknowns[unknowns["patient_id"].isin(inc)]
+        for (var, inp), g in sorted(u.groupby(["variable", "input"])["patient_id"], key=lambda kv: kv[0]):
+            ids = tuple(sorted(set(g)))
+            rid = f"dq_unknown_{var}__{inp}"
+            label = f"{labels.get(var, var)} unknown: missing {inp}"
+            results.add(Record(rid, len(ids), "n", quantity=label, denominator=n, population="FULL", patients=ids,
+                               decimals=0, method=f"values of {var} left unknown "
+                               f"for want of {inp}", block="Data completeness"))
+            results.add(Record(rid + "_pct", 100 * len(ids) / n if n else None, "pct", quantity=label,
+                               denominator=n, population="FULL", decimals=1, block="Data completeness"))
+            rows.append({"label": label, "kind": "n_pct", "indent": 0, "cells": [rid], "p": ""})
+    for i, text in enumerate(absent or []):
+        rid = f"dq_absent_input_{i + 1}"
+        results.add(Record(rid, None, "n", quantity="input absent from the whole cohort", population="FULL",
+                           decimals=0, block="Data completeness", note=f"MISSING INPUT: {text}"))
+        rows.append({"label": f"MISSING INPUT: {text}", "kind": "value", "indent": 0, "cells": [rid], "p": ""})
     for var, label in VARIABLES:
         if var not in adsl.columns:
             continue

@@ -11,7 +11,8 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
     ``P`` holds the populations FULL, BF and IF; every box count is the length of its patient list."""
     f = res.flow
     screened = len(dc.adsl) + len(dc.excluded)
-    f.excluded = dc.excluded.to_dict("records")
+    # the categories only: the per-patient detail (dates) goes to excluded.csv and `explain`, never the results
+    f.excluded = dc.excluded[["patient_id", "reason"]].to_dict("records")
 
     def box(id_, label, pop_or_ids, level):
         ids = pop_or_ids.ids if isinstance(pop_or_ids, Pop) else tuple(pop_or_ids)
@@ -29,12 +30,12 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
         f.edges.append(("included", seq))
         cr = pop.where(f"{seq}-CR1", "", _eq("resp_mab1", "cr"))
         box(f"{seq}_cr1", "CR after mAb1", cr, 3)
-        box(f"{seq}_nr1", "No response to mAb1", pop.where("x", "", lambda d: d["resp_mab1"] != "cr"), 3)
+        box(f"{seq}_nr1", "No response to mAb1", pop.where("x", "", _eq("resp_mab1", "nr")), 3)
         f.edges += [(seq, f"{seq}_cr1"), (seq, f"{seq}_nr1")]
         box(f"{seq}_int", "Interim therapy before mAb2", pop.where("x", "", lambda d: d["interim"] == True), 4)  # noqa
         box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop, 5)
         box(f"{seq}_cr2", "CR after mAb2", pop.where("x", "", _eq("resp_mab2", "cr")), 6)
-        box(f"{seq}_nr2", "No response to mAb2", pop.where("x", "", lambda d: d["resp_mab2"] != "cr"), 6)
+        box(f"{seq}_nr2", "No response to mAb2", pop.where("x", "", _eq("resp_mab2", "nr")), 6)
         box(f"{seq}_tx", "alloHSCT after mAb2", pop.where("x", "", lambda d: d["tx"] == True), 7)  # noqa: E712
         box(f"{seq}_cart", "CAR T cells after mAb2", pop.where("x", "", lambda d: d["cart_after_mab2"] == True), 7)  # noqa
         f.edges += [(f"{seq}_cr1", f"{seq}_int"), (f"{seq}_nr1", f"{seq}_int"), (f"{seq}_int", f"{seq}_mab2"),

@@ -38,9 +38,9 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
     P["BF-CD19N"] = bf.where("BF-CD19N", "CD19 neg/dim relapse", _eq("cd19_event1", "negdim"))
     P["BF-CD19P"] = bf.where("BF-CD19P", "CD19 pos relapse", _eq("cd19_event1", "pos"))
     P["BF-CRB"] = bf.where("BF-CRB", "CR to blinatumomab", _eq("resp_mab1", "cr"))
-    P["BF-NCRB"] = bf.where("BF-NCRB", "No CR to blinatumomab", lambda f: f["resp_mab1"] != "cr")
+    P["BF-NCRB"] = bf.where("BF-NCRB", "No CR to blinatumomab", _eq("resp_mab1", "nr"))
     P["BF-CRI"] = bf.where("BF-CRI", "CR to inotuzumab", _eq("resp_mab2", "cr"))
-    P["BF-NCRI"] = bf.where("BF-NCRI", "No CR to inotuzumab", lambda f: f["resp_mab2"] != "cr")
+    P["BF-NCRI"] = bf.where("BF-NCRI", "No CR to inotuzumab", _eq("resp_mab2", "nr"))
     P["CR2"] = full.where("CR2", "CR after mAb2", _eq("resp_mab2", "cr"))
     P["TX"] = full.where("TX", "alloHSCT after mAb2", lambda f: f["tx"] == True)  # noqa: E712
     P["NTX"] = full.where("NTX", "No alloHSCT after mAb2", lambda f: f["tx"] != True)  # noqa: E712
@@ -251,7 +251,7 @@ def _table2(b: Builder, P) -> None:
          ("median", "min", "max"))
     header("Best response to blinatumomab mAb1", "t2_best_resp_blina_p", "resp_mab1")
     cat("best_resp_blina_cr", "CR", _eq("resp_mab1", "cr"), test=False, indent=1)
-    cat("best_resp_blina_nr", "No response", lambda f: f["resp_mab1"] != "cr", test=False, indent=1)
+    cat("best_resp_blina_nr", "No response", _eq("resp_mab1", "nr"), test=False, indent=1)
     cont("time_blina_to_relapse", "Median time from blinatumomab to progression/relapse (IQR, d)", "days_mab1_event",
          ("median", "q1", "q3"))
     header("Site of disease at the time of relapse following blinatumomab mAb1", "t2_site_relapse_p", "site_event1")
@@ -262,7 +262,7 @@ def _table2(b: Builder, P) -> None:
         "cns_event1")
     header("Response to inotuzumab mAb2", "t2_cr_ino_p", "resp_mab2")
     cat("cr_ino", "CR", _eq("resp_mab2", "cr"), test=False, indent=1)
-    cat("nr_ino", "No response", lambda f: f["resp_mab2"] != "cr", test=False, indent=1)
+    cat("nr_ino", "No response", _eq("resp_mab2", "nr"), test=False, indent=1)
     b.results.tables["table2"] = TableSpec(
         "table2", "Table 2. Characteristics of patients who received blinatumomab mAb1 and inotuzumab mAb2 stratified "
         "according to the receipt of other interim therapy between mAb1 and mAb2",

@@ -81,8 +81,9 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
               quantity="blinatumomab mAb1 cycles")
     b.n_pct("txt_bl_cr_blina_n", "txt_bl_cr_blina_pct", bf, _eq("resp_mab1", "cr"), quantity="CR after blinatumomab")
     b.n_pct("txt_bl_mrdneg_cr_blina_n", None, bf, mrdneg1, quantity="MRD-negative CR after blinatumomab")
-    b.n_pct(None, "txt_bl_crs_pct", bf, lambda f: f["crs_blina"] >= 1, quantity="CRS any grade")
-    b.n_pct(None, "txt_bl_icans_pct", bf, lambda f: f["icans_blina"] >= 1, quantity="ICANS any grade")
+    b.n_pct(None, "txt_bl_crs_pct", bf, lambda f: f["crs_any_blina"] == True, quantity="CRS any grade")  # noqa: E712
+    b.n_pct(None, "txt_bl_icans_pct", bf, lambda f: f["icans_any_blina"] == True,  # noqa: E712
+            quantity="ICANS any grade")
     b.n_pct("txt_bl_cd19_negdim_n", "txt_bl_cd19_negdim_pct", bf, _eq("cd19_event1", "negdim"),
             quantity="CD19-neg/dim relapse")
     b.n_pct("txt_bl_cd19_pos_n", "txt_bl_cd19_pos_pct", bf, _eq("cd19_event1", "pos"), quantity="CD19-pos relapse")

@@ -67,7 +67,8 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
     results, derived = preset.run(cohort, synthetic=synthetic, source=source)
     st = cohort["study"]
     shifted = bool((st["dates_shifted"] == "yes").fillna(False).any())
-    add_completeness(results, derived.adsl, derived.cutoff, dates_shifted=shifted)
+    add_completeness(results, derived.adsl, derived.cutoff, dates_shifted=shifted, unknowns=derived.unknowns,
+                     absent=derived.absent_inputs)
     release_age_summaries(results)
     for r in results.records.values():  # a completeness figure without a value says why, as every record does
         if r.block == "Data completeness" and r.value is None and not r.note:
@@ -75,7 +76,10 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
                       "not computed: no follow-up time from mAb2 to the cut-off")
     p = derived.params
     results.meta.update({"mabseq_version": __version__, "input_hash": ihash,
-                         "warnings": [str(f) for f in findings.warnings],
+                         # an input the whole cohort lacks is said once, loudly, first among the warnings
+                         "absent_inputs": list(derived.absent_inputs),
+                         "warnings": [f"MISSING INPUT: {a}" for a in derived.absent_inputs]
+                         + derivation_warnings(derived) + [str(f) for f in findings.warnings],
                          "rulesets": f"response {p.response_ruleset} (CR, CRh, CRi pooled); MRD negative < "
                                      f"{p.mrd_threshold:g} by flow; CD19/CD22 negative < {p.neg_pct_threshold:g}% "
                                      f"positive, dim at a log drop >= {p.dim_log_drop:.3f}; aGVHD {p.agvhd_ruleset}; "
@@ -84,6 +88,18 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
     if min_cell is not None:
         suppress_small_cells(results, min_cell)
     return StudyRun(study, results, derived, cohort, findings, synthetic, source, ihash)
+
+
+def derivation_warnings(derived) -> list[str]:
+    """The derivations' warnings about included patients (a flow sample just outside a window: changes nothing,
+    worth reading), one line each, dates as days from mAb1 (results/release.py)."""
+    out = []
+    for pid in derived.adsl.get("patient_id", []):
+        d = derived.derived[pid]
+        origin = d.values.get(DATE_ORIGIN)
+        for w in d.warnings:
+            out.append(f"derivation: patient {pid}: {release_text(w, origin)}")
+    return out
 
 
 def _csv(df: pd.DataFrame) -> str:
@@ -155,7 +171,7 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
             "fidelity.csv": _csv(fid),
             "adsl.csv": _csv(release_adsl(run.derived.adsl)),
             "adtte.csv": _csv(run.derived.adtte),
-            "excluded.csv": _csv(run.derived.excluded),
+            "excluded.csv": _csv(released_excluded(run)),
             "r_checks.csv": _csv(_shown_checks(checks_frame(res), res)),
             "check_in_R.R": R_SCRIPT,
             "findings.json": run.findings.to_json() + "\n",
@@ -166,8 +182,21 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
     lines = [f"mabseq {__version__}: study '{run.study}' on {source}",
              f"{n_in} patients included, {n_ex} excluded",
              f"{len(res.records)} result records, {len(res.curves)} curves",
-             ("fidelity: " + ", ".join(f"{k} {v}" for k, v in summary.items())) if len(fid)
+             ("fidelity: " if run.synthetic else "comparison with the paper's cohort (informational: this cohort "
+              "is not the paper's, a number that differs is not an error): ")
+             + ", ".join(f"{k} {v}" for k, v in summary.items()) if len(fid)
              else "fidelity: no published reference for this study"]
+    if not shareable:
+        for a in res.meta.get("absent_inputs", []):
+            lines.append(f"MISSING INPUT: {a}")
+        n_warn = sum(1 for w in res.meta.get("warnings", []) if w.startswith("derivation: "))
+        if n_warn:
+            lines.append(f"derivation warnings: {n_warn} (a sample just outside a window; see the report)")
+        unk = run.derived.unknowns
+        if unk is not None and len(unk):
+            per = unk.groupby(["variable", "input"])["patient_id"].nunique()
+            lines.append("unknown for want of an input (patients): " + ", ".join(
+                f"{v} ({i}) {n}" for (v, i), n in sorted(per.items())))
     if "min_cell" in res.meta:
         lines.append(f"small cells suppressed below {res.meta['min_cell']}: "
                      f"{res.meta.get('suppressed_records', 0)} records")
@@ -177,6 +206,23 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
     if shareable:
         files["README.txt"] = readme(res, list(files) + ["README.txt"])
     return files
+
+
+def _diagnosis_origin(run: StudyRun, pid: str):
+    pt = run.cohort["patients"]
+    dx = pt.loc[pt["patient_id"] == pid, "diagnosis_date"]
+    return dx.iloc[0].date() if len(dx) and pd.notna(dx.iloc[0]) else None
+
+
+def released_excluded(run: StudyRun) -> pd.DataFrame:
+    """excluded.csv: each excluded patient's reason (the flow diagram's category) and the detail (the first rule
+    failed, with the values that failed it), dates as days from diagnosis and ages in completed years
+    (results/release.py), as `explain` shows them."""
+    ex = run.derived.excluded.copy()
+    if "detail" in ex.columns:
+        ex["detail"] = [release_text(str(t or ""), _diagnosis_origin(run, pid), label="diagnosis day")
+                        for pid, t in zip(ex["patient_id"], ex["detail"])]
+    return ex
 
 
 def explain_patient(run: StudyRun, pid: str) -> str:
