@@ -21,6 +21,7 @@ Properties:
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -30,7 +31,7 @@ import pandas as pd
 import pytest
 
 from mabseq.cohort.model import Cohort
-from mabseq.cohort.schema import BY_NAME, TABLES
+from mabseq.cohort.schema import TABLES
 from mabseq.derive import derive_cohort
 from mabseq.results.completeness import add_completeness
 from mabseq.studies import paper
@@ -254,15 +255,29 @@ def test_c_each_patient_shifted_earlier_gives_the_same_results(case):
 
 def test_d_irrelevant_rows_change_only_the_exclusion_counts(case):
     _, c, base, dc = case
+    base = copy.deepcopy(base)  # the fixture's view is shared with the other tests
     res, dc2 = run_paper(with_irrelevant_rows(c, dc))
     other = results_view(res)
     assert list(dc2.excluded["patient_id"]) == list(dc.excluded["patient_id"]) + ["ZZ-AML"]
     assert dc2.excluded.set_index("patient_id").loc["ZZ-AML", "reason"] == "not B-ALL"
     d = diff_records(base, other)
-    # the records that differ count patients before inclusion (screened / excluded), each by exactly 1
+    # records that count patients before inclusion (screened / excluded) may move, each by exactly 1
     assert all(isinstance(a, int) and b == a + 1 for a, b in d.values()), d
     for part in ("curves", "tables", "text", "timelines", "r_checks"):
         assert base[part] == other[part], f"{part} differs"
+    # the flow: a box that changes (the screened box, an exclusion box) gains exactly the added patient
+    bb = {b["id"]: b for b in base["flow"]["boxes"]}
+    ob = {b["id"]: b for b in other["flow"]["boxes"]}
+    assert set(bb) <= set(ob)
+    changed = [k for k in ob if bb.get(k) != ob[k]]
+    assert changed, "the screened count did not change"
+    for k in changed:
+        old = bb.get(k, {"n": 0, "patients": []})
+        assert ob[k]["n"] == old["n"] + 1 and sorted(ob[k]["patients"]) == sorted(old["patients"] + ["ZZ-AML"]), k
+    assert other["flow"]["excluded"] == base["flow"]["excluded"] + [{"patient_id": "ZZ-AML", "reason": "not B-ALL"}]
+    assert set(map(tuple, base["flow"]["edges"])) <= set(map(tuple, other["flow"]["edges"]))
+    assert other["meta"].pop("n_excluded") == base["meta"].pop("n_excluded") + 1
+    assert other["meta"] == base["meta"]
     pd.testing.assert_frame_equal(dc.adsl, dc2.adsl)
     pd.testing.assert_frame_equal(dc.adtte, dc2.adtte)
 
@@ -394,3 +409,16 @@ def test_e_the_check_can_fail():
     after = pd.DataFrame({"patient_id": ["A", "B", "C"], "resp": ["nr", None, "unknown"], "tx": [False, True, False]})
     assert _moved_to_known(before, after, pd.DataFrame(columns=["patient_id", "reason"])) == [
         "A.resp: 'cr' -> 'nr'", "A.tx: True -> False", "C.tx: None -> False"]
+
+
+def test_the_results_comparison_can_fail(case):
+    # the oracle of (a)-(d): one record changed, or one curve step, is reported
+    _, _, base, _ = case
+    other = copy.deepcopy(base)
+    rec = next(r for r in other["records"] if isinstance(r["value"], int) and not isinstance(r["value"], bool))
+    rec["value"] += 1
+    assert diff_records(base, other) == {rec["id"]: (rec["value"] - 1, rec["value"])}
+    other = copy.deepcopy(base)
+    other["curves"][0]["steps"][0]["n_risk"] += 1
+    with pytest.raises(AssertionError, match="curves differs"):
+        assert_same_results(base, other)
