@@ -302,18 +302,18 @@ def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: p
     """(patient, variable, before -> after) for every derived value that changed into another known value. A
     patient no longer included is allowed only when excluded for an unknown input (e.g. "age unknown")."""
     bad = []
-    b = before.set_index("patient_id")
-    a = after.set_index("patient_id")
+    a = {r["patient_id"]: r for r in after.to_dict("records")}
     exc = dict(zip(excluded_after["patient_id"], excluded_after["reason"]))
-    for p in b.index:
-        if p not in a.index:
+    for rb in before.to_dict("records"):
+        p = rb["patient_id"]
+        if p not in a:
             if "unknown" not in str(exc.get(p, "")):
                 bad.append(f"{p}: excluded ({exc.get(p)})")
             continue
-        for col in b.columns:
+        for col, x in rb.items():
             if col.endswith("_missing"):  # a flag saying an input is missing may turn on
                 continue
-            x, y = (_plain(v) for v in (b.at[p, col], a.at[p, col] if col in a.columns else None))
+            x, y = _plain(x), _plain(a[p].get(col))
             if _missing(y):
                 continue
             if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
