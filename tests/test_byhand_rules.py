@@ -39,6 +39,15 @@ def course(cid, cls, start, end=None, **kw):
     return {"course_id": cid, "therapy_class": cls, "start_date": start, "end_date": end, **kw}
 
 
+# ---- shift (a date moved by whole days, SD 1.5; held at the calendar's ends) -------------------------------------
+def test_shift_by_hand():
+    assert rules.shift(D(2020, 2, 28), 1) == D(2020, 2, 29)     # 2020 is a leap year
+    assert rules.shift(D(2020, 3, 1), -1) == D(2020, 2, 29)
+    assert rules.shift(D(2019, 3, 1), -1) == D(2019, 2, 28)
+    assert rules.shift(D(9999, 12, 30), 5) == dt.date.max        # a window past 9999-12-31 ends there
+    assert rules.shift(D(1, 1, 2), -5) == dt.date.min
+
+
 # ---- cytogenetic_risk (SD 2.5; CC 7.1, UKALLXII/ECOG2993, t(4;11) only by default) ----------------------------
 @pytest.mark.parametrize("patient, expected", [
     # 1. the center's recorded call is used as recorded: high
