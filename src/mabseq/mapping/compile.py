@@ -349,7 +349,10 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             lk = value_map_lookup(x, vm, name, sq, base)
             if lk is not None:
                 lookups.append(lk[0])
-            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None, sq, base)
+            label = (f"value map {vm.name} ({spec.path_name} line {vm.line})" if c.values is not None and vm.name
+                     else f"value map of {b.table}.{name} ({spec.path_name} line {c.line})" if c.values is not None
+                     else f"the codes and labels of {b.table}.{name} (the schema's; no value map given)")
+            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None, sq, base, label)
             how = (f"value map {vm.name}" if c.values is not None and vm.name else "value map (its own)"
                    if c.values is not None else "the schema's codes or labels")
         elif c.number is not None or col.type in ("number", "integer"):

@@ -10,7 +10,7 @@ registers it as ``CREATE OR REPLACE TEMP MACRO name(params) AS body(*params)`` a
 So the SQL run through the macros and the written-out SQL the property tests check come from one definition.
 
 Macros are named by what they do; two different bodies asked for under one name get ``_2``, ``_3`` ... in order
-of first use (a body asked for again reuses its macro). Macros only compute on their arguments: they read no
+of first use (a body asked for again under the same name reuses its macro). Macros only compute on their arguments: they read no
 table or file, so they are created after the sheets are loaded and external access is switched off.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Macros:
 
     def define(self, base: str, params: tuple[str, ...], body: str, note: str = "", key=None) -> str:
         """The name of the macro with this body (defined now when new)."""
-        key = (params, body) if key is None else key
+        key = (base, params, body) if key is None else key
         if key in self.keys:
             return self.keys[key]
         name, i = base, 1

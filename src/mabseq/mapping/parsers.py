@@ -109,6 +109,9 @@ def check_date_format(fmt: str) -> str | None:
     return None
 
 
+_RX_SPECIAL = set("\\.^$*+?()[]{}|")   # the characters a regex reads as syntax (RE2 and Python alike)
+
+
 def format_regex(fmt: str) -> str:
     """The whole-cell pattern a format accepts (both RE2 and Python read it)."""
     out, i = [], 0
@@ -117,7 +120,7 @@ def format_regex(fmt: str) -> str:
             out.append(DIRECTIVES[fmt[i + 1]])
             i += 2
         else:
-            out.append(re.escape(fmt[i]) if not fmt[i].isalnum() else fmt[i])
+            out.append("\\" + fmt[i] if fmt[i] in _RX_SPECIAL else fmt[i])
             i += 1
     return "^" + "".join(out) + "$"
 
@@ -201,14 +204,14 @@ def value_map_lookup(x: str, vm: ValueMap, tag: str, sq: Macros = INLINE, base: 
 
 
 def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup: str | None = None,
-                  sq: Macros = INLINE, base: str = "map") -> tuple[str, str]:
+                  sq: Macros = INLINE, base: str = "map", label: str = "") -> tuple[str, str]:
     """(code, rule) of a value map; the rule is '!unmapped' for a non-empty value no key covers (``matched_rule``:
     the rule text of a covered value, instead of 'value map "<value>" -> <code>'). ``lookup``: the code column of
     the map's joined lookup table (:func:`value_map_lookup`) instead of a CASE over the exact keys. With macros:
     ``mabseq_map_<base>`` (code) and ``..._rule``, over ``..._exact(k)`` (exact keys) and ``..._re(x)`` (the
     number of the first regular expression that matches)."""
     name = "mabseq_" + base
-    what = f"value map {vm.name}" if vm.name else f"value map of {base}"
+    what = label or (f"value map {vm.name}" if vm.name else f"value map of {base}")
     key = (tuple(vm.exact.items()) if lookup is None else "lookup", tuple(vm.regex), vm.empty, vm.other,
            matched_rule)
 
@@ -235,7 +238,8 @@ def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup:
         if vm.regex:
             r = sq.call(name + "_re", ("x",), regex, (x,), f"{what}: which regular expression (1, 2 ...) matches")
             parts.append("[" + ", ".join(lit(c) for _, c in vm.regex) + f"][{r}]")
-        parts.append(lit(vm.other) if vm.other is not None else "NULL")
+        if vm.other is not None or not parts:
+            parts.append(lit(vm.other) if vm.other is not None else "NULL")
         empty = lit(vm.empty) if vm.empty is not None else "NULL"
         return (f"CASE WHEN {k} = '' THEN {empty}\n    ELSE " +
                 (f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]) + " END")
@@ -347,7 +351,8 @@ def number_sql(x: str, spec: NumberSpec, schema_unit: str, source_decimal: str, 
             f"    WHEN ({m}).q IN ('~', 'approximately', 'approx.', 'approx', 'ca.', 'about', 'circa') THEN 'approx'"
             " END"), (M,), "the kind of a number's qualifier: below, above, approx (NULL: none)")
 
-    unit_note = f"unit {declared or 'as written'} -> {schema_unit or 'a plain number'}"
+    unit_note = (f"unit {declared or 'as written'} -> {schema_unit}" if target else
+                 f"read as written ({schema_unit or 'a plain number'})")
     s_call = lambda T, M: sq.call(f"mabseq_number_to_{target or 'plain'}", ("t", "m"), scaled, (T, M),  # noqa: E731
                                   f"a number cell (text t, parts m) in the column's unit: {unit_note}")
     b_call = lambda T, M: sq.call("mabseq_number_unreadable", ("t", "m"), bad, (T, M),  # noqa: E731
