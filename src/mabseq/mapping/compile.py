@@ -248,8 +248,7 @@ def _items(items: list[str], by: str = "    ") -> str:
 
 def _describe(spec: MappingSpec, b: BlockSpec, c: ColumnSpec, col, shown: str, how: str) -> str:
     """The comment line of a schema column: where it comes from in the mapping file and how it is read."""
-    src = f"{c.source} " if c.source and c.source != b.from_ else ""
-    return f"-- {b.table}.{c.target}  <- {src}{quote(shown)} ({spec.path_name} line {c.line}): {how}"
+    return f"-- {b.table}.{c.target}  <- {quote(shown)} ({spec.path_name} line {c.line}): {how}"
 
 
 def _number_how(n, unit: str) -> str:
@@ -341,6 +340,9 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             out.columns.append(ColumnOut(name, None, f"(generated {name})", "generated"))
             continue
         x, row, shown, hdr = refs.cell(c.source, c.column, c.line)
+        if x.startswith("coalesce("):  # a full join's key: either side's cell, computed once in the step before
+            prep.append((f"#x:{name}", x))
+            x = ident(f"#x:{name}")
         if c.values is not None or col.type == "category":
             # no value map: the cells must hold the schema's codes or labels
             vm, said = (c.values, None) if c.values is not None else (schema_codes(col), "column")
