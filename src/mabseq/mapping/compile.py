@@ -24,7 +24,7 @@ from ..cohort.findings import ERROR, Findings, quote
 from ..cohort.schema import BY_NAME
 from .check import closest
 from .macros import Macros, indent
-from .parsers import (_safe, date_formats, date_sql, date_text_sql, id_sql, ident, lit, norm_sql, norm_value,
+from .parsers import (_safe, date_formats, date_sql, date_value_rule, id_sql, ident, lit, norm_sql, norm_value,
                       number_sql, text_sql, value_map_lookup, value_map_sql)
 from .spec import BlockSpec, ColumnSpec, MappingSpec, ValueMap
 
@@ -348,13 +348,15 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             vm, said = (c.values, None) if c.values is not None else (schema_codes(col), "column")
             base = ("map_" + _safe(vm.name) if c.values is not None and vm.name else
                     f"map_{_safe(b.table)}_{_safe(name)}" if c.values is not None else f"codes_{_safe(name)}")
-            lk = value_map_lookup(x, vm, name, sq, base)
+            prep.append((f"#k:{name}", norm_sql(x, sq)))   # the match key, computed once per cell
+            k = ident(f"#k:{name}")
+            lk = value_map_lookup(k, vm, name, sq, base, key=k)
             if lk is not None:
                 lookups.append(lk[0])
             label = (f"value map {vm.name} ({spec.path_name} line {vm.line})" if c.values is not None and vm.name
                      else f"value map of {b.table}.{name} ({spec.path_name} line {c.line})" if c.values is not None
                      else f"the codes and labels of {b.table}.{name} (the schema's; no value map given)")
-            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None, sq, base, label)
+            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None, sq, base, label, key=k)
             how = (f"value map {vm.name}" if c.values is not None and vm.name else "value map (its own)"
                    if c.values is not None else "the schema's codes or labels")
         elif c.number is not None or col.type in ("number", "integer"):
@@ -365,7 +367,8 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             how = _number_how(c.number, col.unit)
         elif col.type == "date":
             fmts = date_formats(c.dates, spec.dates)
-            value, rule = date_text_sql(x, fmts, sq)
+            prep.append((f"#d:{name}", date_sql(x, fmts, sq)))   # the DATE, read once per cell
+            value, rule = date_value_rule(x, ident(f"#d:{name}"), sq)
             how = "date " + ", ".join(fmts)
         elif c.id or name == "patient_id":
             value = id_sql(x, spec.ids, sq)

@@ -147,7 +147,11 @@ def date_sql(x: str, formats: tuple[str, ...], sq: Macros = INLINE) -> str:
 
 def date_text_sql(x: str, formats: tuple[str, ...], sq: Macros = INLINE) -> tuple[str, str]:
     """(ISO text of the date, rule) for a date column."""
-    d = date_sql(x, formats, sq)
+    return date_value_rule(x, date_sql(x, formats, sq), sq)
+
+
+def date_value_rule(x: str, d: str, sq: Macros = INLINE) -> tuple[str, str]:
+    """(ISO text, rule) of a date column whose cell ``x`` was read as the DATE ``d``."""
     value = f"strftime({d}, '%Y-%m-%d')"
     rule = sq.call("mabseq_date_rule", ("x", "d"), lambda x, d: f"CASE WHEN {squash_sql(x, sq)} = '' THEN NULL "
                    f"WHEN ({d}) IS NULL THEN '!parse' ELSE 'date' END", (x, d),
@@ -183,7 +187,8 @@ def _safe(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "map"
 
 
-def value_map_lookup(x: str, vm: ValueMap, tag: str, sq: Macros = INLINE, base: str = "") -> tuple[str, str] | None:
+def value_map_lookup(x: str, vm: ValueMap, tag: str, sq: Macros = INLINE, base: str = "", key: str | None = None
+                     ) -> tuple[str, str] | None:
     """(JOIN clause, code column) for a large value map, or None (small maps are CASE expressions). With macros the
     map's keys are one lookup table ``"map:<name>"`` defined once; the clause joins it."""
     if len(vm.exact) <= LOOKUP_MIN:
@@ -200,20 +205,22 @@ def value_map_lookup(x: str, vm: ValueMap, tag: str, sq: Macros = INLINE, base: 
                         f"value map {vm.name or base or tag}: its {len(vm.exact)} exact keys (match keys) -> codes",
                         key=tuple(vm.exact.items()))
         table = f"(SELECT key AS {k}, code AS {code} FROM {ident(name)}) AS {ident('vm:' + tag)}"
-    return f"LEFT JOIN {table} ON {k} = {norm_sql(x, sq)}", code
+    return f"LEFT JOIN {table} ON {k} = {key or norm_sql(x, sq)}", code
 
 
 def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup: str | None = None,
-                  sq: Macros = INLINE, base: str = "map", label: str = "") -> tuple[str, str]:
+                  sq: Macros = INLINE, base: str = "map", label: str = "", key: str | None = None
+                  ) -> tuple[str, str]:
     """(code, rule) of a value map; the rule is '!unmapped' for a non-empty value no key covers (``matched_rule``:
     the rule text of a covered value, instead of 'value map "<value>" -> <code>'). ``lookup``: the code column of
-    the map's joined lookup table (:func:`value_map_lookup`) instead of a CASE over the exact keys. With macros:
+    the map's joined lookup table (:func:`value_map_lookup`) instead of a CASE over the exact keys; ``key``: the
+    cell's match key computed in a step before (default: computed here). With macros:
     ``mabseq_map_<base>`` (code) and ``..._rule``, over ``..._exact(k)`` (exact keys) and ``..._re(x)`` (the
     number of the first regular expression that matches)."""
     name = "mabseq_" + base
     what = label or (f"value map {vm.name}" if vm.name else f"value map of {base}")
-    key = (tuple(vm.exact.items()) if lookup is None else "lookup", tuple(vm.regex), vm.empty, vm.other,
-           matched_rule)
+    dedup = (tuple(vm.exact.items()) if lookup is None else "lookup:" + base, tuple(vm.regex), vm.empty, vm.other,
+             matched_rule)
 
     def exact(k):
         if lookup is not None:
@@ -229,10 +236,9 @@ def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup:
                           for i, (p, _) in enumerate(vm.regex, 1))
         return f"CASE\n{whens}\nEND"
 
-    params = ("x",) if lookup is None else ("x", "found")
+    params = ("x", "k") if lookup is None else ("x", "k", "found")
 
-    def value(x, found=None):
-        k = norm_sql(x, sq)
+    def value(x, k, found=None):
         ex = exact(k) if lookup is None else found
         parts = ([ex] if lookup is not None or vm.exact else [])
         if vm.regex:
@@ -244,8 +250,7 @@ def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup:
         return (f"CASE WHEN {k} = '' THEN {empty}\n    ELSE " +
                 (f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]) + " END")
 
-    def rule(x, found=None):
-        k = norm_sql(x, sq)
+    def rule(x, k, found=None):
         ex = exact(k) if lookup is None else found
         empty = lit(f'value map "" -> {vm.empty}') if vm.empty is not None else "NULL"
         lines = [f"WHEN {k} = '' THEN {empty}"]
@@ -259,13 +264,14 @@ def value_map_sql(x: str, vm: ValueMap, matched_rule: str | None = None, lookup:
         other = lit(f"value map * -> {vm.other}") if vm.other is not None else "'!unmapped'"
         return "CASE\n" + "\n".join("    " + ln for ln in lines) + f"\n    ELSE {other}\nEND"
 
-    args = (x,) if lookup is None else (x, lookup)
+    k = key or norm_sql(x, sq)
+    args = (x, k) if lookup is None else (x, k, lookup)
     if sq.inline:
         return "(" + value(*args) + ")", "(" + rule(*args) + ")"
-    n = sq.define(name, params, value(*params), f"{what}: the code of cell x" + (
-        " (found: its exact key's code from the lookup table)" if lookup is not None else ""), key=("v",) + key)
+    n = sq.define(name, params, value(*params), f"{what}: the code of cell x (match key k)" + (
+        " (found: its exact key's code from the lookup table)" if lookup is not None else ""), key=("v",) + dedup)
     r = sq.define(n + "_rule", params, rule(*params), f"{what}: the rule of cell x (provenance; '!unmapped': no key "
-                  "covers it)", key=("r",) + key)
+                  "covers it)", key=("r",) + dedup)
     return f"{n}({', '.join(args)})", f"{r}({', '.join(args)})"
 
 
@@ -400,6 +406,6 @@ def number_sql(x: str, spec: NumberSpec, schema_unit: str, source_decimal: str, 
 
 
 __all__ = ["norm_value", "lit", "ident", "norm_sql", "squash_sql", "check_date_format", "format_regex",
-           "date_formats", "date_sql", "date_text_sql", "id_sql", "text_sql", "value_map_sql", "value_map_lookup",
+           "date_formats", "date_sql", "date_text_sql", "date_value_rule", "id_sql", "text_sql", "value_map_sql", "value_map_lookup",
            "number_sql", "number_text_sql", "number_parts_sql",
            "NUMBER_RE", "QUALIFIERS", "ISO"]
