@@ -86,7 +86,7 @@ def test_printed_sql_run_by_hand_gives_the_mapped_tables(center):
     text = _sql(center)
     con = _fresh_run(center, text)
     raws = read_mapped(DATA[center], CENTERS / center / "mapping.yaml", Findings())
-    finals = re.findall(r'^CREATE OR REPLACE TEMP TABLE "(final:[^"]+)" AS$', text, re.M)
+    finals = re.findall(r'^CREATE OR REPLACE TEMP VIEW "(final:[^"]+)" AS$', text, re.M)
     assert len(finals) == len(raws) >= 8
     total = 0
     for name, raw in zip(finals, raws):

@@ -93,7 +93,7 @@ class CompiledMapping:
     def sql_text(self) -> str:
         out = [f"-- mabseq mapping {self.spec.path_name}: SQL run by DuckDB over the raw sheets loaded as text",
                "-- tables \"src:<source>\": one VARCHAR column per header (lower case, spaces collapsed), _row = the"
-               " user's row", "-- each block's result is the table \"final:<table>:<i>\"", "",
+               " user's row", "-- each block's result is the view \"final:<table>:<i>\"", "",
                "-- the parsers, each defined once (DuckDB inlines a macro where it is called)"]
         for sql in self.preamble:
             out.append(sql.rstrip() + ";")
@@ -401,7 +401,7 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
     out.statements.append(("rows", f"CREATE OR REPLACE TEMP TABLE {out.rows} AS\nSELECT\n{_items(sel)}\nFROM (\n"
                                    f"{indent(kept)}\n)\nORDER BY _seq"))
     # 4. final
-    out.statements.append(("final", f"CREATE OR REPLACE TEMP TABLE {out.final} AS\n{_final_sql(b, out)}"))
+    out.statements.append(("final", f"CREATE OR REPLACE TEMP VIEW {out.final} AS\n{_final_sql(b, out)}"))
     return out
 
 

@@ -107,8 +107,8 @@ def read_mapped(data_path, mapping_path, findings: Findings, provenance: list | 
 def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
     raws, frames = [], []
     spec = compiled.spec
-    for sql in compiled.preamble:  # the parsers as macros, the large value maps as lookup tables: no file is read
-        con.execute(sql)
+    if compiled.preamble:  # the parsers as macros, the large value maps as lookup tables: no file is read
+        con.execute(";\n".join(compiled.preamble))
     for cb in compiled.blocks:
         b = cb.spec
         stmts = dict(cb.statements)
