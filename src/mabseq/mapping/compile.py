@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from ..cohort.findings import ERROR, Findings, quote
 from ..cohort.schema import BY_NAME
 from .check import closest
-from .parsers import (date_formats, date_sql, date_text_sql, id_sql, ident, lit, norm_sql, norm_value, number_sql,
-                      text_sql, value_map_lookup, value_map_sql)
+from .macros import Macros, indent
+from .parsers import (_safe, date_formats, date_sql, date_value_rule, id_sql, ident, lit, norm_sql, norm_value,
+                      number_sql, text_sql, value_map_lookup, value_map_sql)
 from .spec import BlockSpec, ColumnSpec, MappingSpec, ValueMap
 
 _LETTER = re.compile(r"^[A-Za-z]{1,3}$")
@@ -77,17 +78,26 @@ class CompiledBlock:
     def rows(self) -> str:
         return ident(f"rows:{self.spec.table}:{self.spec.index}")
 
+    @property
+    def final(self) -> str:
+        return ident(f"final:{self.spec.table}:{self.spec.index}")
+
 
 @dataclass
 class CompiledMapping:
     spec: MappingSpec
     blocks: list[CompiledBlock]
     used_headers: dict[str, set[str]]
+    preamble: list[str] = field(default_factory=list)   # the macros and lookup tables, run before the blocks
 
     def sql_text(self) -> str:
         out = [f"-- mabseq mapping {self.spec.path_name}: SQL run by DuckDB over the raw sheets loaded as text",
                "-- tables \"src:<source>\": one VARCHAR column per header (lower case, spaces collapsed), _row = the"
-               " user's row", ""]
+               " user's row", "-- each block's result is the view \"final:<table>:<i>\"", "",
+               "-- the parsers, each defined once (DuckDB inlines a macro where it is called)"]
+        for sql in self.preamble:
+            out.append(sql.rstrip() + ";")
+            out.append("")
         for b in self.blocks:
             out.append(f"-- {b.spec.label} (from {b.spec.from_ or 'the mapping file: constants'})")
             for kind, sql in b.statements:
@@ -101,8 +111,9 @@ class _Refs:
     """Resolves a (source, header) of a block to its SQL in the ``pre`` relation."""
 
     def __init__(self, spec: MappingSpec, block: BlockSpec, headers: dict[str, SourceHeaders] | None,
-                 findings: Findings, used: dict[str, set[str]]):
+                 findings: Findings, used: dict[str, set[str]], sq: Macros):
         self.spec, self.block, self.headers, self.findings, self.used = spec, block, headers, findings, used
+        self.sq = sq
         self.fields: dict[str, str] = {}         # normalised unpivot field -> pattern header shown
         self.join_keys: dict[str, list[tuple[str, str, str]]] = {}  # from's key -> [(source, its column, shown)]
 
@@ -150,10 +161,11 @@ class _Refs:
             x, row = ident(name), (ident(name + "#row") if kv else "_row")
             others = self.join_keys.get(name, [])
             if others:  # a key of a full join: the joined side's value (and header) where this side has no row
-                x = "coalesce(" + ", ".join([x] + [f"CAST(struct_extract({struct_name(s)}, {lit(c)}) AS VARCHAR)"
-                                                   for s, c, _ in others]) + ")"
-                hdr = (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(shown)} " + " ".join(
-                    f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others) + " END")
+                x = "coalesce(" + ",\n        ".join([x] + [f"CAST(struct_extract({struct_name(s)}, {lit(c)}) AS "
+                                                           "VARCHAR)" for s, c, _ in others]) + ")"
+                hdr = (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(shown)}\n        " + "\n        ".join(
+                    f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(sh)}" for s, _, sh in others)
+                    + " END")
                 return x, row, shown, hdr
             return x, row, shown, None
         s = struct_name(src)
@@ -170,7 +182,7 @@ class _Refs:
                                     self._name_quiet(b.from_, header), [])
         if not others:
             return None
-        return (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(b.from_)} " + " ".join(
+        return (f"CASE WHEN NOT {ident('#joined_only')} THEN {lit(b.from_)}\n        " + "\n        ".join(
             f"WHEN struct_extract({struct_name(s)}, '_row') IS NOT NULL THEN {lit(s)}" for s, _, _ in others) + " END")
 
     def _name_quiet(self, source: str, header: str) -> str | None:
@@ -209,12 +221,12 @@ def _as_kind(c: ColumnSpec, like: ColumnSpec | None) -> ColumnSpec:
     return ColumnSpec(like.target, column=c.column, dates=c.dates or like.dates, id=like.id)
 
 
-def _key_sql(x: str, c: ColumnSpec | None, table: str, spec: MappingSpec) -> str:
+def _key_sql(x: str, c: ColumnSpec | None, table: str, spec: MappingSpec, sq: Macros) -> str:
     if c is not None and (c.id or c.target == "patient_id"):
-        return id_sql(x, spec.ids)
+        return id_sql(x, spec.ids, sq)
     if c is not None and BY_NAME[table][c.target].type == "date":
-        return date_sql(x, date_formats(c.dates, spec.dates))
-    return f"nullif({norm_sql(x)}, '')"
+        return date_sql(x, date_formats(c.dates, spec.dates), sq)
+    return f"nullif({norm_sql(x, sq)}, '')"
 
 
 def compile_mapping(spec: MappingSpec, headers: dict[str, SourceHeaders] | None, findings: Findings
@@ -222,15 +234,37 @@ def compile_mapping(spec: MappingSpec, headers: dict[str, SourceHeaders] | None,
     """The SQL of every block; None (with ERROR findings naming the mapping line) when a header is not found."""
     since = len(findings.errors)
     used: dict[str, set[str]] = {}
-    blocks = [_compile_block(spec, b, headers, findings, used) for b in spec.blocks]
+    sq = Macros()
+    blocks = [_compile_block(spec, b, headers, findings, used, sq) for b in spec.blocks]
     if len(findings.errors) > since:
         return None
-    return CompiledMapping(spec, blocks, used)
+    return CompiledMapping(spec, blocks, used, sq.statements())
 
 
-def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings, used) -> CompiledBlock:
+def _items(items: list[str], by: str = "    ") -> str:
+    """A SELECT list, one item per line (an item may start with its comment lines)."""
+    return ",\n".join(indent(i, by) for i in items)
+
+
+def _describe(spec: MappingSpec, b: BlockSpec, c: ColumnSpec, col, shown: str, how: str) -> str:
+    """The comment line of a schema column: where it comes from in the mapping file and how it is read."""
+    return f"-- {b.table}.{c.target}  <- {quote(shown)} ({spec.path_name} line {c.line}): {how}"
+
+
+def _number_how(n, unit: str) -> str:
+    if n is None:
+        return "number" + (f" ({unit})" if unit else "")
+    parts = [f"unit {n.unit}" if n.unit else ""] + [f"{k}: {getattr(n, k)}" for k in ("below", "above", "approx")
+                                                    if getattr(n, k)]
+    parts += ["negative words" if n.negative else "", "missing words" if n.missing else "",
+              "leading" if n.leading else "", f"decimal {n.decimal!r}" if n.decimal else ""]
+    return "number" + "".join(", " + p for p in parts if p)
+
+
+def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings, used, sq: Macros
+                   ) -> CompiledBlock:
     out = CompiledBlock(b, sources=([b.from_] if b.from_ else []) + [j.source for j in b.join])
-    refs = _Refs(spec, b, headers, findings, used)
+    refs = _Refs(spec, b, headers, findings, used, sq)
     src_t = ident(f"src:{b.from_}") if b.from_ is not None else "(SELECT CAST(1 AS BIGINT) AS _row)"
     # 1. pre: joins and unpivot
     if b.join:
@@ -250,17 +284,19 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                 kname = f"#k{k}.{i}"
                 if j.how == "full":  # where only the joined side has the row, its key (already normalised) is used
                     refs.join_keys.setdefault(na, []).append((j.source, kname, shown_b))
-                a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec)} AS {ident(kname)}")
-                bkeys.append(f"{_key_sql(ident(nb), ca if cb is None else _as_kind(cb, ca), b.table, spec)} AS "
+                a_keys.append(f"{_key_sql(ident(na), ca, b.table, spec, sq)} AS {ident(kname)}")
+                bkeys.append(f"{_key_sql(ident(nb), ca if cb is None else _as_kind(cb, ca), b.table, spec, sq)} AS "
                              f"{ident(kname)}")
                 conds.append(f"a.{ident(f'#k{k}.{i}')} = {struct_name(j.source)}.{ident(f'#k{k}.{i}')}")
             how = "FULL OUTER JOIN" if j.how == "full" else "LEFT JOIN"
-            joins.append(f"{how} (SELECT *, {', '.join(bkeys) or 'NULL AS k'} FROM {ident('src:' + j.source)}) "
-                         f"AS {struct_name(j.source)} ON {' AND '.join(conds) or 'FALSE'}")
+            joins.append(f"{how} (\n    SELECT *,\n{_items(bkeys or ['NULL AS k'], '        ')}\n    FROM "
+                         f"{ident('src:' + j.source)}\n) AS {struct_name(j.source)}\n    ON "
+                         + ("\n    AND ".join(conds) or "FALSE"))
         row = "coalesce(a._row, " + ", ".join(f"struct_extract({struct_name(j.source)}, '_row')" for j in b.join) + ")"
-        keycols = "".join(f", {struct_name(j.source)}" for j in b.join)
-        base = (f"SELECT a.* EXCLUDE (_row), {row} AS _row, a._row IS NULL AS {ident('#joined_only')}{keycols} FROM (SELECT *, {', '.join(a_keys) or 'NULL AS k'}"
-                f" FROM {src_t}) AS a " + " ".join(joins))
+        keycols = [struct_name(j.source) for j in b.join]
+        head = ["a.* EXCLUDE (_row)", f"{row} AS _row", f"a._row IS NULL AS {ident('#joined_only')}"] + keycols
+        base = (f"SELECT\n{_items(head)}\nFROM (\n    SELECT *,\n{_items(a_keys or ['NULL AS k'], '        ')}\n"
+                f"    FROM {src_t}\n) AS a\n" + "\n".join(joins))
     else:
         base = f"SELECT * FROM {src_t}"
     if b.unpivot is not None:
@@ -269,33 +305,34 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
     first = f"{ident('#joined_only')}, " if b.join else ""  # rows of the joined sources alone come last
     if b.unpivot is not None:
         ties += f", CAST({ident('~{n}')} AS INTEGER)"
-    out.statements.append(("pre", f"CREATE OR REPLACE TEMP TABLE {out.pre} AS SELECT *, row_number() OVER (ORDER BY "
-                                  f"{first}_row{ties}) AS _seq FROM ({base}) ORDER BY _seq"))
+    out.statements.append(("pre", f"CREATE OR REPLACE TEMP TABLE {out.pre} AS\nSELECT *, row_number() OVER (ORDER BY "
+                                  f"{first}_row{ties}) AS _seq\nFROM (\n{indent(base)}\n)\nORDER BY _seq"))
     for j in b.join:  # a joined row used twice, or a row matching several joined rows: said, never silent
         r = f"struct_extract({struct_name(j.source)}, '_row')"
         out.statements.append((f"join check {j.source}",
-                               f"SELECT 'joined' AS side, count(*) AS n, min(r) AS first_row FROM (SELECT {r} AS r FROM "
-                               f"{out.pre} WHERE {r} IS NOT NULL GROUP BY r HAVING count(*) > 1) UNION ALL "
-                               f"SELECT 'from', count(*), min(r) FROM (SELECT _row AS r FROM {out.pre} WHERE NOT "
-                               f"{ident('#joined_only')} GROUP BY r HAVING count(DISTINCT {r}) > 1)"))
+                               f"SELECT 'joined' AS side, count(*) AS n, min(r) AS first_row\nFROM (SELECT {r} AS r "
+                               f"FROM {out.pre}\n      WHERE {r} IS NOT NULL GROUP BY r HAVING count(*) > 1)\n"
+                               f"UNION ALL\nSELECT 'from', count(*), min(r)\nFROM (SELECT _row AS r FROM {out.pre} "
+                               f"WHERE NOT {ident('#joined_only')}\n      GROUP BY r HAVING count(DISTINCT {r}) > 1)"))
     # 2. filters
     conds = []
     for f in b.where:
         x, _, shown, _ = refs.cell(None, f.column, f.line)
-        conds.append(_filter_sql(x, f))
+        conds.append(_filter_sql(x, f, sq))
         out.filter_labels.append(f"{shown} {f.op} " + (", ".join(f.arg) if isinstance(f.arg, tuple) else
                                                        str(f.arg).lower() if isinstance(f.arg, bool) else str(f.arg)))
     if conds:
-        first = "CASE " + " ".join(f"WHEN NOT coalesce({c}, FALSE) THEN {i}" for i, c in enumerate(conds)) + " END"
-        out.statements.append(("filters", f"SELECT {first} AS k, count(*) AS n, min(_row) AS first_row FROM {out.pre}"
-                                          " GROUP BY k ORDER BY k"))
+        first = "CASE\n" + "\n".join(f"    WHEN NOT coalesce({c}, FALSE) THEN {i}" for i, c in enumerate(conds)) + "\nEND"
+        out.statements.append(("filters", f"SELECT\n{indent(first)} AS k,\n    count(*) AS n,\n    min(_row) AS "
+                                          f"first_row\nFROM {out.pre}\nGROUP BY k ORDER BY k"))
     # 3. rows
     prep, sel, lookups = [], ["_row", "_seq"], []
     t = BY_NAME[b.table]
     for name, c in b.columns.items():
         col = t[name]
         if c.value is not None:
-            sel += [f"{lit(c.value)} AS {ident(name)}", f"'constant' AS {ident(name + '#rule')}",
+            sel += [f"-- {b.table}.{name}  = {lit(c.value)} ({spec.path_name} line {c.line}): constant\n"
+                    f"{lit(c.value)} AS {ident(name)}", f"'constant' AS {ident(name + '#rule')}",
                     f"_row AS {ident(name + '#row')}", f"NULL AS {ident(name + '#raw')}"]
             out.columns.append(ColumnOut(name, None, f"(constant {name})", "constant"))
             continue
@@ -303,27 +340,46 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
             out.columns.append(ColumnOut(name, None, f"(generated {name})", "generated"))
             continue
         x, row, shown, hdr = refs.cell(c.source, c.column, c.line)
+        if x.startswith("coalesce("):  # a full join's key: either side's cell, computed once in the step before
+            prep.append((f"#x:{name}", x))
+            x = ident(f"#x:{name}")
         if c.values is not None or col.type == "category":
             # no value map: the cells must hold the schema's codes or labels
             vm, said = (c.values, None) if c.values is not None else (schema_codes(col), "column")
-            lk = value_map_lookup(x, vm, name)
+            base = ("map_" + _safe(vm.name) if c.values is not None and vm.name else
+                    f"map_{_safe(b.table)}_{_safe(name)}" if c.values is not None else f"codes_{_safe(name)}")
+            prep.append((f"#k:{name}", norm_sql(x, sq)))   # the match key, computed once per cell
+            k = ident(f"#k:{name}")
+            lk = value_map_lookup(k, vm, name, sq, base, key=k)
             if lk is not None:
                 lookups.append(lk[0])
-            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None)
+            label = (f"value map {vm.name} ({spec.path_name} line {vm.line})" if c.values is not None and vm.name
+                     else f"value map of {b.table}.{name} ({spec.path_name} line {c.line})" if c.values is not None
+                     else f"the codes and labels of {b.table}.{name} (the schema's; no value map given)")
+            value, rule = value_map_sql(x, vm, said, lk[1] if lk else None, sq, base, label, key=k)
+            how = (f"value map {vm.name}" if c.values is not None and vm.name else "value map (its own)"
+                   if c.values is not None else "the schema's codes or labels")
         elif c.number is not None or col.type in ("number", "integer"):
             from .spec import NumberSpec
             dec = spec.sources[c.source or b.from_].decimal
-            p, value, rule = number_sql(x, c.number or NumberSpec(), col.unit, dec, name)
+            p, value, rule = number_sql(x, c.number or NumberSpec(), col.unit, dec, name, sq)
             prep += p
+            how = _number_how(c.number, col.unit)
         elif col.type == "date":
-            value, rule = date_text_sql(x, date_formats(c.dates, spec.dates))
+            fmts = date_formats(c.dates, spec.dates)
+            prep.append((f"#d:{name}", date_sql(x, fmts, sq)))   # the DATE, read once per cell
+            value, rule = date_value_rule(x, ident(f"#d:{name}"), sq)
+            how = "date " + ", ".join(fmts)
         elif c.id or name == "patient_id":
-            value = id_sql(x, spec.ids)
+            value = id_sql(x, spec.ids, sq)
             rule = f"CASE WHEN {value} IS NULL THEN NULL ELSE 'column, id' END"
+            how = "id"
         else:
-            value = text_sql(x)
+            value = text_sql(x, sq)
             rule = f"CASE WHEN {value} IS NULL THEN NULL ELSE 'column' END"
-        sel += [f"{value} AS {ident(name)}", f"{rule} AS {ident(name + '#rule')}", f"{row} AS {ident(name + '#row')}",
+            how = "text"
+        sel += [f"{_describe(spec, b, c, col, shown, how)}\n{value} AS {ident(name)}",
+                f"{rule} AS {ident(name + '#rule')}", f"{row} AS {ident(name + '#row')}",
                 f"{x} AS {ident(name + '#raw')}"]
         if hdr is not None:
             sel.append(f"{hdr} AS {ident(name + '#hdr')}")
@@ -334,22 +390,23 @@ def _compile_block(spec: MappingSpec, b: BlockSpec, headers, findings: Findings,
                                      c.number is not None or col.type in ("number", "integer", "date", "category"),
                                      hdr is not None, srcx is not None))
     if b.collapse is not None:
-        sel += _collapse_keys(spec, b, refs)
-    kept = f"SELECT * FROM {out.pre}" + (" WHERE " + " AND ".join(f"coalesce({c}, FALSE)" for c in conds)
+        keys = _collapse_keys(spec, b, refs)
+        sel += ["-- keys of the collapse into courses\n" + keys[0]] + keys[1:]
+    kept = f"SELECT * FROM {out.pre}" + ("\nWHERE " + "\n  AND ".join(f"coalesce({c}, FALSE)" for c in conds)
                                           if conds else "")
     if prep:
-        kept = f"SELECT *, {', '.join(f'{e} AS {ident(n)}' for n, e in prep)} FROM ({kept})"
+        kept = (f"SELECT *,\n{_items([f'{e} AS {ident(n)}' for n, e in prep])}\nFROM (\n{indent(kept)}\n)")
     if lookups:
-        kept = f"SELECT * FROM ({kept}) AS kept " + " ".join(lookups)
-    out.statements.append(("rows", f"CREATE OR REPLACE TEMP TABLE {out.rows} AS SELECT {', '.join(sel)} FROM "
-                                   f"({kept}) ORDER BY _seq"))
+        kept = f"SELECT * FROM (\n{indent(kept)}\n) AS kept\n" + "\n".join(lookups)
+    out.statements.append(("rows", f"CREATE OR REPLACE TEMP TABLE {out.rows} AS\nSELECT\n{_items(sel)}\nFROM (\n"
+                                   f"{indent(kept)}\n)\nORDER BY _seq"))
     # 4. final
-    out.statements.append(("final", _final_sql(b, out)))
+    out.statements.append(("final", f"CREATE OR REPLACE TEMP VIEW {out.final} AS\n{_final_sql(b, out)}"))
     return out
 
 
-def _filter_sql(x: str, f) -> str:
-    n = norm_sql(x)
+def _filter_sql(x: str, f, sq: Macros) -> str:
+    n = norm_sql(x, sq)
     if f.op == "equals":
         return f"{n} = {lit(norm_value(f.arg))}"
     if f.op == "not_equals":
@@ -395,27 +452,29 @@ def _unpivot(spec, b: BlockSpec, base: str, headers, refs: _Refs, out: CompiledB
                 nonempty.append(f"trim(coalesce({ident(g[f][0])}, '')) <> ''")
             else:
                 cols += [f"NULL AS {ident('~' + f)}", f"NULL AS {ident('~' + f + '#hdr')}"]
-        parts.append(f"SELECT *, {', '.join(cols)} FROM base WHERE {' OR '.join(nonempty) or 'FALSE'}")
+        parts.append(f"-- group {n}\nSELECT *,\n{_items(cols)}\nFROM base\nWHERE "
+                     + ("\n   OR ".join(nonempty) or "FALSE"))
         out.unpivot_groups.append(str(n))
-    return f"WITH base AS ({base}) " + " UNION ALL ".join(parts)
+    return f"WITH base AS (\n{indent(base)}\n)\n" + "\nUNION ALL\n".join(parts)
 
 
 def _collapse_keys(spec, b: BlockSpec, refs: _Refs) -> list[str]:
     c = b.collapse
+    sq = refs.sq
     sel = []
     for i, h in enumerate(c.within):
         x, _, _, _ = refs.cell(None, h, c.line)
-        sel.append(f"{id_sql(x, spec.ids)} AS {ident(f'#cw{i}')}")
+        sel.append(f"{id_sql(x, spec.ids, sq)} AS {ident(f'#cw{i}')}")
     for i, h in enumerate(c.same):
         x, _, _, _ = refs.cell(None, h, c.line)
-        sel.append(f"{norm_sql(x)} AS {ident(f'#cs{i}')}")
+        sel.append(f"{norm_sql(x, sq)} AS {ident(f'#cs{i}')}")
     for key, h in (("#cstart", c.start), ("#cend", c.end), ("#corder", c.order_by)):
         if h is None:
             sel.append(f"NULL::DATE AS {ident(key)}")
             continue
         x, _, _, _ = refs.cell(None, h, c.line)
         spec_c = _kind_of(b, b.from_, h)
-        sel.append(f"{date_sql(x, date_formats(spec_c.dates if spec_c else None, spec.dates))} AS {ident(key)}")
+        sel.append(f"{date_sql(x, date_formats(spec_c.dates if spec_c else None, spec.dates), sq)} AS {ident(key)}")
     return sel
 
 
@@ -427,12 +486,13 @@ def _final_sql(b: BlockSpec, out: CompiledBlock) -> str:
         part = ", ".join(ident(f"#cw{i}") for i in range(len(c.within))) + "".join(
             f", {ident(f'#cs{i}')}" for i in range(len(c.same)))
         order = f'{ident("#corder")} NULLS LAST, _seq'
-        prev = (f"SELECT *, lag(coalesce({ident('#cend')}, {ident('#cstart')})) OVER (PARTITION BY {part} ORDER BY "
-                f"{order}) AS {ident('#prev')} FROM {src}")
-        gap = (f"CASE WHEN {ident('#prev')} IS NULL OR {ident('#cstart')} IS NULL OR date_diff('day', "
+        prev = (f"SELECT *,\n    lag(coalesce({ident('#cend')}, {ident('#cstart')}))\n        OVER (PARTITION BY "
+                f"{part} ORDER BY {order}) AS {ident('#prev')}\nFROM {src}")
+        gap = (f"CASE WHEN {ident('#prev')} IS NULL OR {ident('#cstart')} IS NULL\n        OR date_diff('day', "
                f"{ident('#prev')}, {ident('#cstart')}) > {c.gap_days} THEN 1 ELSE 0 END")
-        grouped = (f"SELECT *, sum({gap}) OVER (PARTITION BY {part} ORDER BY {order} ROWS UNBOUNDED PRECEDING) AS "
-                   f"{ident('#grp')} FROM ({prev})")
+        grouped = (f"-- a new course where the gap to the previous row is more than {c.gap_days} days\n"
+                   f"SELECT *,\n    sum({gap})\n        OVER (PARTITION BY {part} ORDER BY {order} ROWS UNBOUNDED "
+                   f"PRECEDING) AS {ident('#grp')}\nFROM (\n{indent(prev)}\n)")
         ends = {cc.target for cc in out.columns if cc.kind == "column" and c.end is not None
                 and norm_value(b.columns[cc.target].column) == norm_value(c.end)}
         sel = [f"first(_row ORDER BY {order}) AS _row", f"first(_seq ORDER BY {order}) AS _seq",
@@ -444,8 +504,8 @@ def _final_sql(b: BlockSpec, out: CompiledBlock) -> str:
             else:
                 v = f"{agg}({ident(name)} ORDER BY {order})"
             sel += [f"{v} AS {ident(name)}",
-                    f"CASE WHEN count(*) > 1 THEN 'collapsed ' || count(*) || ' rows: ' || "
-                    f"{agg}({ident(name + '#rule')} ORDER BY {order}) ELSE first({ident(name + '#rule')}) END "
+                    f"CASE WHEN count(*) > 1 THEN 'collapsed ' || count(*) || ' rows: ' ||\n        "
+                    f"{agg}({ident(name + '#rule')} ORDER BY {order})\n        ELSE first({ident(name + '#rule')}) END "
                     f"AS {ident(name + '#rule')}",
                     f"{agg}({ident(name + '#row')} ORDER BY {order}) AS {ident(name + '#row')}",
                     f"{agg}({ident(name + '#raw')} ORDER BY {order}) AS {ident(name + '#raw')}"]
@@ -453,7 +513,8 @@ def _final_sql(b: BlockSpec, out: CompiledBlock) -> str:
                 sel.append(f"{agg}({ident(name + '#hdr')} ORDER BY {order}) AS {ident(name + '#hdr')}")
             if any(cc.target == name and cc.source_varies for cc in out.columns):
                 sel.append(f"{agg}({ident(name + '#src')} ORDER BY {order}) AS {ident(name + '#src')}")
-        src = f"(SELECT {', '.join(sel)} FROM ({grouped}) GROUP BY {part}, {ident('#grp')})"
+        src = (f"(\n    SELECT\n{_items(sel, '        ')}\n    FROM (\n{indent(grouped, '        ')}\n    )\n"
+               f"    GROUP BY {part}, {ident('#grp')}\n)")
     gens = []
     for cc in out.columns:
         if cc.kind != "generated":
@@ -465,7 +526,7 @@ def _final_sql(b: BlockSpec, out: CompiledBlock) -> str:
         gens += [f"{lit(pre)} || CAST(row_number() OVER ({within}ORDER BY {order}) AS VARCHAR) || {lit(post)} AS "
                  f"{ident(cc.target)}", f"'generated sequence' AS {ident(cc.target + '#rule')}",
                  f"_row AS {ident(cc.target + '#row')}", f"NULL AS {ident(cc.target + '#raw')}"]
-    return f"SELECT *{''.join(', ' + g for g in gens)} FROM {src} ORDER BY _seq"
+    return f"SELECT *{''.join(',' + chr(10) + '    ' + g for g in gens)}\nFROM {src}\nORDER BY _seq"
 
 
 __all__ = ["compile_mapping", "CompiledMapping", "CompiledBlock", "ColumnOut", "SourceHeaders"]

@@ -109,6 +109,8 @@ def read_mapped(data_path, mapping_path, findings: Findings, provenance: list | 
 def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
     raws, frames = [], []
     spec = compiled.spec
+    if compiled.preamble:  # the parsers as macros, the large value maps as lookup tables: no file is read
+        con.execute(";\n".join(compiled.preamble))
     for cb in compiled.blocks:
         b = cb.spec
         stmts = dict(cb.statements)
@@ -134,7 +136,8 @@ def run_compiled(con, compiled: CompiledMapping, grids, findings: Findings):
                                  row=first)
         con.execute(stmts["rows"])
         _check_cells(con, cb, grids, findings)
-        frame = con.sql(stmts["final"]).to_arrow_table().to_pandas()
+        con.execute(stmts["final"])
+        frame = con.sql(f"SELECT * FROM {cb.final}").to_arrow_table().to_pandas()
         label = (grids[b.from_].source if b.from_ else f"{spec.path_name} [{b.label}]") + "".join(
             f" + [{spec.sources[j.source].target}]" for j in b.join)
         names = [c.target for c in cb.columns]
