@@ -193,3 +193,35 @@ def test_episode_only_cohort_keeps_absence_as_none(tmp_path):
     cohort, _ = load_cohort(folder)
     dc = derive_cohort(cohort)
     assert _row(dc, "E1")["agvhd"] == True and _row(dc, "E2")["agvhd"] == False  # noqa: E712
+
+
+def test_all_cases_undated_gives_no_curve_not_a_zero_incidence(tmp_path):
+    """Cohort C of the test above: both grade II-IV cases (C1 grade 3, C4 grade II from stages) have no date, so the
+    other two analysable patients (C3 grade 0; C2 unknown is left out too) would give an incidence of 0: not drawn."""
+    folder = _clone(tmp_path / "C", {"C1": {"max": 3}, "C2": {}, "C3": {"max": 0}, "C4": {"stages": (3, 0, 0)}},
+                    keep_toxicity=False)
+    cohort, _ = load_cohort(folder)
+    res, _ = paper.run(cohort, paper.PaperParams(analysis=AnalysisParams(min_group_n=1)))
+    assert "ext_agvhd24_tx" not in res.curves
+    reason = res.meta["not_computed"]["ext_agvhd24_tx"]["reason"]
+    assert reason.startswith("not computed: all 2 aGVHD grade II-IV cases") and "no date is imputed" in reason
+    assert _val(res, "ext_tx_agvhd2_4_d100_pct") is None and res.records["ext_tx_agvhd2_4_d100_pct"].note == reason
+    assert _val(res, "ext_tx_agvhd2_4_undated_n") == 2
+
+
+def test_center_b_counts_its_transplant_sheet_grades():
+    """Center B (tests/centers): aGVHD only as the transplant sheet's maximum grade. The counts are truth.R's (from
+    design.csv, in R); every grade II-IV case is undated, so the incidence is not drawn and says why."""
+    import csv
+    here = Path(__file__).parent / "centers" / "center_b"
+    with open(here / "truth.csv", newline="") as fh:
+        truth = {r["quantity"]: int(r["value"]) for r in csv.DictReader(fh) if r["quantity"].startswith("tx_agvhd")}
+    cohort, _ = load_cohort(here / "canonical")
+    res, _ = paper.run(cohort)
+    assert _val(res, "txt_tx_agvhd_n") == truth["tx_agvhd_any_n"]
+    assert [_val(res, f"t3_agvhd_grade{g}_n") for g in (1, 2, 3, 4)] == [truth[f"tx_agvhd_grade{g}_n"]
+                                                                         for g in (1, 2, 3, 4)]
+    assert _val(res, "t3_agvhd_unknown_n") == truth["tx_agvhd_unknown_n"]
+    ge2 = sum(truth[f"tx_agvhd_grade{g}_n"] for g in (2, 3, 4))
+    assert _val(res, "ext_tx_agvhd2_4_undated_n") == ge2
+    assert res.meta["not_computed"]["ext_agvhd24_tx"]["reason"].startswith(f"not computed: all {ge2} aGVHD grade")

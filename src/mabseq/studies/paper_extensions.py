@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..results.records import Curve, Record
 from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
-from .builder import Builder, eq as _eq, not_computed
+from .builder import Builder, eq as _eq, mark_not_computed, not_computed
 
 
 def add_extensions(b: Builder, P: dict) -> None:
@@ -197,12 +197,28 @@ def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str) -> None:
     if not parts:
         return
     msg = "; ".join(parts)
+    ids = [rid for rid in b.results.records if rid.startswith(stem) and not rid.endswith(("undated_n", "unknown_n"))]
+    d = b.tte(tx, "agvhd24_tx")
+    if k and not (d["status"] == 1).any():
+        # every grade II-IV case is undated: an incidence of 0 among the others would be a silent wrong number
+        reason = (f"not computed: all {k} aGVHD grade II-IV case{'s' if k != 1 else ''} of '{tx.label}' have no onset "
+                  f"date (a transplant-level maximum grade), so no incidence curve can be drawn; {msg}")
+        if curve_id in b.results.curves:
+            not_computed(b.results, curve_id, b.results.curves.pop(curve_id).title, reason, kind="figure",
+                         block=b.block)
+        elif curve_id in b.results.meta.get("not_computed", {}):
+            b.results.meta["not_computed"][curve_id]["reason"] = reason
+        mark_not_computed(b.results, ids, reason)
+        return
+    if k:
+        msg += (f"; the incidence shown is over the {len(d)} patients with a date and underestimates it (the left-out "
+                "patients all had the event)")
     if curve_id in b.results.curves:
         c = b.results.curves[curve_id]
         c.note = f"{c.note}; {msg}" if c.note else msg
     nc = b.results.meta.get("not_computed", {}).get(curve_id)
     if nc:
         nc["reason"] = f"{nc['reason']}; {msg}"
-    for rid, r in b.results.records.items():
-        if rid.startswith(stem) and not rid.endswith(("undated_n", "unknown_n")):
-            r.note = f"{r.note}; {msg}" if r.note else msg
+    for rid in ids:
+        r = b.results.records[rid]
+        r.note = f"{r.note}; {msg}" if r.note else msg
