@@ -225,3 +225,63 @@ def test_center_b_counts_its_transplant_sheet_grades():
     ge2 = sum(truth[f"tx_agvhd_grade{g}_n"] for g in (2, 3, 4))
     assert _val(res, "ext_tx_agvhd2_4_undated_n") == ge2
     assert res.meta["not_computed"]["ext_agvhd24_tx"]["reason"].startswith(f"not computed: all {ge2} aGVHD grade")
+
+
+# ---- the rule function itself (derive/agvhd.py), one transplant at a time ------------------------------------------
+def _d(s):
+    import datetime as dt
+    return dt.date.fromisoformat(s)
+
+
+D0 = "2018-06-01"
+
+
+def _agvhd(tx=None, episodes=(), obs=(), absent_is_none=False):
+    from mabseq.derive.agvhd import derive_agvhd
+    tox = [{"toxicity": "agvhd", "onset_date": _d(o), "grade": g} for o, g in episodes]
+    tox_obs = [{"observation_date": _d(o), **st} for o, st in obs]
+    v, why, flags = derive_agvhd(tx or {}, _d(D0), tox, tox_obs, "Keystone-1994", absent_is_none)
+    return v, flags
+
+
+def test_rule_ungraded_episode_takes_the_transplant_grade_but_not_a_date():
+    """An episode on 2018-06-20 without a grade, the transplant row says grade 3: aGVHD yes from the episode (dated
+    onset), grade 3 from the row; the day grade >= II was reached is unknown (the onset is aGVHD's, not grade II's)."""
+    v, flags = _agvhd({"agvhd_max_grade": 3}, [("2018-06-20", None)])
+    assert (v["agvhd"], v["agvhd_grade"], v["agvhd_date"]) == (True, 3, _d("2018-06-20"))
+    assert v["agvhd_ge2"] is True and v["agvhd_ge2_date"] is None and v["agvhd_ge2_undated"] is True
+    assert flags == []
+
+
+def test_rule_max_grade_zero_with_an_episode_is_flagged_and_the_episode_wins():
+    v, flags = _agvhd({"agvhd_max_grade": 0}, [("2018-06-20", 2)])
+    assert v["agvhd"] is True and v["agvhd_grade"] == 2 and v["agvhd_ge2_date"] == _d("2018-06-20")
+    assert flags == ["aGVHD: the transplant row's maximum grade 0 differs from the episodes' highest grade 2; the "
+                     "dated episodes are used"]
+    v, flags = _agvhd({"agvhd_max_grade": 0}, [("2018-06-20", None)])
+    assert v["agvhd"] is True and v["agvhd_grade"] == "ungraded" and v["agvhd_ge2"] is None
+    assert flags and "maximum grade 0 contradicts" in flags[0]
+
+
+def test_rule_dated_stages_only_date_grade_two_at_the_first_observation_reaching_it():
+    """No episode, no recorded grade. Observations: 06-10 skin 2 (grade I), 06-15 liver 1 (maxima skin 2, liver 1:
+    grade II), 06-30 gut 2 (grade III). Grade III from the maxima; >= II dated 06-15, >= III 06-30."""
+    v, _ = _agvhd(obs=[("2018-06-10", {"skin_stage": 2}), ("2018-06-15", {"liver_stage": 1}),
+                       ("2018-06-30", {"lower_gi_stage": 2})])
+    assert (v["agvhd"], v["agvhd_grade"], v["agvhd_source"]) == (True, 3, "organ stages")
+    assert v["agvhd_date"] == _d("2018-06-10")
+    assert v["agvhd_ge2_date"] == _d("2018-06-15") and v["agvhd_ge3_date"] == _d("2018-06-30")
+    assert not v["agvhd_ge2_undated"] and not v["agvhd_ge3_undated"]
+
+
+def test_rule_nothing_is_unknown_unless_the_cohort_records_episodes():
+    v, flags = _agvhd()
+    assert v["agvhd"] is None and v["agvhd_ge2"] is None and "aGVHD unknown" in flags[0]
+    v, _ = _agvhd(absent_is_none=True)
+    assert v["agvhd"] is False and v["agvhd_ge2"] is False
+
+
+def test_rule_transplant_stages_that_leave_the_grade_open_stay_unknown():
+    """Only the skin stage 1 on the transplant row (liver and gut unknown): grade I, II, III or IV; unknown."""
+    v, _ = _agvhd({"agvhd_max_skin_stage": 1})
+    assert v["agvhd"] is None and v["agvhd_grade_from_stages"] is None
