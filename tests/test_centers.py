@@ -79,6 +79,10 @@ TRUTH_TO_MABSEQ = {
     "efs_tx_1y_ci_high_pct": ("record", "txt_efs_1y_after_tx_ci_high"),
     "tx_followup_median_months": ("record", "txt_tx_followup_median"),
     "bf_interim_n": ("record", "t2_n_interim"),
+    "tx_agvhd_any_n": ("record", "txt_tx_agvhd_n"),
+    "tx_agvhd_ge3_n": ("record", "txt_tx_agvhd_ge3_n"),
+    "tx_agvhd_unknown_n": ("adsl", lambda a: ((a.tx == "True") & (a.agvhd == "")).sum()),
+    **{f"tx_agvhd_grade{k}_n": ("record", f"t3_agvhd_grade{k}_n") for k in (1, 2, 3, 4)},
 }
 COUNT_SUFFIXES = ("_n", "screened", "included") + tuple(f"excluded_{r}" for r in
                                                         ("not_ball", "not_both_rr", "mab1_outside_enrollment",

@@ -377,7 +377,7 @@ CANONICAL_COLUMNS = {
                     "mrd_method", "mrd_lod", "emd_present", "abnormal_population", "cd19_call", "cd22_call",
                     "response_recorded"],
     "transplants": ["patient_id", "transplant_date", "conditioning_start_date", "donor_type", "graft_source",
-                    "conditioning_regimen", "conditioning_intensity", "disease_status"],
+                    "conditioning_regimen", "conditioning_intensity", "disease_status", "agvhd_max_grade"],
     "disease_events": ["patient_id", "event_date", "event_type", "site", "cns_involved"],
     "follow_up": ["patient_id", "last_contact_date", "vital_status", "death_date", "death_cause"],
 }
@@ -415,7 +415,8 @@ def canonical_tables(design: list[dict], study: dict) -> dict[str, list[dict]]:
             t["transplants"].append({"patient_id": pid, "transplant_date": p["tx_date"],
                                      "conditioning_start_date": p["tx_cond_start"], "donor_type": donor,
                                      "graft_source": graft, "conditioning_regimen": reg,
-                                     "conditioning_intensity": intensity, "disease_status": p["tx_status"]})
+                                     "conditioning_intensity": intensity, "disease_status": p["tx_status"],
+                                     "agvhd_max_grade": p["tx_agvhd_grade"]})
         for e in events(p):
             t["disease_events"].append({"patient_id": pid, "event_date": _s(e["date"]), "event_type": e["type"],
                                         "site": e["site"],

@@ -141,6 +141,13 @@ put("tx_followup_median_months",
     unname(quantile(survfit(Surv(as.numeric(tend - d0), !tdead) ~ 1), probs = 0.5, conf.int = FALSE)) / 30.4375,
     "SD 3.4: reverse Kaplan-Meier median from day 0 over TX, days / 30.4375")
 put("bf_interim_n", sum(bf & interim), "SD 2.2: BF with interim therapy (BF-INT)")
+# acute GVHD (SD 2.9): the transplant sheet's maximum grade, no onset date; an empty cell is not recorded (unknown:
+# in N as missing, never grade 0). Grades over TX-GR (grade >= 1), the other counts over TX
+g <- N(t$tx_agvhd_grade)
+put("tx_agvhd_any_n", sum(g >= 1, na.rm = TRUE), "SD 2.9: maximum aGVHD grade >= 1 over TX (empty = unknown)")
+put("tx_agvhd_ge3_n", sum(g >= 3, na.rm = TRUE), "SD 2.9: maximum aGVHD grade >= 3 over TX")
+put("tx_agvhd_unknown_n", sum(is.na(g)), "no maximum aGVHD grade recorded over TX: unknown, not grade 0")
+for (k in 1:4) put(paste0("tx_agvhd_grade", k, "_n"), sum(g == k, na.rm = TRUE), "SD 2.9: grade k over TX-GR")
 
 rev <- survfit(Surv(time, !dead) ~ 1, conf.type = "log")
 put("followup_mab2_median_months", unname(quantile(rev, probs = 0.5, conf.int = FALSE)) / 30.4375,

@@ -246,6 +246,16 @@ TRANSPLANTS = Table("transplants", "One row per allogeneic HSCT (any, before or 
     Column("disease_status", "category", "Disease status at transplant",
            choices=_ch("cr_mrd_negative=CR, MRD negative", "cr_mrd_positive=CR, MRD positive",
                        "cr_mrd_unknown=CR, MRD unknown", "not_in_cr=Not in CR")),
+    # acute GVHD as chart reviews hold it: the maximum after this transplant, without an onset date (counted in the
+    # tables; the cumulative incidence needs a date and leaves such patients out, saying so; derive/agvhd.py)
+    Column("agvhd_max_grade", "integer", "Maximum overall acute GVHD grade after this transplant, as recorded "
+           "(0 = no acute GVHD; empty = not recorded). Dated episodes in toxicity_episodes, where given, are used "
+           "first", min=0, max=4),
+    Column("agvhd_grading_system", "category", "System agvhd_max_grade was given in",
+           choices=_ch("keystone_1994=1994 Consensus", "magic_2016=MAGIC", "other=Other")),
+    Column("agvhd_max_skin_stage", "integer", "Maximum acute GVHD skin stage after this transplant", min=0, max=4),
+    Column("agvhd_max_liver_stage", "integer", "Maximum acute GVHD liver stage after this transplant", min=0, max=4),
+    Column("agvhd_max_gi_stage", "integer", "Maximum acute GVHD lower GI stage after this transplant", min=0, max=4),
 ))
 
 TOXICITY_EPISODES = Table("toxicity_episodes", "Recorded toxicity episodes with their grades",

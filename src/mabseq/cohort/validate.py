@@ -43,6 +43,8 @@ followup.death_date_alive      error    a death date for a patient recorded aliv
 followup.contact_after_death   error    last contact after the death date
 hla.matched_gt_typed           error    more matched HLA alleles than typed
 dose.outside_course            warning  a dose date outside its course's start and end
+agvhd.grade_disagrees          warning  a transplant's agvhd_max_grade differs from the highest grade of the aGVHD
+                                        episodes after it (both rows named; the dated episodes are used)
 file.* / mapping.*             error    unreadable file, not the format its name says, bad column-mapping file
                                         (file.missing/.format/.unreadable/.encoding/.empty/.nul/.too_large/
                                         .not_regular/.link_outside/.delimiter, file.ignored a warning; mapping.
@@ -211,7 +213,8 @@ def check_cohort(c: Cohort, findings: Findings, progress=None) -> None:
     ctx = _Checks(c, findings)
     steps = (("rows and keys", _keys), ("patient ids", _id_case), ("references", _references),
              ("patients", _patients), ("follow-up", _follow_up), ("plausible dates", _plausible_dates),
-             ("dated records", _dated), ("transplants", _transplants), ("doses", _doses))
+             ("dated records", _dated), ("transplants", _transplants), ("acute GVHD grades", _agvhd_grades),
+             ("doses", _doses))
     for k, (label, fn) in enumerate(steps):
         if progress:
             progress(f"checking {label}", k, len(steps))
@@ -456,6 +459,45 @@ def _transplants(ctx: _Checks) -> None:
     m, ty = tx["hla_matched"], tx["hla_typed"]
     ctx.add_rows(ERROR, "hla.matched_gt_typed", lambda i: f"{m.iloc[i]} matched of {ty.iloc[i]} typed alleles",
                  "transplants", (m > ty).fillna(False), "hla_matched")
+
+
+def _agvhd_grades(ctx: _Checks) -> None:
+    """A transplant-level maximum aGVHD grade and the dated aGVHD episodes after that transplant (before the
+    patient's next one) that disagree: the highest episode grade differs, or the maximum is 0 while an episode
+    exists. One warning on the transplant row naming the episode row; derivations use the episodes."""
+    tx, ep = ctx.c["transplants"], ctx.c["toxicity_episodes"]
+    if not len(tx) or not len(ep) or "agvhd_max_grade" not in tx.columns or tx["agvhd_max_grade"].isna().all():
+        return
+    t = pd.DataFrame({"patient_id": tx["patient_id"].to_numpy(), "d0": tx["transplant_date"].to_numpy(),
+                      "max_grade": tx["agvhd_max_grade"].to_numpy(), "tx_pos": np.arange(len(tx))})
+    t = t.sort_values(["patient_id", "d0"], kind="stable")
+    t["next_d0"] = t.groupby("patient_id", sort=False)["d0"].shift(-1)
+    t = t[t["max_grade"].notna()]
+    is_ag = (ep["toxicity"] == "agvhd").to_numpy()
+    e = pd.DataFrame({"patient_id": ep["patient_id"].to_numpy()[is_ag], "onset": ep["onset_date"].to_numpy()[is_ag],
+                      "grade": ep["grade"].to_numpy()[is_ag], "ep_pos": np.flatnonzero(is_ag)})
+    m = t.merge(e, on="patient_id", how="inner", sort=False)
+    m = m[(m["onset"] > m["d0"]) & (m["next_d0"].isna() | (m["onset"] < m["next_d0"]))]
+    if not len(m):
+        return
+    m = m.assign(g=pd.to_numeric(m["grade"], errors="coerce")).sort_values(["tx_pos", "g", "onset"],
+                                                                          ascending=[True, False, True], kind="stable")
+    top = m.drop_duplicates("tx_pos", keep="first").set_index("tx_pos")
+    mg = pd.to_numeric(top["max_grade"])
+    bad = (top["g"].notna() & (top["g"] != mg)) | (mg == 0)
+    bad = bad[bad]
+    if not len(bad):
+        return
+    mask = np.zeros(len(tx), dtype=bool)
+    mask[bad.index.to_numpy(int)] = True
+
+    def msg(i):
+        r = top.loc[i]
+        src, row = ctx.where("toxicity_episodes", int(r["ep_pos"]))
+        ep_grade = "without a grade" if pd.isna(r["g"]) else f"grade {int(r['g'])}"
+        return (f"agvhd_max_grade {int(r['max_grade'])} of the transplant of {_fmt(r['d0'])} disagrees with the aGVHD "
+                f"episode {ep_grade}, onset {_fmt(r['onset'])} ({src} row {row}); the dated episodes are used")
+    ctx.add_rows(WARNING, "agvhd.grade_disagrees", msg, "transplants", mask, "agvhd_max_grade")
 
 
 def _doses(ctx: _Checks) -> None:

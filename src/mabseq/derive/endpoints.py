@@ -59,14 +59,15 @@ def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
         else:
             add("efs_tx", "hsct", d0, _days(d0, last), int(dead))
             add("cir_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
-        g2 = v.get("agvhd_ge2_date")
-        if g2 is not None and g2 <= last:
-            add("agvhd24_tx", "hsct", d0, _days(d0, g2), 1)
-        else:
-            add("agvhd24_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
-        g3 = v.get("agvhd_ge3_date")
-        if g3 is not None and g3 <= last:
-            add("agvhd34_tx", "hsct", d0, _days(d0, g3), 1)
-        else:
-            add("agvhd34_tx", "hsct", d0, _days(d0, last), 2 if dead else 0)
+        # aGVHD grade II-IV / III-IV (study-definition 6.4): needs the date the grade was reached. A patient whose
+        # grade is unknown, or reached without a date (a transplant-level maximum grade), is left out, never given
+        # a date; the analysis counts them in its note (studies/paper_extensions.py)
+        for k, endpoint in ((2, "agvhd24_tx"), (3, "agvhd34_tx")):
+            ge, date = v.get(f"agvhd_ge{k}"), v.get(f"agvhd_ge{k}_date")
+            if ge is None or v.get(f"agvhd_ge{k}_undated"):
+                continue
+            if date is not None and date <= last:
+                add(endpoint, "hsct", d0, _days(d0, date), 1)
+            else:
+                add(endpoint, "hsct", d0, _days(d0, last), 2 if dead else 0)
     return out

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..cohort.model import Cohort
 from . import rules
+from .agvhd import VALUES as AGVHD_VALUES, derive_agvhd
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
@@ -22,9 +23,7 @@ TX_VALUES = ("tx_route", "tx_date", "days_mab2_tx", "days_last_ino_tx", "age_tx"
                                    "conditioning_agents", "conditioning_intensity", "tbi_dose", "gvhd_prophylaxis",
                                    "ex_vivo_tcd", "cd34_dose", "hla_matched", "hla_typed", "busulfan_dose",
                                    "melphalan_dose", "thiotepa_dose")),
-             "engraft_days", "tx_prior_hsct", "tx_relapse_date", "agvhd", "agvhd_grade", "agvhd_date",
-             "agvhd_skin_stage", "agvhd_liver_stage", "agvhd_lower_gi_stage", "agvhd_grade_from_stages",
-             "agvhd_ge2_date", "agvhd_ge3_date", "sos", "sos_severity", "sos_fatal")
+             "engraft_days", "tx_prior_hsct", "tx_relapse_date", *AGVHD_VALUES, "sos", "sos_severity", "sos_fatal")
 
 
 @dataclass
@@ -123,6 +122,9 @@ class PatientData:
         self.events = sorted(rows("disease_events", ("event_date",)), key=lambda r: r["event_date"])
         fu = rows("follow_up", ("last_contact_date", "death_date"))
         self.follow_up = fu[0] if fu else {}
+
+    # set once per cohort by derive_cohort (agvhd.absent_means_none): whether no aGVHD record means none
+    agvhd_absent_is_none: bool = False
 
     def in_cutoff(self, d: dt.date | None) -> bool:
         return d is not None and d <= self.cutoff
@@ -387,31 +389,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("tx_prior_hsct", any(t["transplant_date"] < d0 for t in pd_.transplants))
         ev_tx = rules.first_event(pd_.events, d0, cut, params.mrd_relapse_is_event, inclusive=False, through=True)
         D.set("tx_relapse_date", ev_tx["event_date"] if ev_tx else None)
-        ag = [e for e in pd_.tox if e["toxicity"] == "agvhd" and e["onset_date"] > d0]
-        D.set("agvhd", bool(ag))
-        grades = [e.get("grade") for e in ag if e.get("grade") is not None]
-        D.set("agvhd_grade", max(grades) if grades else (None if not ag else "ungraded"))
-        D.set("agvhd_date", ag[0]["onset_date"] if ag else None)
-        # organ stages recorded after day 0 (maximum per organ), and the 1994 Consensus grade from them; a
-        # recorded overall grade wins (study-definition 2.9; I4, I18)
-        stages = {}
-        for o in pd_.tox_obs:
-            if o["observation_date"] > d0:
-                for organ in ("skin_stage", "liver_stage", "lower_gi_stage", "upper_gi_stage"):
-                    if o.get(organ) is not None:
-                        stages[organ] = max(stages.get(organ, 0), int(o[organ]))
-        for organ in ("skin_stage", "liver_stage", "lower_gi_stage"):
-            D.set(f"agvhd_{organ}", stages.get(organ))
-        D.set("agvhd_grade_from_stages", None)
-        if stages:
-            from ..criteria.gvhd import agvhd_grade
-            rec = D.values["agvhd_grade"] if isinstance(D.values["agvhd_grade"], int) else None
-            g = agvhd_grade(ruleset=params.agvhd_ruleset, skin=stages.get("skin_stage", 0),
-                            liver=stages.get("liver_stage", 0), gut=stages.get("lower_gi_stage", 0),
-                            recorded_grade=rec)
-            D.set("agvhd_grade_from_stages", g.value, g.explain())
-        D.set("agvhd_ge2_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 2), None))
-        D.set("agvhd_ge3_date", next((e["onset_date"] for e in ag if (e.get("grade") or 0) >= 3), None))
+        # acute GVHD: dated episodes/stages, else the transplant row's maximum grade; unknown stays unknown (agvhd.py)
+        ag, ag_why, ag_flags = derive_agvhd(tx, d0, pd_.tox, pd_.tox_obs, params.agvhd_ruleset,
+                                            pd_.agvhd_absent_is_none)
+        for name in AGVHD_VALUES:
+            D.set(name, ag[name], ag_why.get(name, ""))
+        D.flags.extend(ag_flags)
         sos_end = rules.shift(d0, params.sos_post_window)
         sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= sos_end]
         D.set("sos", bool(sos))

@@ -77,7 +77,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _survival(b, P)
     _extensions(b, P)
     if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
-        _toxicity_unknown(res)
+        _toxicity_unknown(res, agvhd_recorded=bool(cohort["transplants"]["agvhd_max_grade"].notna().any()))
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
     for section, pop in (("Blinatumomab first", "BF"), ("Inotuzumab first", "IF"),
                          ("Patients transplanted after mAb2", "TX"), ("Patients not transplanted after mAb2", "NTX")):
@@ -92,11 +92,17 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
 TOXICITY_ID = re.compile(r"crs|icans|hepatotox|transaminitis|hyperbili|sos|agvhd")
 
 
-def _toxicity_unknown(res: ResultSet) -> None:
-    """No toxicity collected at all: every toxicity count, percentage and incidence is unknown, with the reason."""
-    mark_not_computed(res, [i for i in res.records if TOXICITY_ID.search(i) and "_cod_" not in i], NO_TOXICITY)
-    for cid in [c for c in res.curves if TOXICITY_ID.search(c)]:
+def _toxicity_unknown(res: ResultSet, agvhd_recorded: bool = False) -> None:
+    """No toxicity collected at all: every toxicity count, percentage and incidence is unknown, with the reason.
+    aGVHD is spared when the transplant rows carry a maximum grade (derive/agvhd.py: its own unknowns stay unknown)."""
+    def hit(i):
+        return TOXICITY_ID.search(i) and not (agvhd_recorded and "agvhd" in i)
+    mark_not_computed(res, [i for i in res.records if hit(i) and "_cod_" not in i], NO_TOXICITY)
+    for cid in [c for c in res.curves if hit(c)]:
         not_computed(res, cid, res.curves.pop(cid).title, NO_TOXICITY, kind="figure", block="EXT")
+    for cid, entry in res.meta.get("not_computed", {}).items():  # a curve already not drawn: the deeper reason
+        if hit(cid) and entry["kind"] == "figure":
+            entry["reason"] = NO_TOXICITY
 
 
 TABLE_TITLES = {"table1": "Table 1. Baseline characteristics of patients who received both blinatumomab and "
@@ -366,6 +372,7 @@ def _table3(b: Builder, P) -> None:
     gr = P["TX-GR"]
     for g in (1, 2, 3, 4):
         cat(f"agvhd_grade{g}", f"Grade {g}", lambda f, g=g: f["agvhd_grade"] == g, pop=gr)
+    agvhd_notes = _agvhd_table3(b, tx, gr, rows)
     cat("sos", "SOS", "sos", indent=0)
     cat("relapse_after_tx", "Relapse after alloHSCT", lambda f: f["tx_relapse_date"].notna(), indent=0)
     head("Death after alloHSCT")
@@ -377,8 +384,32 @@ def _table3(b: Builder, P) -> None:
         ["Characteristic", f"N = {tx.n}"], rows,
         ["Data are presented as no. (%) unless otherwise indicated.", "NA, not applicable; TBI, total body irradiation.",
          "*Donor sex not available (e.g. a single cord blood unit).",
-         "GVHD grades are over the patients with a recorded grade; causes of death over those who died."],
+         "GVHD grades are over the patients with a recorded grade; causes of death over those who died.",
+         *agvhd_notes],
         "Table 3")
+
+
+def _agvhd_table3(b: Builder, tx: Pop, gr: Pop, rows: list) -> list[str]:
+    """What Table 3 adds when a center records aGVHD as a transplant-level maximum grade (derive/agvhd.py): a row
+    for the transplants whose aGVHD is unknown (counted in N as missing, never as grade 0), and footnotes saying how
+    many grades have no onset date. Nothing is added to a cohort without either (the paper's layout)."""
+    f = tx.frame
+    unknown = f["agvhd"].isna() if "agvhd" in f else pd.Series(False, index=f.index)
+    notes = []
+    if unknown.any():
+        b.n_pct("t3_agvhd_unknown_n", "t3_agvhd_unknown_pct", tx, lambda fr: fr["agvhd"].isna(), paper=False,
+                quantity="acute GVHD not recorded (unknown)",
+                rule="derive/agvhd.py: no episode, staging or transplant-level maximum grade")
+        rows.append({"label": "aGVHD not recorded (unknown)", "kind": "n_pct", "indent": 1,
+                     "cells": ["t3_agvhd_unknown_n"], "p": ""})
+        notes.append(f"aGVHD is unknown for {int(unknown.sum())} of {tx.n} transplanted patients (nothing recorded); "
+                     "they count as missing in N, not as grade 0.")
+    if "agvhd_source" in gr.frame:
+        k = int((gr.frame["agvhd_source"] == "transplant row").sum())
+        if k:
+            notes.append(f"{k} of the {gr.n} aGVHD grades are the transplant row's maximum grade, without an onset "
+                         "date.")
+    return notes
 
 
 def _str(v) -> str:

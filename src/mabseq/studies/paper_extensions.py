@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..results.records import Curve, Record
 from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
-from .builder import Builder, eq as _eq, not_computed
+from .builder import Builder, eq as _eq, mark_not_computed, not_computed
 
 
 def add_extensions(b: Builder, P: dict) -> None:
@@ -33,6 +33,8 @@ def _exact_intervals(b: Builder, P: dict) -> None:
         ("ext_cd19_negdim_bf", P["BF"], _eq("cd19_event1", "negdim"), "CD19-neg/dim relapse after blinatumomab"),
         ("ext_engraft_tx", P["TX"], lambda f: f["engraft_days"].notna(), "neutrophil engraftment"),
         ("ext_agvhd_tx", P["TX"], lambda f: f["agvhd"] == True, "acute GVHD any grade"),  # noqa: E712
+        ("ext_agvhd_ge2_tx", P["TX"], lambda f: f["agvhd_ge2"] == True, "acute GVHD grade II-IV"),  # noqa: E712
+        ("ext_agvhd_ge3_tx", P["TX"], lambda f: f["agvhd_ge3"] == True, "acute GVHD grade III-IV"),  # noqa: E712
         ("ext_relapse_tx", P["TX"], lambda f: f["tx_relapse_date"].notna(), "relapse after alloHSCT (crude)"),
         ("ext_nrm_tx", P["TX"], lambda f: (f["dead"] == True) & f["tx_relapse_date"].isna(),  # noqa: E712
          "non-relapse mortality (crude)"),
@@ -169,3 +171,54 @@ def _cumulative_incidence(b: Builder, P: dict) -> None:
           causes={1: "relapse", 2: "nrm"}, at=(100, 365, 730), id_stem="ext_mab2")
     b.cif("ext_agvhd24_tx", "Acute GVHD grade II-IV after alloHSCT (death competing)", P["TX"], "agvhd24_tx",
           causes={1: "agvhd2_4", 2: "death"}, at=(100, 180), id_stem="ext_tx")
+    _agvhd_left_out(b, P["TX"], "ext_agvhd24_tx", "ext_tx_agvhd2_4_")
+
+
+def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str) -> None:
+    """The aGVHD incidence needs the date grade II was reached. Patients with a grade >= II but no date (a
+    transplant-level maximum grade) and patients whose grade is unknown are left out of it (derive/endpoints.py;
+    no date is imputed): counted here, in a record and in the notes of the curve and of its estimates."""
+    f = tx.frame
+    if not tx.n or "agvhd_ge2" not in f:
+        return
+    undated = f["agvhd_ge2_undated"] == True  # noqa: E712
+    unknown = f["agvhd_ge2"].isna() & ~undated
+    k, u = int(undated.sum()), int(unknown.sum())
+    b.count(stem + "undated_n", k, tx, patients=tuple(f["patient_id"][undated]), paper=False,
+            quantity="transplanted patients with aGVHD grade >= II recorded without a date (left out of the incidence)")
+    b.count(stem + "unknown_n", u, tx, patients=tuple(f["patient_id"][unknown]), paper=False,
+            quantity="transplanted patients whose aGVHD grade II-IV status is unknown (left out of the incidence)")
+    parts = []
+    if k:
+        parts.append(f"{k} patient{'s' if k != 1 else ''} with aGVHD grade >= II but no onset date (a transplant-level "
+                     "maximum grade) left out: their curve could not be drawn, and no date is imputed")
+    if u:
+        parts.append(f"{u} patient{'s' if u != 1 else ''} whose aGVHD grade (II-IV or not) is unknown left out")
+    if not parts:
+        return
+    msg = "; ".join(parts)
+    ids = [rid for rid in b.results.records if rid.startswith(stem) and not rid.endswith(("undated_n", "unknown_n"))]
+    d = b.tte(tx, "agvhd24_tx")
+    if k and not (d["status"] == 1).any():
+        # every grade II-IV case is undated: an incidence of 0 among the others would be a silent wrong number
+        reason = (f"not computed: all {k} aGVHD grade II-IV case{'s' if k != 1 else ''} of '{tx.label}' have no onset "
+                  f"date (a transplant-level maximum grade), so no incidence curve can be drawn; {msg}")
+        if curve_id in b.results.curves:
+            not_computed(b.results, curve_id, b.results.curves.pop(curve_id).title, reason, kind="figure",
+                         block=b.block)
+        elif curve_id in b.results.meta.get("not_computed", {}):
+            b.results.meta["not_computed"][curve_id]["reason"] = reason
+        mark_not_computed(b.results, ids, reason)
+        return
+    if k:
+        msg += (f"; the incidence shown is over the {len(d)} patients with a date and underestimates it (the left-out "
+                "patients all had the event)")
+    if curve_id in b.results.curves:
+        c = b.results.curves[curve_id]
+        c.note = f"{c.note}; {msg}" if c.note else msg
+    nc = b.results.meta.get("not_computed", {}).get(curve_id)
+    if nc:
+        nc["reason"] = f"{nc['reason']}; {msg}"
+    for rid in ids:
+        r = b.results.records[rid]
+        r.note = f"{r.note}; {msg}" if r.note else msg
