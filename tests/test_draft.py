@@ -90,7 +90,8 @@ EXPECTED_COLUMNS = {
     "assessments": {"patient_id": "Patient", "assessment_date": "Date", "bm_blast_pct": "Blasts %",
                     "mrd_value": "MRD", "cd19_pct_positive": "CD19 %", "response_recorded": "Response"},
     "transplants": {"patient_id": "Patient", "transplant_date": "SCT date", "donor_type": "Donor",
-                    "graft_source": "Graft", "disease_status": "Status at SCT"},
+                    "graft_source": "Graft", "disease_status": "Status at SCT",
+                    "agvhd_max_grade": "Max aGVHD grade"},
     "disease_events": {"patient_id": "ID", "event_date": "date", "site": "site", "cns_involved": "site"},
     "follow_up": {"patient_id": "ID", "vital_status": "Vital status", "last_contact_date": "Last contact",
                   "death_date": "Date of death", "death_cause": "Cause of death"},
@@ -107,7 +108,8 @@ def test_sources_and_tables(drafted):
     assert src["info"]["layout"] == "key_value"
     assert src["marrow"]["header_row"] == 3 and src["flow"]["skip_rows"] == [2]  # a title; a units row
     assert src["demographics"]["ignore_columns"] == ["Entered by"]
-    assert src["transplant"]["ignore_columns"] == ["Max aGVHD grade"]  # no onset date: not a toxicity episode
+    # no onset date: not a toxicity episode, but the transplant-level maximum grade (transplants.agvhd_max_grade)
+    assert "ignore_columns" not in src["transplant"]
     t = m["tables"]
     assert sorted(t) == sorted(["study", *EXPECTED_COLUMNS])
     assert t["patients"]["from"] == "demographics"

@@ -150,6 +150,15 @@ def fits(col, sc: Column) -> bool:
     return True
 
 
+def _coded_number(vocabs: Vocabularies, table: str, sc: Column, col) -> bool:
+    """An integer column written in words or numerals a vocabulary knows (a GVHD grade as 'IV', 'two', 'none'):
+    it fits although its cells are no numbers (the value map turns them into numbers)."""
+    if sc.type != "integer":
+        return False
+    v = vocabs.for_column(table, sc.name)
+    return content_share(col, v, f"{table}.{sc.name}") >= 0.8
+
+
 def content_share(col, vocab, key: str) -> float:
     """Share of a column's non-empty cells whose value the vocabulary gives a code for ``key`` (table.column)."""
     if vocab is None or not col.non_empty:
@@ -179,7 +188,7 @@ def match_columns(vocabs: Vocabularies, table: str, columns: list, exclude: set[
                 if (s2, sure2) > (s, sure):
                     s, sure = s2, sure2
             how = "synonym" if sure else "similar name"
-            if not fits(col, sc):
+            if not fits(col, sc) and not _coded_number(vocabs, table, sc, col):
                 continue
             if sc.name == "patient_id" and not sure and getattr(col, "id_like", False):
                 s, how = max(s, LIKELY_MIN), "content"
