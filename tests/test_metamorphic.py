@@ -311,9 +311,11 @@ def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: p
                 bad.append(f"{p}: excluded ({exc.get(p)})")
             continue
         for col, x in rb.items():
-            if col.endswith("_missing"):  # a flag saying an input is missing may turn on
-                continue
+            if col.endswith("_missing") or col.endswith("_source"):  # a flag saying an input is missing may turn
+                continue                                               # on; a note of where a value came from moves
             x, y = _plain(x), _plain(a[p].get(col))
+            if col.endswith("_undated") and y is True:  # a grade still known, its date no longer: towards unknown
+                continue
             if _missing(y):
                 continue
             if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
@@ -357,6 +359,12 @@ DROP_BUGS = {
     ("assessments", "emd_present"): "salvage responses of interim courses still turn a CR into 'no salvage CR' and "
                                     "site_mab1 moves from both to marrow",
     ("toxicity_episodes", "fatal"): "sos_fatal is two-valued: unknown becomes 'not fatal'",
+    ("toxicity_observations", "skin_stage"): "an organ stage column absent from the whole cohort reads as stage 0 in "
+                                             "the dated aGVHD observations (derive/agvhd.py: missing organ = 0)",
+    ("toxicity_observations", "liver_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
+                                              "(derive/agvhd.py)",
+    ("toxicity_observations", "lower_gi_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
+                                                 "(derive/agvhd.py)",
     ("toxicity_observations", "bilirubin"): "a cohort without bilirubin values reads as 'no hyperbilirubinaemia'",
     ("toxicity_observations", "bilirubin_uln"): "bilirubin without its ULN reads as 'no hyperbilirubinaemia'",
     ("disease_events", "cns_involved"): "cns_event1 is two-valued: unknown becomes 'no CNS involvement'",
