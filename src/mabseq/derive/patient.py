@@ -74,6 +74,20 @@ def _v(x):
     return None if x is None or x is pd.NA or (not isinstance(x, str) and pd.isna(x)) else x
 
 
+def _yes_no(v) -> bool | None:
+    """A yes/no/unknown category as True/False/None: 'unknown' and a missing value are both None."""
+    return {"yes": True, "no": False}.get(v)
+
+
+def _flag(D: "Derived", name: str, value: bool | None, rule: str, column: str) -> None:
+    """Set a yes/no value; None when its input is missing, with a finding naming the rule and the column (a
+    missing input is never read as 'no')."""
+    if value is None:
+        D.unknown(name, rule, column, f"{column} not recorded")
+    else:
+        D.set(name, value)
+
+
 def records_by_patient(cohort: Cohort) -> dict[str, dict[str, list[dict]]]:
     """Every per-patient table as {table: {patient_id: [row dicts]}}, built once for the whole cohort."""
     out = {}
@@ -232,8 +246,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("ino_total_dose", ino.get("total_dose"))
 
     # ---- baseline (2.5) -----------------------------------------------------------------------------------------
-    D.set("ph_pos", p.get("ph_status") == "positive")
-    D.set("kmt2a_r", p.get("kmt2a") == "rearranged")
+    # two-valued only where the input says so: a missing or 'unknown' status is unknown, not 'no' (issue 14)
+    _flag(D, "ph_pos", {"positive": True, "negative": False}.get(p.get("ph_status")), "Ph status (2.5)",
+          "ph_status")
+    _flag(D, "kmt2a_r", {"rearranged": True, "not_rearranged": False}.get(p.get("kmt2a")), "KMT2A status (2.5)",
+          "kmt2a")
     D.set("cyto_risk", rules.cytogenetic_risk(p), "UKALLXII/ECOG2993")
     D.set("frontline", "cr" if p.get("frontline_response") == "cr" else
           ("refractory" if p.get("frontline_response") == "refractory" else None))
@@ -244,7 +261,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     prior_cart = any(t["therapy_class"] == "car_t" and t["start_date"] < m1 for t in pd_.therapies) \
         or p.get("prior_cart") == "yes"
     D.set("prior_cart", prior_cart)
-    D.set("emd_before_mab1", p.get("emd_before_mab1") == "yes")
+    _flag(D, "emd_before_mab1", _yes_no(p.get("emd_before_mab1")), "EMD before mAb1 (2.5)", "emd_before_mab1")
     base = rules.baseline_marrow(pd_.assessments, m1, params.marrow_lookback_days)
     D.set("blasts_mab1", base.get("bm_blast_pct"), f"last marrow <= {params.marrow_lookback_days} days before mAb1")
     states = {k: rules.state_from_marrow(pd_.assessments, c, params) for k, c in (("mab1", mab1), ("mab2", mab2))}
@@ -268,7 +285,10 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
           f"first relapse/progression after mAb1 and before mAb2: {ev1['event_type'] if ev1 else 'none'}")
     D.set("days_mab1_event", _days(m1, ev1["event_date"]) if ev1 else None)
     D.set("site_event1", ev1.get("site") if ev1 else None)
-    D.set("cns_event1", (ev1.get("cns_involved") == "yes") if ev1 else None)
+    if ev1:
+        _flag(D, "cns_event1", _yes_no(ev1.get("cns_involved")), "CNS at the post-mAb1 event (2.4)", "cns_involved")
+    else:
+        D.set("cns_event1", None)
     between_tx = [t for t in pd_.transplants if m1 < t["transplant_date"] < m2]
     D.set("hsct_between", bool(between_tx))
     win_start = ev1["event_date"] if (ev1 and params.interim_window_start == "post_mab1_relapse") else \
@@ -281,7 +301,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
           + (", ".join(f"{t['course_id']} {t['therapy_class']}" for t in interim) or "none"))  # no free text
     D.set("interim", len(interim) > 0)
     D.set("ino_plus_chemo", rules.combination_partner(ino))
-    D.set("ponatinib_with_blina", (blina.get("concurrent_tki") or "").lower() == "ponatinib")
+    tki = blina.get("concurrent_tki")
+    _flag(D, "ponatinib_with_blina", None if tki is None else str(tki).strip().lower() == "ponatinib",
+          "ponatinib with blinatumomab (2.5)", "concurrent_tki")
 
     # ---- responses (2.3) -----------------------------------------------------------------------------------------
     cond_dates = [t.get("conditioning_start_date") or t["transplant_date"] for t in pd_.transplants]
@@ -399,7 +421,10 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= sos_end]
         D.set("sos", bool(sos))
         D.set("sos_severity", sos[0].get("severity") if sos else None)
-        D.set("sos_fatal", bool(sos and sos[0].get("fatal") == "yes"))
+        if sos:
+            _flag(D, "sos_fatal", _yes_no(sos[0].get("fatal")), "fatal SOS (2.6)", "fatal")
+        else:
+            D.set("sos_fatal", False)  # no SOS episode: no fatal SOS
         D.set("no_tx_reason", None)
     else:
         # not applicable without a transplant after mAb2: every transplant value is set to None, in the order
