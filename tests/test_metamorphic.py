@@ -352,10 +352,6 @@ DROP_BUGS = {
     ("assessments", "mrd_lod"): "an MRD without its LOD reads as not negative for an MRD-only start (CR -> nr)",
     ("assessments", "emd_present"): "salvage responses of interim courses still turn a CR into 'no salvage CR' and "
                                     "site_mab1 moves from both to marrow",
-    ("toxicity_observations", "bilirubin"): "a cohort without bilirubin values reads as 'no hyperbilirubinaemia'",
-    ("toxicity_observations", "bilirubin_uln"): "bilirubin without its ULN reads as 'no hyperbilirubinaemia'",
-    ("follow_up", "death_cause"): "the death-class fallback ignores the disease state at death (the last relapse): "
-                                  "deaths from progression become treatment-related (SD 2.8)",
 }
 
 

@@ -480,8 +480,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set(f"{name.split('_')[0]}_any_blina", g is None or g >= 1)
     transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
                                               params)
-    D.set("transaminitis_ino", transam)
-    D.set("hyperbili_ino", hyperbili)
+    for name, v, cols in (("transaminitis_ino", transam, ("alt_uln", "ast_uln")),
+                          ("hyperbili_ino", hyperbili, ("bilirubin", "bilirubin_uln"))):
+        if v is None:
+            D.unknown(name, "hepatotoxicity after inotuzumab (CC 4)", cols,
+                      "lab rows in the window but none graded (a value without its ULN)")
+        else:
+            D.set(name, v)
 
     # ---- death, follow-up, status (2.7, 2.8, 3) ----------------------------------------------------------------
     fu = pd_.follow_up
@@ -500,7 +505,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("death_date_missing", dead and ddate is None)
     D.set("last_date", last)
     D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
-    D.set("death_class", rules.death_class(fu, ev2 or ev1, dead_by_cut) if dead_by_cut else None)
+    at_death = rules.active_at(pd_.events, pd_.assessments, ddate or contact or cut,
+                                      params.mrd_relapse_is_event) if dead_by_cut else None
+    D.set("death_class", rules.death_class(fu, at_death, dead_by_cut) if dead_by_cut else None)
     D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
     return D
