@@ -298,6 +298,12 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _same_or_unknown(u, v) -> bool:
+    if isinstance(u, tuple) and isinstance(v, tuple) and len(u) == len(v):
+        return all(_same_or_unknown(p, q) for p, q in zip(u, v))
+    return v is None or u == v
+
+
 def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: pd.DataFrame) -> list[str]:
     """(patient, variable, before -> after) for every derived value that changed into another known value. A
     patient no longer included is allowed only when excluded for an unknown input (e.g. "age unknown")."""
@@ -317,7 +323,9 @@ def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: p
             if _missing(y):
                 continue
             if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-                same = list(x) == list(y) if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)) else False
+                # element by element: an element (or a field of a tuple element) may move to None (unknown)
+                same = isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)) and len(x) == len(y) and \
+                    all(_same_or_unknown(u, v) for u, v in zip(x, y))
             else:
                 same = (not _missing(x)) and x == y
             if not same:
@@ -343,13 +351,6 @@ DROP_BUGS = {
                                "remission-held window of a consolidation course shrinks): responses move",
     ("therapies", "disease_state_at_start"): "the response to mAb1/mAb2 is now unknown, but the state at the start "
                                              "still moves between morphologic and cr_mrd_negative (T03, T19 of the twin)",
-    ("assessments", "bm_blast_pct"): "the antibodies' responses are unknown now, but salvage responses of interim "
-                                     "courses still turn a CR into 'no salvage CR'",
-    ("assessments", "pb_blasts"): "the antibodies' responses are unknown now, but salvage responses of interim courses "
-                                  "still turn a CR into 'no salvage CR'",
-    ("assessments", "mrd_value"): "an unknown MRD reads as MRD-positive for an MRD-only start (CR -> nr) and as no "
-                                  "marrow disease for site_mab1",
-    ("assessments", "mrd_lod"): "an MRD without its LOD reads as not negative for an MRD-only start (CR -> nr)",
     ("assessments", "emd_present"): "salvage responses of interim courses still turn a CR into 'no salvage CR' and "
                                     "site_mab1 moves from both to marrow",
 }

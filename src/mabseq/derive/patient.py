@@ -449,11 +449,14 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
     D.set("cart_after_mab2", any(t["therapy_class"] == "car_t" for t in post_lines))
     D.set("retreat_agents", sorted({t["therapy_class"] for t in post_lines if t["therapy_class"] in MAB_CLASSES}))
-    salvage_resp = []
+    salvage_resp, salvage_missing = [], []
     for t in post_lines:
         win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
         r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
         salvage_resp.append((t["therapy_class"], r["response"]))
+        if r["response"] is None:
+            m = r.get("missing") or []
+            salvage_missing.extend([m] if isinstance(m, str) else m)
     D.set("salvage_responses", salvage_resp)
     # remission after an antibody re-treatment: how long it lasted (CR to the next relapse), in days
     dur = None
@@ -466,8 +469,15 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                 dur = (nxt["event_date"] - cr_date).days
             break
     D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
-    D.set("salvage_cr", any(r == "cr" for t, (_, r) in zip(post_lines, salvage_resp)
-                            if ev2 is None or t["start_date"] >= ev2["event_date"]) if post_lines else None)
+    # any CR to a salvage line: True on a CR, unknown when no CR but a line's response is unknown, else False
+    sal = [r for t, (_, r) in zip(post_lines, salvage_resp) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    if not post_lines:
+        D.set("salvage_cr", None)
+    elif "cr" not in sal and None in sal:
+        D.unknown("salvage_cr", "salvage CR (2.3)", sorted(set(salvage_missing)),
+                  "no salvage line in CR and a salvage line's response is unknown")
+    else:
+        D.set("salvage_cr", "cr" in sal)
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
     crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
