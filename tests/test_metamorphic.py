@@ -351,8 +351,6 @@ DROP_BUGS = {
                                "remission-held window of a consolidation course shrinks): responses move",
     ("therapies", "disease_state_at_start"): "the response to mAb1/mAb2 is now unknown, but the state at the start "
                                              "still moves between morphologic and cr_mrd_negative (T03, T19 of the twin)",
-    ("assessments", "emd_present"): "salvage responses of interim courses still turn a CR into 'no salvage CR' and "
-                                    "site_mab1 moves from both to marrow",
 }
 
 

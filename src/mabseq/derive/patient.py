@@ -276,6 +276,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     if site == "unknown":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
                   "days before mAb1 has neither a blast count nor an MRD value")
+    elif site == "unknown_emd":
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "emd_present", f"marrow disease <= {params.marrow_lookback_days} "
+                  "days before mAb1, but no row of that window records whether there was extramedullary disease")
     else:
         D.set("site_mab1", site)
 

@@ -78,7 +78,8 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold
     """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both; None when no
     disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. A marrow in
     the window with neither a blast count nor an MRD value is not read as free of disease (it was once read as 0%
-    blasts): when nothing else shows marrow disease, the site is ``"unknown"``."""
+    blasts): when nothing else shows marrow disease, the site is ``"unknown"``. Marrow disease with no row of the
+    window recording EMD (present or absent) is ``"unknown_emd"``: 'marrow' and 'both' cannot be told apart."""
     win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
     marrows = [a for a in win if a["specimen"] == "marrow"]
     marrow = any((a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5) or
@@ -88,6 +89,8 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold
     emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
     if marrow_unknown:
         return "unknown"
+    if marrow and not emd and not any(a.get("emd_present") in ("yes", "no") for a in win):
+        return "unknown_emd"  # marrow disease, but no row of the window says whether there was EMD: 'marrow' or 'both'
     if marrow and emd:
         return "both"
     if emd:
