@@ -119,8 +119,11 @@ def test_missing_blast_count_is_not_zero_in_site():
     # a marrow 5 days before mAb1 with neither blasts nor MRD: the marrow's status is unknown (it was read as 0%
     # blasts, so "no marrow disease"); 40% -> marrow; MRD 1e-3 with blasts missing -> marrow (MRD >= 1e-4)
     when = D(2020, 1, 10)
-    m = {"specimen": "marrow", "assessment_date": D(2020, 1, 5), "bm_blast_pct": None, "mrd_value": None}
+    m = {"specimen": "marrow", "assessment_date": D(2020, 1, 5), "bm_blast_pct": None, "mrd_value": None,
+         "emd_present": "no"}
     assert rules.site_at([m], when, 30) == "unknown"
+    # 40% blasts but EMD not recorded on any row of the window: 'marrow' or 'both' cannot be told -> unknown_emd
+    assert rules.site_at([{**m, "bm_blast_pct": 40, "emd_present": None}], when, 30) == "unknown_emd"
     assert rules.site_at([{**m, "bm_blast_pct": 40}], when, 30) == "marrow"
     assert rules.site_at([{**m, "mrd_value": 1e-3}], when, 30) == "marrow"
     # the MRD threshold is the parameter: 5e-4 is disease at 1e-4, not at 1e-3

@@ -298,6 +298,12 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _same_or_unknown(u, v) -> bool:
+    if isinstance(u, tuple) and isinstance(v, tuple) and len(u) == len(v):
+        return all(_same_or_unknown(p, q) for p, q in zip(u, v))
+    return v is None or u == v
+
+
 def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: pd.DataFrame) -> list[str]:
     """(patient, variable, before -> after) for every derived value that changed into another known value. A
     patient no longer included is allowed only when excluded for an unknown input (e.g. "age unknown")."""
@@ -319,7 +325,9 @@ def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: p
             if _missing(y):
                 continue
             if isinstance(x, (list, tuple)) or isinstance(y, (list, tuple)):
-                same = list(x) == list(y) if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)) else False
+                # element by element: an element (or a field of a tuple element) may move to None (unknown)
+                same = isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)) and len(x) == len(y) and \
+                    all(_same_or_unknown(u, v) for u, v in zip(x, y))
             else:
                 same = (not _missing(x)) and x == y
             if not same:
@@ -339,37 +347,18 @@ OPTIONAL = [(t.name, col.name) for t in TABLES if t.name != "study" for col in t
 
 # columns whose absence today moves a derived value to another known value (issue 14), each with what moves
 DROP_BUGS = {
-    ("patients", "ph_status"): "ph_pos is two-valued: an unknown Ph status becomes 'not Ph+'",
-    ("patients", "kmt2a"): "kmt2a_r is two-valued: an unknown KMT2A status becomes 'not rearranged'",
-    ("patients", "emd_before_mab1"): "emd_before_mab1 is two-valued: unknown becomes 'no EMD'",
     ("patients", "no_transplant_reason"): "the no-HSCT fallback ignores preference_cr_days: a CR lost after 22 days "
                                           "gives 'preference' instead of 'active disease' (SD 2.7)",
     ("therapies", "end_date"): "a course without an end date is judged as if it ended on its first day (the "
                                "remission-held window of a consolidation course shrinks): responses move",
     ("therapies", "disease_state_at_start"): "the response to mAb1/mAb2 is now unknown, but the state at the start "
                                              "still moves between morphologic and cr_mrd_negative (T03, T19 of the twin)",
-    ("therapies", "concurrent_tki"): "ponatinib_with_blina is two-valued: unknown becomes 'no TKI'",
-    ("assessments", "bm_blast_pct"): "the antibodies' responses are unknown now, but salvage responses of interim "
-                                     "courses still turn a CR into 'no salvage CR'",
-    ("assessments", "pb_blasts"): "the antibodies' responses are unknown now, but salvage responses of interim courses "
-                                  "still turn a CR into 'no salvage CR'",
-    ("assessments", "mrd_value"): "an unknown MRD reads as MRD-positive for an MRD-only start (CR -> nr) and as no "
-                                  "marrow disease for site_mab1",
-    ("assessments", "mrd_lod"): "an MRD without its LOD reads as not negative for an MRD-only start (CR -> nr)",
-    ("assessments", "emd_present"): "salvage responses of interim courses still turn a CR into 'no salvage CR' and "
-                                    "site_mab1 moves from both to marrow",
-    ("toxicity_episodes", "fatal"): "sos_fatal is two-valued: unknown becomes 'not fatal'",
     ("toxicity_observations", "skin_stage"): "an organ stage column absent from the whole cohort reads as stage 0 in "
                                              "the dated aGVHD observations (derive/agvhd.py: missing organ = 0)",
     ("toxicity_observations", "liver_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
                                               "(derive/agvhd.py)",
     ("toxicity_observations", "lower_gi_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
                                                  "(derive/agvhd.py)",
-    ("toxicity_observations", "bilirubin"): "a cohort without bilirubin values reads as 'no hyperbilirubinaemia'",
-    ("toxicity_observations", "bilirubin_uln"): "bilirubin without its ULN reads as 'no hyperbilirubinaemia'",
-    ("disease_events", "cns_involved"): "cns_event1 is two-valued: unknown becomes 'no CNS involvement'",
-    ("follow_up", "death_cause"): "the death-class fallback ignores the disease state at death (the last relapse): "
-                                  "deaths from progression become treatment-related (SD 2.8)",
 }
 
 

@@ -74,6 +74,20 @@ def _v(x):
     return None if x is None or x is pd.NA or (not isinstance(x, str) and pd.isna(x)) else x
 
 
+def _yes_no(v) -> bool | None:
+    """A yes/no/unknown category as True/False/None: 'unknown' and a missing value are both None."""
+    return {"yes": True, "no": False}.get(v)
+
+
+def _flag(D: "Derived", name: str, value: bool | None, rule: str, column: str) -> None:
+    """Set a yes/no value; None when its input is missing, with a finding naming the rule and the column (a
+    missing input is never read as 'no')."""
+    if value is None:
+        D.unknown(name, rule, column, f"{column} not recorded")
+    else:
+        D.set(name, value)
+
+
 def records_by_patient(cohort: Cohort) -> dict[str, dict[str, list[dict]]]:
     """Every per-patient table as {table: {patient_id: [row dicts]}}, built once for the whole cohort."""
     out = {}
@@ -232,8 +246,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("ino_total_dose", ino.get("total_dose"))
 
     # ---- baseline (2.5) -----------------------------------------------------------------------------------------
-    D.set("ph_pos", p.get("ph_status") == "positive")
-    D.set("kmt2a_r", p.get("kmt2a") == "rearranged")
+    # two-valued only where the input says so: a missing or 'unknown' status is unknown, not 'no' (issue 14)
+    _flag(D, "ph_pos", {"positive": True, "negative": False}.get(p.get("ph_status")), "Ph status (2.5)",
+          "ph_status")
+    _flag(D, "kmt2a_r", {"rearranged": True, "not_rearranged": False}.get(p.get("kmt2a")), "KMT2A status (2.5)",
+          "kmt2a")
     D.set("cyto_risk", rules.cytogenetic_risk(p), "UKALLXII/ECOG2993")
     D.set("frontline", "cr" if p.get("frontline_response") == "cr" else
           ("refractory" if p.get("frontline_response") == "refractory" else None))
@@ -244,7 +261,7 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     prior_cart = any(t["therapy_class"] == "car_t" and t["start_date"] < m1 for t in pd_.therapies) \
         or p.get("prior_cart") == "yes"
     D.set("prior_cart", prior_cart)
-    D.set("emd_before_mab1", p.get("emd_before_mab1") == "yes")
+    _flag(D, "emd_before_mab1", _yes_no(p.get("emd_before_mab1")), "EMD before mAb1 (2.5)", "emd_before_mab1")
     base = rules.baseline_marrow(pd_.assessments, m1, params.marrow_lookback_days)
     D.set("blasts_mab1", base.get("bm_blast_pct"), f"last marrow <= {params.marrow_lookback_days} days before mAb1")
     states = {k: rules.state_from_marrow(pd_.assessments, c, params) for k, c in (("mab1", mab1), ("mab2", mab2))}
@@ -259,6 +276,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     if site == "unknown":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
                   "days before mAb1 has neither a blast count nor an MRD value")
+    elif site == "unknown_emd":
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "emd_present", f"marrow disease <= {params.marrow_lookback_days} "
+                  "days before mAb1, but no row of that window records whether there was extramedullary disease")
     else:
         D.set("site_mab1", site)
 
@@ -268,7 +288,10 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
           f"first relapse/progression after mAb1 and before mAb2: {ev1['event_type'] if ev1 else 'none'}")
     D.set("days_mab1_event", _days(m1, ev1["event_date"]) if ev1 else None)
     D.set("site_event1", ev1.get("site") if ev1 else None)
-    D.set("cns_event1", (ev1.get("cns_involved") == "yes") if ev1 else None)
+    if ev1:
+        _flag(D, "cns_event1", _yes_no(ev1.get("cns_involved")), "CNS at the post-mAb1 event (2.4)", "cns_involved")
+    else:
+        D.set("cns_event1", None)
     between_tx = [t for t in pd_.transplants if m1 < t["transplant_date"] < m2]
     D.set("hsct_between", bool(between_tx))
     win_start = ev1["event_date"] if (ev1 and params.interim_window_start == "post_mab1_relapse") else \
@@ -281,7 +304,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
           + (", ".join(f"{t['course_id']} {t['therapy_class']}" for t in interim) or "none"))  # no free text
     D.set("interim", len(interim) > 0)
     D.set("ino_plus_chemo", rules.combination_partner(ino))
-    D.set("ponatinib_with_blina", (blina.get("concurrent_tki") or "").lower() == "ponatinib")
+    tki = blina.get("concurrent_tki")
+    _flag(D, "ponatinib_with_blina", None if tki is None else str(tki).strip().lower() == "ponatinib",
+          "ponatinib with blinatumomab (2.5)", "concurrent_tki")
 
     # ---- responses (2.3) -----------------------------------------------------------------------------------------
     cond_dates = [t.get("conditioning_start_date") or t["transplant_date"] for t in pd_.transplants]
@@ -399,7 +424,10 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= sos_end]
         D.set("sos", bool(sos))
         D.set("sos_severity", sos[0].get("severity") if sos else None)
-        D.set("sos_fatal", bool(sos and sos[0].get("fatal") == "yes"))
+        if sos:
+            _flag(D, "sos_fatal", _yes_no(sos[0].get("fatal")), "fatal SOS (2.6)", "fatal")
+        else:
+            D.set("sos_fatal", False)  # no SOS episode: no fatal SOS
         D.set("no_tx_reason", None)
     else:
         # not applicable without a transplant after mAb2: every transplant value is set to None, in the order
@@ -424,11 +452,14 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
     D.set("cart_after_mab2", any(t["therapy_class"] == "car_t" for t in post_lines))
     D.set("retreat_agents", sorted({t["therapy_class"] for t in post_lines if t["therapy_class"] in MAB_CLASSES}))
-    salvage_resp = []
+    salvage_resp, salvage_missing = [], []
     for t in post_lines:
         win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
         r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
         salvage_resp.append((t["therapy_class"], r["response"]))
+        if r["response"] is None:
+            m = r.get("missing") or []
+            salvage_missing.extend([m] if isinstance(m, str) else m)
     D.set("salvage_responses", salvage_resp)
     # remission after an antibody re-treatment: how long it lasted (CR to the next relapse), in days
     dur = None
@@ -441,8 +472,15 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                 dur = (nxt["event_date"] - cr_date).days
             break
     D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
-    D.set("salvage_cr", any(r == "cr" for t, (_, r) in zip(post_lines, salvage_resp)
-                            if ev2 is None or t["start_date"] >= ev2["event_date"]) if post_lines else None)
+    # any CR to a salvage line: True on a CR, unknown when no CR but a line's response is unknown, else False
+    sal = [r for t, (_, r) in zip(post_lines, salvage_resp) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    if not post_lines:
+        D.set("salvage_cr", None)
+    elif "cr" not in sal and None in sal:
+        D.unknown("salvage_cr", "salvage CR (2.3)", sorted(set(salvage_missing)),
+                  "no salvage line in CR and a salvage line's response is unknown")
+    else:
+        D.set("salvage_cr", "cr" in sal)
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
     crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
@@ -455,8 +493,13 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set(f"{name.split('_')[0]}_any_blina", g is None or g >= 1)
     transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
                                               params)
-    D.set("transaminitis_ino", transam)
-    D.set("hyperbili_ino", hyperbili)
+    for name, v, cols in (("transaminitis_ino", transam, ("alt_uln", "ast_uln")),
+                          ("hyperbili_ino", hyperbili, ("bilirubin", "bilirubin_uln"))):
+        if v is None:
+            D.unknown(name, "hepatotoxicity after inotuzumab (CC 4)", cols,
+                      "lab rows in the window but none graded (a value without its ULN)")
+        else:
+            D.set(name, v)
 
     # ---- death, follow-up, status (2.7, 2.8, 3) ----------------------------------------------------------------
     fu = pd_.follow_up
@@ -475,7 +518,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("death_date_missing", dead and ddate is None)
     D.set("last_date", last)
     D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
-    D.set("death_class", rules.death_class(fu, ev2 or ev1, dead_by_cut) if dead_by_cut else None)
+    at_death = rules.active_at(pd_.events, pd_.assessments, ddate or contact or cut,
+                                      params.mrd_relapse_is_event) if dead_by_cut else None
+    D.set("death_class", rules.death_class(fu, at_death, dead_by_cut) if dead_by_cut else None)
     D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
     return D

@@ -78,7 +78,8 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold
     """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both; None when no
     disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. A marrow in
     the window with neither a blast count nor an MRD value is not read as free of disease (it was once read as 0%
-    blasts): when nothing else shows marrow disease, the site is ``"unknown"``."""
+    blasts): when nothing else shows marrow disease, the site is ``"unknown"``. Marrow disease with no row of the
+    window recording EMD (present or absent) is ``"unknown_emd"``: 'marrow' and 'both' cannot be told apart."""
     win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
     marrows = [a for a in win if a["specimen"] == "marrow"]
     marrow = any((a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5) or
@@ -88,6 +89,8 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold
     emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
     if marrow_unknown:
         return "unknown"
+    if marrow and not emd and not any(a.get("emd_present") in ("yes", "no") for a in win):
+        return "unknown_emd"  # marrow disease, but no row of the window says whether there was EMD: 'marrow' or 'both'
     if marrow and emd:
         return "both"
     if emd:
@@ -416,7 +419,13 @@ def _any_grade(x: dict) -> bool:
 
 def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: DeriveParams):
     """Any-grade transaminase and bilirubin increase (CTCAE v5, baseline_mode uln_only) from the first inotuzumab
-    dose to the earliest of last dose + 42 days, the day before the next line, the day before conditioning."""
+    dose to the earliest of last dose + 42 days, the day before the next line, the day before conditioning.
+
+    Each answer is three-valued: True on a recorded episode (grade >= 1 or ungraded) or a lab value of grade >= 1;
+    False when no episode was recorded and every lab row of the window that could speak is graded; None when lab
+    rows lie in the window but none of them can be graded for that analyte (a value without its ULN, or no value
+    at all) and nothing else shows the toxicity: CC 4 "return None, not a guess", so a missing ULN is never 'no'.
+    A patient without any lab row in the window keeps False (no recorded episode)."""
     s = course["start_date"]
     last = last_dose(doses, course) or s
     e = shift(last, params.hepatotox_window_after_last_dose)
@@ -428,22 +437,54 @@ def hepatotoxicity(tox, obs, course, therapies, doses, cond_dates, params: Deriv
     transam = any(x["toxicity"] == "transaminitis" and s <= x["onset_date"] <= e and _any_grade(x) for x in tox)
     bili = any(x["toxicity"] == "hyperbilirubinemia" and s <= x["onset_date"] <= e and _any_grade(x) for x in tox)
     from ..criteria.ctcae import ctcae5_grade
+    rows = graded_t = graded_b = 0
     for o in obs:
         if not (s <= o["observation_date"] <= e):
             continue
+        rows += 1
         for analyte, key, uln in (("ALT", "alt", "alt_uln"), ("AST", "ast", "ast_uln")):
             if o.get(key) is not None and o.get(uln):
                 g = ctcae5_grade(analyte, o[key], o[uln], baseline_mode=params.ctcae_baseline_mode).value
+                graded_t += g is not None
                 transam = transam or (g is not None and g >= 1)
         if o.get("bilirubin") is not None and o.get("bilirubin_uln"):
             g = ctcae5_grade("TBILI", o["bilirubin"], o["bilirubin_uln"], baseline_mode=params.ctcae_baseline_mode).value
+            graded_b += g is not None
             bili = bili or (g is not None and g >= 1)
+    if rows and not transam and not graded_t:
+        transam = None
+    if rows and not bili and not graded_b:
+        bili = None
     return transam, bili
+
+
+def active_at(events: list[dict], assessments: list[dict], when: dt.date | None, mrd_counts: bool,
+              ruleset: str = "paper-2022") -> dict | None:
+    """The disease state at ``when`` (the death) from the records (2.8, "active at death"): the latest of the
+    relapses/progressions/treatment failures and the marrows whose CR status is known, on or before ``when``. The
+    disease was active when that latest record is an event (the last relapse not followed by a CR) or a marrow not
+    in CR; the record is returned. None when the latest is a marrow in CR, or there is no record. On one day an
+    event counts after the marrow. An MRD relapse counts when ``mrd_counts``."""
+    if when is None:
+        return None
+    recs = [(e["event_date"], 1, e) for e in events
+            if e["event_date"] <= when and (mrd_counts or e["event_type"] != "mrd_relapse")]
+    for a in assessments:
+        d = a.get("assessment_date")
+        if d is not None and d <= when and a.get("specimen", "marrow") == "marrow":
+            cr = _is_cr(a, ruleset)
+            if cr is not None:
+                recs.append((d, 0, None if cr else a))
+    if not recs:
+        return None
+    return max(recs, key=lambda r: (r[0], r[1]))[2]
 
 
 def death_class(fu: dict, last_event: dict | None, dead: bool) -> str | None:
     """'progression' or 'treatment_related' from the recorded primary cause (2.8); when missing: progression if
-    the disease was active at death, treatment-related otherwise."""
+    the disease was active at death, treatment-related otherwise. The disease state at death is the recorded
+    status at last contact; when that is missing too, ``last_event`` (the record showing active disease,
+    :func:`active_at`) says the disease was active."""
     if not dead:
         return None
     cause = fu.get("death_cause")
@@ -451,5 +492,9 @@ def death_class(fu: dict, last_event: dict | None, dead: bool) -> str | None:
         return "progression"
     if cause in ("infection", "gvhd", "sos", "organ_toxicity", "salvage_toxicity"):
         return "treatment_related"
-    return "progression" if fu.get("status_at_last_contact") in ("active_systemic", "active_cns") else \
-        "treatment_related"
+    status = fu.get("status_at_last_contact")
+    if status in ("active_systemic", "active_cns"):
+        return "progression"
+    if status is None and last_event is not None:
+        return "progression"
+    return "treatment_related"

@@ -139,7 +139,7 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.n_pct("txt_bl_hyperbili_n", None, bf, _true("hyperbili_ino"), quantity="hyperbilirubinemia")
     sos = lambda f: f.get("sos", pd.Series(False, index=f.index)) == True  # noqa: E731,E712
     b.n_pct("txt_bl_sos_n", None, bf, sos, quantity="hepatic SOS")
-    b.n_pct("txt_bl_sos_grade3_n", None, bf, lambda f: sos(f) & (f.get("sos_fatal") != True),  # noqa: E712
+    b.n_pct("txt_bl_sos_grade3_n", None, bf, lambda f: sos(f) & (f.get("sos_fatal") == False),  # noqa: E712 (unknown is not 'non-fatal')
             quantity="SOS severe (grade 3)", rule="EBMT severity severe = the paper's grade 3 (I29)")
     b.n_pct("txt_bl_sos_grade5_n", None, bf, lambda f: sos(f) & (f.get("sos_fatal") == True),  # noqa: E712
             quantity="fatal SOS (grade 5)")
