@@ -1,7 +1,7 @@
 """Every rule of ``derive/rules.py`` worked by hand (issue 14), in the manner of R survival's ``byhand`` tests.
 
 Each case set is a few literal records; the expected value is worked out in the comments from the words of the
-analysis plan (``/work/shared/specs/study-definition.md``, cited "SD 2.x"; the clinical criteria "CC x"), never
+analysis plan (the shared specs' ``study-definition.md``, cited "SD 2.x"; the clinical criteria "CC x"), never
 from running the code. Where the plan and today's code disagree, the test states the PLAN's value and is marked
 ``xfail(strict=True, reason="issue 14: ...")``: when the fix lands the test passes, pytest reports XPASS as a
 failure, and the mark is removed.

@@ -2,7 +2,7 @@
 #
 #   Rscript tests/centers/truth.R tests/centers/center_b     # writes tests/centers/center_b/truth.csv
 #
-# Each quantity follows the paper preset's analysis plan (/work/shared/specs/study-definition.md, cited as SD) by a
+# Each quantity follows the paper preset's analysis plan (the shared specs' study-definition.md, cited as SD) by a
 # simple tally on the per-patient story, and survival by survival::survfit (conf.type = "log", SD 1.6). The
 # checks marked stopifnot() assert the properties of the design the tallies rely on (README.md: the design keeps
 # clear of the derivation gaps of issue 14); a design that broke one would stop the script instead of giving a

@@ -116,8 +116,10 @@ def _refuse_constant(name: str):
     raise ValueError(name)
 
 
-def _read_body(p: Path, source: str, findings: Findings):
-    """The parsed JSON of the mapping file, or None with an ERROR."""
+def read_mapping_text(p: Path, source: str, findings: Findings, kind: str) -> str | None:
+    """The text of a mapping file (``kind``: "JSON" or "YAML", for the messages), or None with one ERROR: not a
+    regular file, a folder, missing, over the size limit, unreadable, UTF-16, not UTF-8 (line and character named).
+    Both mapping formats are read through here."""
     lim = _limits.current()
 
     def bad(rule: str, message: str, row=None) -> None:
@@ -127,7 +129,7 @@ def _read_body(p: Path, source: str, findings: Findings):
     if special is not None:
         return bad("mapping.unreadable", f"the mapping file cannot be read: {special}")
     if p.is_dir():
-        return bad("mapping.unreadable", "the mapping file is a folder, not a JSON file")
+        return bad("mapping.unreadable", f"the mapping file is a folder, not a {kind} file")
     if not p.exists():
         return bad("mapping.unreadable", "mapping file not found")
     size = p.stat().st_size
@@ -141,12 +143,22 @@ def _read_body(p: Path, source: str, findings: Findings):
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return bad("mapping.encoding", "the mapping file is UTF-16 text; save it as UTF-8")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         ch = data[exc.start:exc.start + 1].decode("cp1252", errors="replace")
         return bad("mapping.encoding", f"the mapping file is not UTF-8 text (byte 0x{data[exc.start]:02X}, "
                    f"{quote(ch)} in Windows-1252/Latin-1); save it as UTF-8",
                    data.count(b"\n", 0, exc.start) + 1)
+
+
+def _read_body(p: Path, source: str, findings: Findings):
+    """The parsed JSON of the mapping file, or None with an ERROR."""
+    def bad(rule: str, message: str, row=None) -> None:
+        findings.add(ERROR, rule, message, source, row=row)
+
+    text = read_mapping_text(p, source, findings, "JSON")
+    if text is None:
+        return None
     if not text.strip():
         return bad("mapping.unreadable", "the mapping file is empty; it must hold a JSON object {...}")
     pairs = _Pairs()
@@ -250,4 +262,4 @@ def load_mapping(path: str | Path | None, findings: Findings) -> Mapping:
     return mapping_from_body(body, p.name, findings) or Mapping()
 
 
-__all__ = ["Mapping", "load_mapping", "mapping_from_body", "norm_name", "ALLOWED_KEYS"]
+__all__ = ["Mapping", "load_mapping", "mapping_from_body", "norm_name", "read_mapping_text", "ALLOWED_KEYS"]

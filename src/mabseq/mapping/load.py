@@ -18,17 +18,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cohort import limits as _limits
-from ..cohort import sniff as _sniff
 from ..cohort.findings import ERROR, Findings, quote
-from ..cohort.limits import size_text
+from ..cohort.mapping_file import read_mapping_text
 from .spec import MappingSpec
 
 MAX_DEPTH = 12
-
-
-def line_of_offset(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
 
 
 def read_yaml(path: Path, findings: Findings):
@@ -36,34 +30,14 @@ def read_yaml(path: Path, findings: Findings):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     source = path.name
-    lim = _limits.current()
 
     def bad(rule: str, message: str, row=None):
         findings.add(ERROR, rule, message, source, row=row)
         return None
 
-    special = _sniff.special_file(path)
-    if special is not None:
-        return bad("mapping.unreadable", f"the mapping file cannot be read: {special}")
-    if path.is_dir():
-        return bad("mapping.unreadable", "the mapping file is a folder, not a YAML file")
-    if not path.exists():
-        return bad("mapping.unreadable", "mapping file not found")
-    size = path.stat().st_size
-    if size > lim.max_mapping_bytes:
-        return bad("mapping.too_large", f"the mapping file is {size_text(size)}; a mapping file may be at most "
-                   f"{size_text(lim.max_mapping_bytes)}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return bad("mapping.unreadable", f"cannot read the mapping file ({exc.strerror})")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return bad("mapping.encoding", "the mapping file is UTF-16 text; save it as UTF-8")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return bad("mapping.encoding", f"the mapping file is not UTF-8 text (byte 0x{data[exc.start]:02X}); save "
-                   "it as UTF-8", line_of_offset(data, exc.start))
+    text = read_mapping_text(path, source, findings, "YAML")
+    if text is None:
+        return None
     if "\x00" in text:
         return bad("mapping.encoding", "the mapping file holds NUL characters: it is not a text file",
                    text.count("\n", 0, text.index("\x00")) + 1)
