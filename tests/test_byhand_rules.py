@@ -2,9 +2,7 @@
 
 Each case set is a few literal records; the expected value is worked out in the comments from the words of the
 analysis plan (the shared specs' ``study-definition.md``, cited "SD 2.x"; the clinical criteria "CC x"), never
-from running the code. Where the plan and today's code disagree, the test states the PLAN's value and is marked
-``xfail(strict=True, reason="issue 14: ...")``: when the fix lands the test passes, pytest reports XPASS as a
-failure, and the mark is removed.
+from running the code.
 
 The last section works the preset's calls into :mod:`mabseq.criteria` (response at a marrow, CD19 from %, MFI or
 the pathologist's call) through :func:`mabseq.derive.derive_cohort` on hand-made patients.
@@ -24,10 +22,6 @@ from mabseq.derive.params import DeriveParams
 
 D = dt.date
 P = DeriveParams()  # the paper preset's parameters (SD 7)
-
-
-def xfail(what: str):
-    return pytest.mark.xfail(strict=True, reason=f"issue 14: {what}")
 
 
 def marrow(when, blasts, *, pb="no", emd="no", mrd=None, lod=None, **kw):
@@ -145,6 +139,19 @@ def test_site_at_missing_blasts_is_not_isolated_emd():
     assert rules.site_at(a, M1, 30) != "extramedullary"
 
 
+def test_site_at_unknown_mrd_and_unknown_emd_by_hand():
+    img_no = {"assessment_date": D(2018, 1, 6), "specimen": "imaging", "emd_present": "no"}
+    # blasts 2% and no MRD value: MRD-only marrow disease cannot be ruled out -> unknown_mrd (not "no site")
+    assert rules.site_at([marrow(D(2018, 1, 5), 2), img_no], M1, 30) == "unknown_mrd"
+    # the same marrow with 40% blasts is marrow disease whatever the MRD -> marrow
+    assert rules.site_at([marrow(D(2018, 1, 5), 40), img_no], M1, 30) == "marrow"
+    # marrow 1% MRD 0, and no row of the window says whether there was EMD: 'extramedullary' or no disease ->
+    # unknown_emd; with the imaging row saying no EMD -> no disease documented (None)
+    m = {**marrow(D(2018, 1, 5), 1, mrd=0.0, lod=1e-4), "emd_present": None}
+    assert rules.site_at([m], M1, 30) == "unknown_emd"
+    assert rules.site_at([m, img_no], M1, 30) is None
+
+
 # ---- first_event (SD 2.4: the first relapse/progression/failure after the start, MRD relapse counts) ------------
 EV = [{"event_date": D(2018, 1, 10), "event_type": "refractory"},   # on the start day
       {"event_date": D(2018, 2, 1), "event_type": "mrd_relapse"},
@@ -182,8 +189,8 @@ def test_next_line_after_by_hand():
     (course("C3", "inotuzumab", M1, agents="inotuzumab;cyclophosphamide;vincristine;dexamethasone",
             regimen="mini-hyper-CVD"), "mini_hyper_cvd"),
     (course("C3", "inotuzumab", M1, agents="inotuzumab; vincristine"), "vincristine"),
-    (course("C3", "inotuzumab", M1, agents="inotuzumab"), None),   # the antibody alone
-    (course("C3", "inotuzumab", M1), None),                        # agents not listed
+    (course("C3", "inotuzumab", M1, agents="inotuzumab"), "none"),  # the antibody alone
+    (course("C3", "inotuzumab", M1), None),                          # agents not listed: unknown, not "alone"
 ])
 def test_combination_partner(c, expected):
     assert rules.combination_partner(c) == expected
@@ -255,6 +262,20 @@ def test_best_response_mrd_and_consolidation_starts_by_hand():
     # a relapse on 02-25, after the course (02-20): the remission held -> CR
     later = [{"event_date": D(2018, 2, 25), "event_type": "relapse"}]
     assert rules.best_response(c, [], later, END, P)["response"] == "cr"
+
+
+def test_best_response_consolidation_without_an_end_date():
+    # started in MRD-negative CR, no end date: the course is known to run through its first day M1 = 2018-01-10,
+    # so a relapse by 01-24 (+14) is a loss
+    c = course("C2", "blinatumomab", M1, None, disease_state_at_start="cr_mrd_negative")
+    assert rules.best_response(c, [], [{"event_date": D(2018, 1, 20), "event_type": "relapse"}], END,
+                               P)["response"] == "nr"
+    # a relapse on 02-25 may fall within the unknown course (+14 days): unknown, missing end_date
+    r = rules.best_response(c, [], [{"event_date": D(2018, 2, 25), "event_type": "relapse"}], END, P)
+    assert (r["response"], r["missing"]) == (None, ("end_date",))
+    # no relapse in the whole window: the remission held whatever the end -> CR, its date unknown
+    r = rules.best_response(c, [], [], END, P)
+    assert (r["response"], r["date"]) == ("cr", None)
 
 
 def test_best_response_missing_circulating_blasts_is_not_no_response():
@@ -405,6 +426,35 @@ def test_max_grade_ungraded_episode_is_not_grade_0():
     # a CRS episode on 01-12, grade not recorded: the patient had CRS ("any grade", SD 2.9) of unknown grade; the
     # maximum grade is not 0
     assert rules.max_grade_in_window([tox("crs", D(2018, 1, 12), None)], B, [B], 14)[0] != 0
+
+
+def test_toxicity_window_without_an_end_date_by_hand():
+    # the same course without an end date (first dose 2018-01-10): the window is known to run to 14 days after the
+    # first dose (01-24) and may run to the next line (02-15, so to 02-14)
+    nb = {**B, "end_date": None}
+    nxt = course("C3", "chemotherapy", D(2018, 2, 15))
+    # CRS grade 2 on 01-20 (sure); CRS grade 1 on 02-01 (uncertain stretch) cannot raise the maximum -> 2, any yes
+    r = rules.toxicity_in_window([tox("crs", D(2018, 1, 20), 2), tox("crs", D(2018, 2, 1), 1)], nb, [nb, nxt], 14)
+    assert (r["crs"]["max"], r["crs"]["any"]) == (2, True)
+    # CRS grade 3 on 02-01 could: maximum unknown (end_date), any yes (grade 2 is sure)
+    r = rules.toxicity_in_window([tox("crs", D(2018, 1, 20), 2), tox("crs", D(2018, 2, 1), 3)], nb, [nb, nxt], 14)
+    assert (r["crs"]["max"], r["crs"]["any"], r["crs"]["missing"]) == (None, True, ("end_date",))
+    # only ICANS grade 1 on 02-01: both unknown (not 0, not "no"); nothing in the uncertain stretch: 0 and no
+    r = rules.toxicity_in_window([tox("icans", D(2018, 2, 1), 1)], nb, [nb, nxt], 14)
+    assert (r["icans"]["max"], r["icans"]["any"]) == (None, None)
+    assert (r["crs"]["max"], r["crs"]["any"]) == (0, False)
+    # an episode after the next line started (02-20) is never in the window
+    r = rules.toxicity_in_window([tox("icans", D(2018, 2, 20), 1)], nb, [nb, nxt], 14)
+    assert (r["icans"]["max"], r["icans"]["any"]) == (0, False)
+
+
+def test_any_grade_of_an_ungraded_episode_is_yes():
+    # CRS recorded without a grade on 01-12: it occurred (any grade yes, SD 2.9), its maximum grade is unknown
+    r = rules.toxicity_in_window([tox("crs", D(2018, 1, 12), None)], B, [B], 14)
+    assert (r["crs"]["max"], r["crs"]["any"], r["crs"]["missing"]) == (None, True, ("grade",))
+    # a grade-0 episode is not CRS
+    r = rules.toxicity_in_window([tox("crs", D(2018, 1, 12), 0)], B, [B], 14)
+    assert (r["crs"]["max"], r["crs"]["any"]) == (0, False)
 
 
 # ---- hepatotoxicity (SD 2.9: CTCAE v5 grade >= 1, uln_only, first inotuzumab dose -> earliest of last dose + 42,

@@ -71,6 +71,30 @@ def test_state_from_marrow_by_hand():
                                    P)["state"] == "mrd"
 
 
+def test_state_from_marrow_sees_extramedullary_disease_and_a_later_relapse():
+    # the twin's T03 by hand: marrow 2020-02-20 blasts 4%, MRD 0 (alone: MRD-negative CR), but the imaging of
+    # 2020-02-21 shows extramedullary disease -> morphologic (an isolated EMD relapse has a clean marrow)
+    c = {"start_date": D(2020, 3, 1), "disease_state_at_start": None}
+    img = {"specimen": "imaging", "assessment_date": D(2020, 2, 21), "emd_present": "yes"}
+    st = rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0), img], c, P)
+    assert st["state"] == "morphologic" and "imaging of 2020-02-21" in st["why"]
+    # imaging without EMD changes nothing: MRD-negative CR; EMD imaged before that marrow (the twin's T27: EMD
+    # 2019-09-06, inotuzumab, clean marrow 2019-09-24, blinatumomab 2019-09-27) is not the state at the start
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0), {**img, "assessment_date": D(2020, 2, 5)}], c,
+                                   P)["state"] == "cr_mrd_negative"
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0), {**img, "emd_present": "no"}], c,
+                                   P)["state"] == "cr_mrd_negative"
+    # a relapse dated 2020-02-25, after the clean marrow and before the first dose -> morphologic; the same
+    # relapse dated before the marrow (2020-02-10) is answered by that marrow -> MRD-negative CR
+    ev = {"event_date": D(2020, 2, 25), "event_type": "relapse"}
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0)], c, P, [ev])["state"] == "morphologic"
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0)], c, P,
+                                   [{**ev, "event_date": D(2020, 2, 10)}])["state"] == "cr_mrd_negative"
+    # < 5% blasts, MRD 0, but circulating blasts not recorded: morphologic cannot be ruled out -> unknown
+    st = rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0, pb=None)], c, P)
+    assert st["state"] is None and st["missing"] == "pb_blasts"
+
+
 def test_mrd_start_response_explained_by_the_marrows_that_had_low_blasts():
     # started with MRD-only disease; in the window two marrows with 1% and 2% blasts, both MRD-positive: no CR
     # (conversion to MRD negativity required), and the explanation says so instead of "no marrow in CR"

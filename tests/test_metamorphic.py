@@ -320,6 +320,8 @@ def _moved_to_known(before: pd.DataFrame, after: pd.DataFrame, excluded_after: p
             if col.endswith("_missing") or col.endswith("_source"):  # a flag saying an input is missing may turn
                 continue                                               # on; a note of where a value came from moves
             x, y = _plain(x), _plain(a[p].get(col))
+            if str(a[p].get(f"{col}_source") or "").startswith("derived"):
+                continue  # a flagged fallback of the plan took over from the dropped recorded value (SD 2.7)
             if col.endswith("_undated") and y is True:  # a grade still known, its date no longer: towards unknown
                 continue
             if _missing(y):
@@ -345,40 +347,13 @@ def dropped(c: Cohort, table: str, column: str) -> Cohort:
 OPTIONAL = [(t.name, col.name) for t in TABLES if t.name != "study" for col in t.columns
             if not col.required and col.name not in t.key]
 
-# columns whose absence today moves a derived value to another known value (issue 14), each with what moves
-DROP_BUGS = {
-    ("patients", "no_transplant_reason"): "the no-HSCT fallback ignores preference_cr_days: a CR lost after 22 days "
-                                          "gives 'preference' instead of 'active disease' (SD 2.7)",
-    ("therapies", "end_date"): "a course without an end date is judged as if it ended on its first day (the "
-                               "remission-held window of a consolidation course shrinks): responses move",
-    ("therapies", "disease_state_at_start"): "the response to mAb1/mAb2 is now unknown, but the state at the start "
-                                             "still moves between morphologic and cr_mrd_negative (T03, T19 of the twin)",
-    ("toxicity_observations", "skin_stage"): "an organ stage column absent from the whole cohort reads as stage 0 in "
-                                             "the dated aGVHD observations (derive/agvhd.py: missing organ = 0)",
-    ("toxicity_observations", "liver_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
-                                              "(derive/agvhd.py)",
-    ("toxicity_observations", "lower_gi_stage"): "an organ stage column absent from the whole cohort reads as stage 0 "
-                                                 "(derive/agvhd.py)",
-}
-
-
-# DROP_BUGS entries whose patients the example cohort does not have (the bug cannot show there), or that the
-# example cohort no longer shows since the antibodies' responses became three-valued (the salvage-response and
-# start-state moves remain in the twin and the synthetic cohort)
-CORPUS_DROPS_OK = {("therapies", "disease_state_at_start"), ("assessments", "bm_blast_pct"),
-                   ("assessments", "pb_blasts"), ("assessments", "emd_present"), ("patients", "kmt2a"), ("therapies", "concurrent_tki"), ("assessments", "mrd_value"),
-                   ("assessments", "mrd_lod"), ("toxicity_episodes", "fatal"), ("disease_events", "cns_involved")}
-
-
 @pytest.fixture(scope="module")
 def twin_base():
     c = load_twin()
     return c, derive_cohort(c)
 
 
-@pytest.mark.parametrize("table, column", [
-    pytest.param(t, col, marks=pytest.mark.xfail(strict=True, reason=f"issue 14: {DROP_BUGS[(t, col)]}"))
-    if (t, col) in DROP_BUGS else (t, col) for t, col in OPTIONAL])
+@pytest.mark.parametrize("table, column", OPTIONAL)
 def test_e_dropping_an_optional_column_moves_values_only_to_unknown_twin(twin_base, table, column):
     c, dc = twin_base
     if c[table][column].isna().all():
@@ -399,9 +374,7 @@ def synth_base():
     return c, derive_cohort(c)
 
 
-@pytest.mark.parametrize("table, column", [
-    pytest.param(t, col, marks=pytest.mark.xfail(strict=True, reason=f"issue 14: {DROP_BUGS[(t, col)]}"))
-    if (t, col) in DROP_BUGS else (t, col) for t, col in SYNTH_DROPS])
+@pytest.mark.parametrize("table, column", SYNTH_DROPS)
 def test_e_dropping_an_optional_column_moves_values_only_to_unknown_synth(synth_base, table, column):
     c, dc = synth_base
     dc2 = derive_cohort(dropped(c, table, column))
@@ -416,6 +389,10 @@ def test_e_the_check_can_fail():
     after = pd.DataFrame({"patient_id": ["A", "B", "C"], "resp": ["nr", None, "unknown"], "tx": [False, True, False]})
     assert _moved_to_known(before, after, pd.DataFrame(columns=["patient_id", "reason"])) == [
         "A.resp: 'cr' -> 'nr'", "A.tx: True -> False", "C.tx: None -> False"]
+    # a value the plan's flagged fallback derived (its _source says so) may differ from the recorded one it replaces
+    after["resp_source"] = ["derived: fallback", None, None]
+    assert _moved_to_known(before, after, pd.DataFrame(columns=["patient_id", "reason"])) == [
+        "A.tx: True -> False", "C.tx: None -> False"]
 
 
 def test_the_results_comparison_can_fail(case):
@@ -442,9 +419,7 @@ def corpus_base():
     return c, derive_cohort(c)
 
 
-@pytest.mark.parametrize("table, column", [
-    pytest.param(t, col, marks=pytest.mark.xfail(strict=True, reason=f"issue 14: {DROP_BUGS[(t, col)]}"))
-    if (t, col) in DROP_BUGS and (t, col) not in CORPUS_DROPS_OK else (t, col) for t, col in OPTIONAL])
+@pytest.mark.parametrize("table, column", OPTIONAL)
 def test_e_dropping_an_optional_column_moves_values_only_to_unknown_corpus(corpus_base, table, column):
     c, dc = corpus_base
     if c[table][column].isna().all():
@@ -452,3 +427,69 @@ def test_e_dropping_an_optional_column_moves_values_only_to_unknown_corpus(corpu
     dc2 = derive_cohort(dropped(c, table, column))
     bad = _moved_to_known(dc.adsl, dc2.adsl, dc2.excluded)
     assert not bad, f"{len(bad)} values moved to a known value, e.g. {bad[:10]}"
+
+
+# ---- every value a rule leaves unknown is counted, under a label (issue 14: "counted per variable") ---------------
+# Columns that copy one input through unchanged (their missing values are the input's own, shown as "Unknown" in
+# the tables) or follow a parent variable that carries the finding (the date or MRD status of a response that is
+# unknown), so a move to None there needs no finding of its own. Every other derived value that a dropped column
+# turns into None must come with a finding naming the rule and the input.
+PASS_THROUGH = {"blasts_mab1", "blina_cycles", "ino_cycles", "cyto_risk", "engraft_days",
+                *(f"tx_{c}" for c in ("busulfan_dose", "cd34_dose", "conditioning_agents", "conditioning_intensity",
+                                      "conditioning_regimen", "donor_sex", "ex_vivo_tcd", "gvhd_prophylaxis",
+                                      "hla_matched", "hla_typed", "melphalan_dose", "tbi_dose", "thiotepa_dose")),
+                "agvhd_skin_stage", "agvhd_liver_stage", "agvhd_lower_gi_stage", "agvhd_grade_from_stages"}
+CHILD_OF = {"mrd_mab1": "resp_mab1", "resp_mab1_date": "resp_mab1", "mrd_mab2": "resp_mab2",
+            "resp_mab2_date": "resp_mab2", "cd19_event1_status": "cd19_event1", "cd22_event1_status": "cd22_event1",
+            "retreat_cr_days": "salvage_cr", "agvhd_ge2_date": "agvhd_ge2", "agvhd_ge3_date": "agvhd_ge3"}
+
+
+def _silent_unknowns(dc, dc2) -> list[str]:
+    unk = set(zip(dc2.unknowns["patient_id"], dc2.unknowns["variable"]))
+    after = {r["patient_id"]: r for r in dc2.adsl.to_dict("records")}
+    bad = []
+    for rb in dc.adsl.to_dict("records"):
+        p = rb["patient_id"]
+        if p not in after:
+            continue
+        for col, x in rb.items():
+            if col.endswith(("_source", "_missing", "_undated")) or col in PASS_THROUGH:
+                continue
+            if _missing(_plain(x)) or not _missing(_plain(after[p].get(col))):
+                continue
+            parent = CHILD_OF.get(col)
+            # a child whose parent is unknown (with its finding) or is no longer a response (an unknown MRD
+            # conversion makes 'cr' -> None; a date of a response that is now unknown)
+            if col.endswith("_date") and after[p].get(col.replace("_date", "_undated")) is True:
+                continue  # the grade is known, its date no longer: the _undated flag says so (agvhd.py)
+            if (p, col) in unk or (parent and ((p, parent) in unk or _missing(_plain(after[p].get(parent))))):
+                continue
+            bad.append(f"{p}.{col}: {x!r} -> None")
+    return bad
+
+
+@pytest.mark.parametrize("table, column", OPTIONAL)
+def test_every_value_turned_unknown_is_counted_twin(twin_base, table, column):
+    from mabseq.results.completeness import UNKNOWN_LABELS, VARIABLES
+    c, dc = twin_base
+    if c[table][column].isna().all():
+        pytest.skip(f"{table}.{column} is empty in the twin")
+    dc2 = derive_cohort(dropped(c, table, column))
+    bad = _silent_unknowns(dc, dc2)
+    assert not bad, f"{len(bad)} values became unknown without a finding, e.g. {bad[:10]}"
+    labels = {**dict(VARIABLES), **UNKNOWN_LABELS}
+    unlabelled = sorted(set(dc2.unknowns["variable"]) - set(labels))
+    assert not unlabelled, f"unknowns without a label in the data-completeness section: {unlabelled}"
+
+
+def test_silent_unknown_check_can_fail():
+    # a value that turns None with no finding is reported; with a finding it is not
+    class DC:  # the two attributes the check reads
+        def __init__(self, adsl, unknowns):
+            self.adsl, self.unknowns = adsl, unknowns
+    none = pd.DataFrame(columns=["patient_id", "variable", "rule", "input"])
+    before = DC(pd.DataFrame({"patient_id": ["A"], "site_event1": ["marrow"]}), none)
+    after = DC(pd.DataFrame({"patient_id": ["A"], "site_event1": [None]}), none)
+    assert _silent_unknowns(before, after) == ["A.site_event1: 'marrow' -> None"]
+    after.unknowns = pd.DataFrame([{"patient_id": "A", "variable": "site_event1", "rule": "r", "input": "site"}])
+    assert _silent_unknowns(before, after) == []

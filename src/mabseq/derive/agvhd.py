@@ -51,6 +51,15 @@ def absent_means_none(cohort) -> bool:
     return bool(len(cohort["toxicity_episodes"]) or len(cohort["toxicity_observations"]))
 
 
+def staged_organs(cohort) -> frozenset:
+    """The organ-stage columns of ``toxicity_observations`` that the cohort records for anyone. In a dated
+    observation an organ left empty is stage 0 only when the cohort stages that organ at all (the twin and the paper
+    record only the organs involved); an organ nobody's observations stage stays unknown. Computed once per
+    cohort."""
+    obs = cohort["toxicity_observations"]
+    return frozenset(k for k in ORGANS if k in obs.columns and obs[k].notna().any())
+
+
 def _int(v):
     return None if v is None else int(v)
 
@@ -66,7 +75,7 @@ def _grade(ruleset: str, stages: dict, recorded=None):
 
 
 def derive_agvhd(tx: dict, d0: dt.date, tox: list[dict], tox_obs: list[dict], ruleset: str,
-                 absent_is_none: bool) -> tuple[dict, dict, list[str]]:
+                 absent_is_none: bool, staged: frozenset = frozenset(ORGANS)) -> tuple[dict, dict, list[str]]:
     """(values, explanations, flags) of aGVHD after the transplant ``tx`` (day 0 ``d0``); see the module rules."""
     v = dict.fromkeys(VALUES)
     why: dict[str, str] = {}
@@ -74,8 +83,9 @@ def derive_agvhd(tx: dict, d0: dt.date, tox: list[dict], tox_obs: list[dict], ru
     ep = [e for e in tox if e["toxicity"] == "agvhd" and e["onset_date"] > d0]
     ep_grades = [int(e["grade"]) for e in ep if e.get("grade") is not None]
     tx_grade = _int(tx.get("agvhd_max_grade"))
-    # organ stages: the maxima of the dated observations after day 0 (missing organ = 0 there, as the twin and the
-    # paper record only the organs involved), else the transplant-level maxima (a missing organ stays unknown)
+    # organ stages: the maxima of the dated observations after day 0 (an organ the cohort stages but this row leaves
+    # empty = 0 there, as the twin and the paper record only the organs involved; an organ the cohort never stages
+    # stays unknown, see staged_organs), else the transplant-level maxima (a missing organ stays unknown)
     dated_obs = [o for o in tox_obs if o["observation_date"] > d0 and any(o.get(k) is not None for k in ORGANS)]
     stages: dict = {}
     for o in dated_obs:
@@ -83,7 +93,7 @@ def derive_agvhd(tx: dict, d0: dt.date, tox: list[dict], tox_obs: list[dict], ru
             if o.get(k) is not None:
                 stages[k] = max(stages.get(k, 0), int(o[k]))
     if dated_obs:
-        stages = {k: stages.get(k, 0) for k in ORGANS}
+        stages = {k: stages.get(k, 0) for k in ORGANS if k in staged or k in stages}
         stage_src = f"{len(dated_obs)} dated staging observation(s)"
     else:
         stages = {k: _int(tx.get(c)) for k, c in TX_STAGE.items() if tx.get(c) is not None}
@@ -130,7 +140,7 @@ def derive_agvhd(tx: dict, d0: dt.date, tox: list[dict], tox_obs: list[dict], ru
         v["agvhd_grade"] = from_stages if from_stages >= 1 else None
         v["agvhd_source"] = "organ stages"
         why["agvhd"] = f"no aGVHD episode or recorded grade; grade {from_stages} from {stage_src}"
-        dated = _dated_stage_grades(dated_obs, ruleset) if dated_obs else []
+        dated = _dated_stage_grades(dated_obs, ruleset, staged) if dated_obs else []
         if dated and from_stages >= 1:
             v["agvhd_date"] = next(d for d, g in dated if g >= 1)
     elif stages:  # stages that leave the grade undetermined
@@ -161,13 +171,14 @@ def derive_agvhd(tx: dict, d0: dt.date, tox: list[dict], tox_obs: list[dict], ru
     return v, why, flags
 
 
-def _dated_stage_grades(obs: list[dict], ruleset: str) -> list[tuple[dt.date, int]]:
-    """(date, grade) at each dated observation, from the maxima of the organ stages recorded up to that day."""
-    out, running = [], {k: 0 for k in ORGANS}
+def _dated_stage_grades(obs: list[dict], ruleset: str, staged: frozenset) -> list[tuple[dt.date, int]]:
+    """(date, grade) at each dated observation, from the maxima of the organ stages recorded up to that day (an
+    organ the cohort never stages stays unknown)."""
+    out, running = [], {k: 0 for k in ORGANS if k in staged}
     for o in obs:
         for k in ORGANS:
             if o.get(k) is not None:
-                running[k] = max(running[k], int(o[k]))
+                running[k] = max(running.get(k, 0), int(o[k]))
         g = _grade(ruleset, dict(running)).value
         if g is not None:
             out.append((o["observation_date"], g))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..cohort.model import Cohort
-from .agvhd import absent_means_none
+from .agvhd import absent_means_none, staged_organs
 from .endpoints import endpoints_for
 from .params import DeriveParams
 from .patient import Derived, PatientData, derive_patient, records_by_patient
@@ -48,10 +48,10 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
     enrollment = _enrollment(cohort, params)
     derived, rows, excluded, tte, timelines, unknowns = {}, [], [], [], [], []
     by_patient = records_by_patient(cohort)
-    agvhd_absent_is_none = absent_means_none(cohort)
+    agvhd_absent_is_none, agvhd_staged = absent_means_none(cohort), staged_organs(cohort)
     for pid in cohort.patient_ids:
         data = PatientData(cohort, pid, cutoff, by_patient)
-        data.agvhd_absent_is_none = agvhd_absent_is_none
+        data.agvhd_absent_is_none, data.agvhd_staged = agvhd_absent_is_none, agvhd_staged
         d = derive_patient(data, params, enrollment)
         derived[pid] = d
         if d.values.get("excluded_reason"):

@@ -43,10 +43,11 @@ class Derived:
         if why:
             self.why[name] = why
 
-    def unknown(self, name: str, rule: str, inputs, why: str) -> None:
-        """``name`` is unknown because ``inputs`` (one name or several) are missing: the value is None and a
-        finding names the rule and each input (counted per variable in the data-completeness section)."""
-        self.set(name, None, why)
+    def unknown(self, name: str, rule: str, inputs, why: str, value=None) -> None:
+        """``name`` is unknown because ``inputs`` (one name or several) are missing: the value is None (or the
+        category that says so, e.g. MRD 'unknown') and a finding names the rule and each input (counted per
+        variable in the data-completeness section)."""
+        self.set(name, value, why)
         names = ([inputs] if isinstance(inputs, str) else list(inputs)) or ["(unspecified)"]
         for i in names:
             self.unknowns.append({"variable": name, "rule": rule, "input": i})
@@ -139,6 +140,8 @@ class PatientData:
 
     # set once per cohort by derive_cohort (agvhd.absent_means_none): whether no aGVHD record means none
     agvhd_absent_is_none: bool = False
+    # and which organ-stage columns the cohort records for anyone (agvhd.staged_organs)
+    agvhd_staged: frozenset = frozenset(("skin_stage", "liver_stage", "lower_gi_stage"))
 
     def in_cutoff(self, d: dt.date | None) -> bool:
         return d is not None and d <= self.cutoff
@@ -252,8 +255,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     _flag(D, "kmt2a_r", {"rearranged": True, "not_rearranged": False}.get(p.get("kmt2a")), "KMT2A status (2.5)",
           "kmt2a")
     D.set("cyto_risk", rules.cytogenetic_risk(p), "UKALLXII/ECOG2993")
-    D.set("frontline", "cr" if p.get("frontline_response") == "cr" else
-          ("refractory" if p.get("frontline_response") == "refractory" else None))
+    front = {"cr": "cr", "refractory": "refractory"}.get(p.get("frontline_response"))
+    if front is None:
+        D.unknown("frontline", "response to frontline therapy (2.5)", "frontline_response",
+                  f"frontline_response {p.get('frontline_response') or 'not recorded'}")
+    else:
+        D.set("frontline", front)
     prior_lines = rules.prior_lines(pd_.therapies, m1, p)
     D.set("prior_lines", prior_lines, "lines started before mAb1 (frontline = 1; IT, TKI alone not lines)")
     prior_tx = any(t["transplant_date"] < m1 for t in pd_.transplants) or p.get("prior_allohsct") == "yes"
@@ -264,9 +271,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     _flag(D, "emd_before_mab1", _yes_no(p.get("emd_before_mab1")), "EMD before mAb1 (2.5)", "emd_before_mab1")
     base = rules.baseline_marrow(pd_.assessments, m1, params.marrow_lookback_days)
     D.set("blasts_mab1", base.get("bm_blast_pct"), f"last marrow <= {params.marrow_lookback_days} days before mAb1")
-    states = {k: rules.state_from_marrow(pd_.assessments, c, params) for k, c in (("mab1", mab1), ("mab2", mab2))}
+    states = {k: rules.state_from_marrow(pd_.assessments, c, params, pd_.events) for k, c in (("mab1", mab1), ("mab2", mab2))}
     for k, st in states.items():
-        D.set(f"state_{k}", st["state"], st["why"])
+        if st["state"] is None:
+            D.unknown(f"state_{k}", "disease state at the start of the course (2.3)", st["missing"], st["why"])
+        else:
+            D.set(f"state_{k}", st["state"], st["why"])
     state = states["mab1"]["state"]
     burden = "mrd" if state == "mrd" else ("morphologic" if state == "morphologic" else
                                           ("mrd" if base.get("bm_blast_pct") is not None and
@@ -276,9 +286,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     if site == "unknown":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
                   "days before mAb1 has neither a blast count nor an MRD value")
+    elif site == "unknown_mrd":
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "mrd_value", f"a marrow <= {params.marrow_lookback_days} days "
+                  "before mAb1 has < 5% blasts and no MRD value, and nothing else shows marrow disease")
     elif site == "unknown_emd":
-        D.unknown("site_mab1", "site at mAb1 (2.5)", "emd_present", f"marrow disease <= {params.marrow_lookback_days} "
-                  "days before mAb1, but no row of that window records whether there was extramedullary disease")
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "emd_present", f"no row <= {params.marrow_lookback_days} days "
+                  "before mAb1 records whether there was extramedullary disease")
     else:
         D.set("site_mab1", site)
 
@@ -287,7 +300,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("event1_date", ev1["event_date"] if ev1 else None,
           f"first relapse/progression after mAb1 and before mAb2: {ev1['event_type'] if ev1 else 'none'}")
     D.set("days_mab1_event", _days(m1, ev1["event_date"]) if ev1 else None)
-    D.set("site_event1", ev1.get("site") if ev1 else None)
+    if ev1 and not ev1.get("site"):
+        D.unknown("site_event1", "site of the post-mAb1 event (2.4)", "site",
+                  f"the {ev1['event_type']} of {ev1['event_date']} records no site")
+    else:
+        D.set("site_event1", ev1.get("site") if ev1 else None)
     if ev1:
         _flag(D, "cns_event1", _yes_no(ev1.get("cns_involved")), "CNS at the post-mAb1 event (2.4)", "cns_involved")
     else:
@@ -303,7 +320,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("interim_lines", len(interim), f"non-antibody systemic lines from {win_start} to before mAb2: "
           + (", ".join(f"{t['course_id']} {t['therapy_class']}" for t in interim) or "none"))  # no free text
     D.set("interim", len(interim) > 0)
-    D.set("ino_plus_chemo", rules.combination_partner(ino))
+    partner = rules.combination_partner(ino)
+    if partner is None:
+        D.unknown("ino_plus_chemo", "chemotherapy with inotuzumab (2.1)", "agents",
+                  f"the inotuzumab course {ino['course_id']} lists no agents")
+    else:
+        D.set("ino_plus_chemo", partner)
     tki = blina.get("concurrent_tki")
     _flag(D, "ponatinib_with_blina", None if tki is None else str(tki).strip().lower() == "ponatinib",
           "ponatinib with blinatumomab (2.5)", "concurrent_tki")
@@ -322,8 +344,15 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         else:
             D.set(f"resp_{k}", resp["response"], why)
         windows[k] = win_end
-        D.set(f"mrd_{k}", resp["mrd"])
-        D.set(f"resp_{k}_date", resp["date"])
+        if resp["response"] == "cr" and resp["mrd"] == "unknown":
+            D.unknown(f"mrd_{k}", "MRD status at CR (2.3)", ("mrd_value", "mrd_lod"),
+                      "no marrow in CR has an MRD result that can be judged", value="unknown")
+        else:
+            D.set(f"mrd_{k}", resp["mrd"])
+        if resp["response"] == "cr" and resp["date"] is None:
+            D.unknown(f"resp_{k}_date", "date of the response (2.3)", "end_date", resp["why"])
+        else:
+            D.set(f"resp_{k}_date", resp["date"])
 
     # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
     # a non-responder without a dated progression: the marrow documenting non-response (2.4, flagged)
@@ -416,33 +445,42 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("tx_relapse_date", ev_tx["event_date"] if ev_tx else None)
         # acute GVHD: dated episodes/stages, else the transplant row's maximum grade; unknown stays unknown (agvhd.py)
         ag, ag_why, ag_flags = derive_agvhd(tx, d0, pd_.tox, pd_.tox_obs, params.agvhd_ruleset,
-                                            pd_.agvhd_absent_is_none)
+                                            pd_.agvhd_absent_is_none, pd_.agvhd_staged)
         for name in AGVHD_VALUES:
             D.set(name, ag[name], ag_why.get(name, ""))
         D.flags.extend(ag_flags)
         sos_end = rules.shift(d0, params.sos_post_window)
         sos = [e for e in pd_.tox if e["toxicity"] == "sos" and d0 <= e["onset_date"] <= sos_end]
         D.set("sos", bool(sos))
-        D.set("sos_severity", sos[0].get("severity") if sos else None)
+        if sos and not sos[0].get("severity"):
+            D.unknown("sos_severity", "SOS severity (2.6)", "severity", f"the SOS of {sos[0]['onset_date']} "
+                      "records no severity")
+        else:
+            D.set("sos_severity", sos[0].get("severity") if sos else None)
         if sos:
             _flag(D, "sos_fatal", _yes_no(sos[0].get("fatal")), "fatal SOS (2.6)", "fatal")
         else:
             D.set("sos_fatal", False)  # no SOS episode: no fatal SOS
         D.set("no_tx_reason", None)
+        D.set("no_tx_reason_source", None)
     else:
         # not applicable without a transplant after mAb2: every transplant value is set to None, in the order
         # above, so that each column exists (and in the same place) whatever the cohort
         for name in TX_VALUES:
             D.set(name, None)
         reason = p.get("no_transplant_reason")
+        source = "recorded"
         if reason is None:
             reason = rules.no_tx_reason_fallback(D.values, pd_.follow_up, params, pd_.cutoff)
+            source = "derived: the flagged fallback of 2.7 (not recorded)"
             D.flags.append("reason for no transplant derived (not recorded)")
         if reason is None:
             D.unknown("no_tx_reason", "reason for no alloHSCT (2.7)", "resp_mab2",
                       "not recorded; the fallback needs the response to mAb2 and how long a CR held")
+            D.set("no_tx_reason_source", None)
         else:
             D.set("no_tx_reason", reason)
+            D.set("no_tx_reason_source", source)
 
     # ---- after mAb2 (2.7) -----------------------------------------------------------------------------------------
     further = [t for t in pd_.therapies if t["start_date"] > m2 and t is not mab2 and rules.counts_as_line(t)
@@ -483,14 +521,17 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("salvage_cr", "cr" in sal)
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
-    crs, icans = rules.max_grade_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
-    for name, g in (("crs_blina", crs), ("icans_blina", icans)):
-        if g is None:
-            D.unknown(name, "maximum grade in the blinatumomab window (2.9)", "grade",
-                      f"{name.split('_')[0].upper()} recorded without a grade in the window")
-        else:
-            D.set(name, g)
-        D.set(f"{name.split('_')[0]}_any_blina", g is None or g >= 1)
+    tox_b = rules.toxicity_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
+    for kind in ("crs", "icans"):
+        r = tox_b[kind]
+        for name, key in ((f"{kind}_blina", "max"), (f"{kind}_any_blina", "any")):
+            if r[key] is None:
+                D.unknown(name, "CRS/ICANS in the blinatumomab window (2.9)", r["missing"],
+                          f"{kind.upper()} " + ("recorded without a grade in the window" if r["missing"] == ("grade",)
+                                                else "recorded after the days known to belong to the window (the "
+                                                     "course has no end date)"))
+            else:
+                D.set(name, r[key])
     transam, hyperbili = rules.hepatotoxicity(pd_.tox, pd_.tox_obs, ino, pd_.therapies, pd_.doses, cond_dates,
                                               params)
     for name, v, cols in (("transaminitis_ino", transam, ("alt_uln", "ast_uln")),
@@ -517,10 +558,18 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
           f"{fu.get('last_contact_date')}, cut-off {cut}")
     D.set("death_date_missing", dead and ddate is None)
     D.set("last_date", last)
-    D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
+    if dead_by_cut and not fu.get("death_cause"):
+        D.unknown("death_cause", "primary cause of death (2.8)", "death_cause", "dead, cause not recorded (the "
+                  "class falls back to the disease state at death)")
+    else:
+        D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
     at_death = rules.active_at(pd_.events, pd_.assessments, ddate or contact or cut,
                                       params.mrd_relapse_is_event) if dead_by_cut else None
     D.set("death_class", rules.death_class(fu, at_death, dead_by_cut) if dead_by_cut else None)
-    D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
+    if not dead_by_cut and not fu.get("status_at_last_contact"):
+        D.unknown("status_last", "status at last contact (2.7)", "status_at_last_contact", "alive, status at last "
+                  "contact not recorded")
+    else:
+        D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
     return D

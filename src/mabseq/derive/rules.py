@@ -76,21 +76,24 @@ def baseline_marrow(assessments: list[dict], when: dt.date, lookback: int) -> di
 
 def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold: float = 1e-4) -> str | None:
     """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both; None when no
-    disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. A marrow in
-    the window with neither a blast count nor an MRD value is not read as free of disease (it was once read as 0%
-    blasts): when nothing else shows marrow disease, the site is ``"unknown"``. Marrow disease with no row of the
-    window recording EMD (present or absent) is ``"unknown_emd"``: 'marrow' and 'both' cannot be told apart."""
+    disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. Unknown is never
+    no: when nothing else shows marrow disease, a marrow of the window with neither a blast count nor an MRD value
+    gives ``"unknown"`` (it was once read as 0% blasts) and one with < 5% blasts but no MRD value
+    ``"unknown_mrd"`` (MRD-only disease is marrow disease); marrow disease with no row of the window recording EMD
+    (present or absent) gives ``"unknown_emd"`` ('marrow' and 'both' cannot be told apart), and so does a window
+    without marrow disease in which no row records EMD ('extramedullary' and none cannot be told apart)."""
     win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
     marrows = [a for a in win if a["specimen"] == "marrow"]
     marrow = any((a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5) or
                  (a.get("mrd_value") is not None and a["mrd_value"] >= mrd_threshold) for a in marrows)
-    marrow_unknown = not marrow and any(a.get("bm_blast_pct") is None and a.get("mrd_value") is None
-                                        for a in marrows)
     emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
-    if marrow_unknown:
+    emd_recorded = any(a.get("emd_present") in ("yes", "no") for a in win)
+    if not marrow and any(a.get("bm_blast_pct") is None and a.get("mrd_value") is None for a in marrows):
         return "unknown"
-    if marrow and not emd and not any(a.get("emd_present") in ("yes", "no") for a in win):
-        return "unknown_emd"  # marrow disease, but no row of the window says whether there was EMD: 'marrow' or 'both'
+    if not marrow and any(a.get("mrd_value") is None for a in marrows):
+        return "unknown_mrd"
+    if not emd and not emd_recorded and win:
+        return "unknown_emd"  # no row of the window says whether there was EMD
     if marrow and emd:
         return "both"
     if emd:
@@ -127,11 +130,14 @@ def next_line_after(therapies: list[dict], when: dt.date | None) -> dt.date | No
 
 
 def combination_partner(course: dict) -> str | None:
-    """'mini_hyper_cvd', 'vincristine' or None: non-antibody agents given within the antibody course."""
-    agents = {a.strip().lower() for a in (course.get("agents") or "").split(";") if a.strip()}
+    """'mini_hyper_cvd', 'vincristine', another ';'-joined partner list, or 'none' (the antibody alone): the
+    non-antibody agents given within the antibody course. None (unknown) when the course lists no agents."""
+    if not (course.get("agents") or "").strip():
+        return None
+    agents = {a.strip().lower() for a in course["agents"].split(";") if a.strip()}
     agents -= {course["therapy_class"]}
     if not agents:
-        return None
+        return "none"
     regimen = (course.get("regimen") or "").lower().replace("-", " ")
     if "mini hyper" in regimen or {"cyclophosphamide", "doxorubicin"} & agents:
         return "mini_hyper_cvd"
@@ -180,13 +186,16 @@ def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
     return response_any(r)
 
 
-def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParams) -> dict:
+def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParams,
+                      events: list[dict] = ()) -> dict:
     """Disease state at the start of a course (study-definition 2.3, 2.5): the recorded
     ``disease_state_at_start``; when not recorded, derived from the latest marrow within
     ``params.state_marrow_window_days`` before the first dose (the day itself included): blasts >= 5%, circulating
     blasts or EMD -> morphologic; blasts < 5% with MRD >= ``mrd_threshold`` -> mrd; blasts < 5% MRD-negative ->
-    cr_mrd_negative. None (unknown) when there is no such marrow or its inputs cannot settle it. The explanation
-    names the marrow used."""
+    cr_mrd_negative. Extramedullary disease recorded on another specimen (imaging, CSF: the marrow row of an isolated
+    EMD relapse is clean) from that marrow's day to the first dose, or a relapse/progression dated after that marrow
+    and by the first dose, makes it morphologic (EMD seen before that marrow was answered by the course between). None (unknown) when there is no such marrow or its inputs cannot settle it. The explanation
+    names the marrow (and the row) used."""
     rec = course.get("disease_state_at_start")
     if rec:
         return {"state": rec, "derived": False, "why": f"recorded {rec}", "missing": None}
@@ -199,6 +208,14 @@ def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParam
     m = ms[-1]
     b = m.get("bm_blast_pct")
     tag = f"marrow {m['assessment_date']}"
+    emd = [a for a in assessments if a["specimen"] != "marrow" and m["assessment_date"] <= a["assessment_date"] <= s
+           and a.get("emd_present") == "yes"]
+    later = [e for e in events if m["assessment_date"] < e["event_date"] <= s and e["event_type"] in EVENT_TYPES]
+    if emd or later:
+        why = (f"not recorded; derived from {tag} and "
+               + (f"extramedullary disease on the {emd[-1]['specimen']} of {emd[-1]['assessment_date']}" if emd else
+                  f"the {later[0]['event_type']} of {later[0]['event_date']} after that marrow"))
+        return {"state": "morphologic", "derived": True, "missing": None, "why": why}
     if b is None:
         return {"state": None, "derived": True, "missing": "bm_blast_pct",
                 "why": f"not recorded; {tag} has no blast count"}
@@ -211,6 +228,11 @@ def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParam
     if neg is None:
         return {"state": None, "derived": True, "missing": "mrd_value",
                 "why": f"not recorded; {tag} blasts {b:g}% (< 5%) without an MRD result"}
+    if m.get("pb_blasts") is None or m.get("emd_present") is None:
+        # < 5% blasts but circulating blasts or EMD not recorded: morphologic cannot be ruled out
+        miss = "pb_blasts" if m.get("pb_blasts") is None else "emd_present"
+        return {"state": None, "derived": True, "missing": miss,
+                "why": f"not recorded; {tag} blasts {b:g}% (< 5%) but {miss} not recorded"}
     st = "cr_mrd_negative" if neg else "mrd"
     return {"state": st, "derived": True, "missing": None,
             "why": f"not recorded; derived from {tag}: blasts {b:g}% (< 5%), MRD "
@@ -232,12 +254,21 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
     if state == "cr_mrd_negative":
         # consolidation in CR: the remission must hold through the course (first dose to 14 days after the last),
         # within the response window; a later relapse is a relapse after the response
+        # (a course without an end date is known to run through its first day: a relapse by 14 days after it is
+        # a loss, none in the whole window a hold of unknown end, one in between unknown)
         course_end = min(win_end, shift(course.get("end_date") or s, 14))
         lost = [e for e in relapse_in if e["event_date"] <= course_end]
+        if course.get("end_date") is None and not lost and relapse_in:
+            return {"response": None, "mrd": None, "date": None, "missing": ("end_date",),
+                    "why": f"unknown: started in MRD-negative CR, the course has no end date and the "
+                           f"{relapse_in[0]['event_type']} of {relapse_in[0]['event_date']} may fall within it"}
         held = not lost
+        date = (course_end if course.get("end_date") is not None or course_end == win_end else None) if held else None
         return {"response": "cr" if held else "nr", "mrd": "neg" if held else None,
-                "date": course_end if held else None, "missing": (),
-                "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through {course_end}"}
+                "date": date, "missing": (),
+                "why": f"started in MRD-negative CR; remission {'held' if held else 'lost'} through "
+                       + (str(course_end) if course.get("end_date") is not None or not held else
+                          f"the response window's end {win_end} (the course has no end date)")}
     needs_conversion = params.mrd_start_response == "mrd_negativity"
     crs, missing, not_converted, undecided = [], [], [], []
     for a in marrows:
@@ -392,24 +423,48 @@ def no_tx_reason_fallback(values: dict, fu: dict, params: DeriveParams | None = 
 
 
 # ---- toxicity (2.9) -------------------------------------------------------------------------------------------
-def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int):
-    """Maximum CRS and ICANS grade from the course's first infusion to ``after_days`` after its end, cut at the
-    next line (recorded grades; no episode recorded = grade 0). None (unknown) when the only episodes in the window
-    have no grade: the toxicity occurred, its grade is unknown."""
+def toxicity_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int) -> dict[str, dict]:
+    """CRS and ICANS attributed to a course (SD 2.9): the episodes from its first infusion to ``after_days`` after
+    its end, cut at the next line. For each kind: ``max`` (the highest recorded grade; no episode = 0), ``any``
+    (an episode of grade >= 1 or without a grade: the toxicity occurred) and ``missing`` (the inputs that left a
+    value unknown). Unknown is never no:
+
+    * episodes only without a grade: ``max`` None (the grade is unknown), ``any`` True;
+    * a course without an end date: the window is known to run to ``after_days`` after the first dose, and may run
+      to the next line; an episode in that uncertain stretch makes ``max`` None when it could raise the maximum,
+      and ``any`` None when it is the only evidence of the toxicity."""
     s = course["start_date"]
-    e = shift(course.get("end_date") or s, after_days)
+    end = course.get("end_date")
     nxt = [t["start_date"] for t in therapies if t["start_date"] > s and t is not course and counts_as_line(t)]
-    if nxt:
-        e = min(e, min(nxt) - ONE_DAY)
-    out = []
+    cap = min(nxt) - ONE_DAY if nxt else None
+    sure = shift(end or s, after_days)
+    if cap is not None:
+        sure = min(sure, cap)
+    maybe = sure if end is not None else (cap or dt.date.max)
+    out = {}
     for kind in ("crs", "icans"):
-        eps = [x for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= e]
+        eps = [x for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= sure]
         graded = [x["grade"] for x in eps if x.get("grade") is not None]
         top = max(graded) if graded else 0
-        # an episode recorded without a grade is CRS/ICANS of unknown grade (it was read as grade 0, so "no"):
-        # unless a graded episode already shows grade >= 1, the maximum grade is unknown (None)
-        out.append(None if top < 1 and len(graded) < len(eps) else top)
-    return out[0], out[1]
+        ungraded = len(graded) < len(eps)
+        r = {"max": None if top < 1 and ungraded else top, "any": top >= 1 or ungraded,
+             "missing": ("grade",) if top < 1 and ungraded else ()}
+        late = [x for x in tox if x["toxicity"] == kind and sure < x["onset_date"] <= maybe]
+        if late:
+            late_g = [x["grade"] for x in late if x.get("grade") is not None]
+            could_raise = len(late_g) < len(late) or max(late_g) > top
+            if r["max"] is not None and could_raise:
+                r["max"], r["missing"] = None, ("end_date",)
+            if not r["any"] and any(_any_grade(x) for x in late):
+                r["any"], r["missing"] = None, tuple(dict.fromkeys(r["missing"] + ("end_date",)))
+        out[kind] = r
+    return out
+
+
+def max_grade_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int):
+    """(CRS, ICANS) maximum grades of :func:`toxicity_in_window` (None = unknown)."""
+    r = toxicity_in_window(tox, course, therapies, after_days)
+    return r["crs"]["max"], r["icans"]["max"]
 
 
 def _any_grade(x: dict) -> bool:

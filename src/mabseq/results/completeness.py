@@ -26,6 +26,18 @@ UNKNOWN_LABELS = {
     "site_mab1": "Site of disease at mAb1", "tx_status": "Disease status at alloHSCT",
     "no_tx_reason": "Reason for no alloHSCT", "crs_blina": "CRS grade with blinatumomab",
     "icans_blina": "ICANS grade with blinatumomab", "days_mab2_tx": "Days from mAb2 to alloHSCT",
+    "crs_any_blina": "CRS (any grade) with blinatumomab", "icans_any_blina": "ICANS (any grade) with blinatumomab",
+    "mrd_mab1": "MRD status at CR after mAb1", "mrd_mab2": "MRD status at CR after mAb2",
+    "resp_mab1_date": "Date of the response to mAb1", "resp_mab2_date": "Date of the response to mAb2",
+    "state_mab1": "Disease state at the start of mAb1", "state_mab2": "Disease state at the start of mAb2",
+    "site_event1": "Site of the relapse after mAb1", "frontline": "Response to frontline therapy",
+    "ino_plus_chemo": "Chemotherapy with inotuzumab", "sos_severity": "SOS severity",
+    "death_cause": "Primary cause of death", "status_last": "Status at last contact",
+    "salvage_cr": "CR to salvage after mAb2", "ph_pos": "Ph-positive", "kmt2a_r": "KMT2A rearranged",
+    "emd_before_mab1": "Extramedullary disease before mAb1", "cns_event1": "CNS at the relapse after mAb1",
+    "ponatinib_with_blina": "Ponatinib with blinatumomab", "sos_fatal": "Fatal SOS",
+    "transaminitis_ino": "Transaminase increase after inotuzumab", "hyperbili_ino": "Bilirubin increase after "
+    "inotuzumab",
 }
 
 SHIFTED = ("not computed: the dates are shifted per patient (a de-identified cohort), so the time from each "

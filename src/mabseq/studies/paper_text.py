@@ -99,7 +99,7 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
               quantity="inotuzumab mAb2 cycles")
     b.summary("txt_bl_ino_total_dose", "", bf, "ino_total_dose", stats=("median", "min", "max"), decimals=1,
               quantity="total inotuzumab mAb2 dose (mg/m2)")
-    b.n_pct("txt_bl_ino_plus_chemo_n", "txt_bl_ino_plus_chemo_pct", bf, lambda f: f["ino_plus_chemo"].notna(),
+    b.n_pct("txt_bl_ino_plus_chemo_n", "txt_bl_ino_plus_chemo_pct", bf, lambda f: f["ino_plus_chemo"].notna() & (f["ino_plus_chemo"] != "none"),
             quantity="chemotherapy with inotuzumab mAb2")
     b.n_pct("txt_bl_ino_plus_minihcvd_n", None, bf, _eq("ino_plus_chemo", "mini_hyper_cvd"),
             quantity="mini-hyper-CVD with inotuzumab")
@@ -159,7 +159,7 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
             statistic="count_of")
     b.n_pct("txt_in_cr_ino_n", None, if_, _eq("resp_mab1", "cr"), quantity="CR after inotuzumab mAb1")
     b.n_pct("txt_in_persistent_ino_n", None, if_, lambda f: f["resp_mab1"] != "cr", quantity="persistent disease")
-    b.n_pct("txt_in_ino_monotherapy_n", None, if_, lambda f: f["ino_plus_chemo"].isna(),
+    b.n_pct("txt_in_ino_monotherapy_n", None, if_, _eq("ino_plus_chemo", "none"),
             quantity="inotuzumab mAb1 as monotherapy")
     b.n_pct("txt_in_blina_immediately_n", None, if_, lambda f: f["interim"] != True,  # noqa: E712
             quantity="blinatumomab mAb2 without interim therapy")
