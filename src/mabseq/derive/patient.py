@@ -490,11 +490,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
     D.set("cart_after_mab2", any(t["therapy_class"] == "car_t" for t in post_lines))
     D.set("retreat_agents", sorted({t["therapy_class"] for t in post_lines if t["therapy_class"] in MAB_CLASSES}))
-    salvage_resp, salvage_missing = [], []
+    salvage_resp, salvage_missing, salvage_dates = [], [], []
     for t in post_lines:
         win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
         r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
         salvage_resp.append((t["therapy_class"], r["response"]))
+        salvage_dates.append(r["date"])
         if r["response"] is None:
             m = r.get("missing") or []
             salvage_missing.extend([m] if isinstance(m, str) else m)
@@ -511,7 +512,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
             break
     D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
     # any CR to a salvage line: True on a CR, unknown when no CR but a line's response is unknown, else False
-    sal = [r for t, (_, r) in zip(post_lines, salvage_resp) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    counted = [i for i, t in enumerate(post_lines) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    sal = [salvage_resp[i][1] for i in counted]
+    # the date of the first CR to a salvage line (a time-dependent group: study-definition 6.1)
+    cr_dates = [salvage_dates[i] for i in counted if salvage_resp[i][1] == "cr" and salvage_dates[i] is not None]
+    D.set("salvage_cr_date", min(cr_dates) if cr_dates else None)
     if not post_lines:
         D.set("salvage_cr", None)
     elif "cr" not in sal and None in sal:

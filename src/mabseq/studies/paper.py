@@ -449,7 +449,9 @@ def _survival(b: Builder, P) -> None:
 
 def _extensions(b: Builder, P) -> None:
     from .paper_extensions import add_extensions
+    from .paper_immortal import add_immortal_time
     add_extensions(b, P)
+    add_immortal_time(b, P)
 
 
 __all__ = ["run", "PaperParams", "populations", "NAME", "TITLE", "MONTH_DAYS"]
