@@ -63,8 +63,10 @@ def test_every_number_equals_r(twin_run, tmp_path, stem, pop, date, had):
     P = populations(dc.adsl)
     f = P[pop].frame
     tte = dc.adtte[dc.adtte["endpoint"] == "os_mab2"][["patient_id", "time", "status"]]
-    frame = f[["patient_id", "mab2_start"]].assign(resp_date=np.where(had(f), f[date], None)).merge(tte,
-                                                                                                  on="patient_id")
+    # the response date; a CR held from an MRD-negative start counts from day 0 (the start of mAb2)
+    held = (f["resp_mab2"] == "cr") & (f["state_mab2"] == "cr_mrd_negative") if stem == "cr_ino" else False
+    resp = np.where(held, f["mab2_start"], np.where(had(f), f[date], None))
+    frame = f[["patient_id", "mab2_start"]].assign(resp_date=resp).merge(tte, on="patient_id")
     r = _r_values(tmp_path, frame)
     compared = 0
     for name, v in r.items():

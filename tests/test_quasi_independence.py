@@ -33,6 +33,14 @@ def test_ties_in_entry_by_hand():
     assert (r.statistic, r.variance) == (2, 3)
 
 
+def test_tied_event_times_by_hand():
+    # A (0, 10, 1), B (2, 10, 1), C (5, 30, 1): at X=10 both A and B fail, R = {A, B, C}, L = 0, 2, 5
+    #   S_A = sign(2-0) + sign(5-0) = 2, S_B = sign(0-2) + sign(5-2) = 0 -> K = 2 (C alone at 30)
+    #   s: A 2, B 0, C -2 -> sigma^2 = 8/3; two drawn of three without replacement: V = 2 * 8/3 * (3-2)/(3-1) = 8/3
+    r = quasi_independence_test([10, 10, 30], [1, 1, 1], [0, 2, 5])
+    assert r.statistic == 2 and r.variance == pytest.approx(8 / 3, rel=1e-14) and r.n_events == 2
+
+
 def test_null_is_calibrated():
     # entry independent of survival (quasi-independence holds): about 5% of p-values below .05 (400 samples,
     # binomial 95% range 11-29)

@@ -278,14 +278,23 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         else:
             D.set(f"state_{k}", st["state"], st["why"])
     state = states["mab1"]["state"]
-    burden = "mrd" if state == "mrd" else ("morphologic" if state == "morphologic" else
-                                          ("mrd" if base.get("bm_blast_pct") is not None and
-                                           base["bm_blast_pct"] < 5 else "morphologic"))
-    D.set("burden_mab1", burden)
+    # disease burden at mAb1 (2.5): the start state, else the baseline blast count; unknown when neither is known
+    blasts = base.get("bm_blast_pct")
+    burden = "mrd" if state in ("mrd", "cr_mrd_negative") else "morphologic" if state == "morphologic" else \
+        None if blasts is None else ("mrd" if blasts < 5 else "morphologic")
+    if burden is None:
+        D.unknown("burden_mab1", "disease burden at mAb1 (2.5)", ("disease_state_at_start", "bm_blast_pct"),
+                  "the start state is unknown and no marrow blast count lies in the window before mAb1")
+    else:
+        D.set("burden_mab1", burden)
     site = rules.site_at(pd_.assessments, m1, params.marrow_lookback_days, params.mrd_threshold)
     if site == "unknown":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
                   "days before mAb1 has neither a blast count nor an MRD value")
+    elif site in ("unknown_nodata", "unknown_nomarrow"):
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "marrow", f"no {'row' if site == 'unknown_nodata' else 'marrow'}"
+                  f" <= {params.marrow_lookback_days} days before mAb1" + (" (extramedullary disease without a "
+                  "marrow: isolated or not cannot be told)" if site == "unknown_nomarrow" else ""))
     elif site == "unknown_mrd":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "mrd_value", f"a marrow <= {params.marrow_lookback_days} days "
                   "before mAb1 has < 5% blasts and no MRD value, and nothing else shows marrow disease")
@@ -526,7 +535,8 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("salvage_cr", "cr" in sal)
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
-    tox_b = rules.toxicity_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
+    tox_b = rules.toxicity_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days,
+                                     [d for d in cond_dates + [death, cut] if d])
     for kind in ("crs", "icans"):
         r = tox_b[kind]
         for name, key in ((f"{kind}_blina", "max"), (f"{kind}_any_blina", "any")):

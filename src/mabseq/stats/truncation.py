@@ -9,9 +9,10 @@ the entry time of the patient who failed with the entry times of everyone then a
     S_k = sum_{j in R_k} sign(L_j - L_k),      K = sum over events k of S_k.
 
 Under quasi-independence, given R_k, the failing patient is any member of R_k with equal probability, so S_k has
-mean 0 and variance (1/r_k) sum_{i in R_k} s_i^2 with s_i = sum_{j in R_k} sign(L_j - L_i) (= (r_k^2 - 1)/3 without
-ties in L); the S_k are uncorrelated (a martingale-difference sequence), so Z = K / sqrt(V), V = sum_k Var S_k, is
-standard normal. Events tied at one time are taken one at a time, each with the full risk set. K > 0 means the
+mean 0 and variance sigma_k^2 = (1/r_k) sum_{i in R_k} s_i^2 with s_i = sum_{j in R_k} sign(L_j - L_i)
+(= (r_k^2 - 1)/3 without ties in L); the S_k are uncorrelated (a martingale-difference sequence), so
+Z = K / sqrt(V), V = sum_k Var S_k, is standard normal. The d events tied at one time are d members of the risk set
+drawn without replacement: their sum has variance d sigma^2 (r - d) / (r - 1) (the finite-population correction). K > 0 means the
 patient who fails tends to have entered earlier than those at risk with him (a positive association of L and X).
 The p-value is two-sided.
 
@@ -42,15 +43,17 @@ def quasi_independence_test(time, event, entry) -> QuasiIndependence:
     t, e, en = survival_arrays(time, event, entry)
     K = V = 0.0
     used = 0
-    for k in np.flatnonzero(e == 1):
-        risk = np.flatnonzero((en < t[k]) & (t[k] <= t))
-        if risk.size < 2:
+    for time in np.unique(t[e == 1]):
+        risk = np.flatnonzero((en < time) & (time <= t))
+        failing = np.flatnonzero((t == time) & (e == 1))
+        r, d = risk.size, failing.size
+        if r < 2:
             continue
         L = en[risk]
         s = np.sign(L[None, :] - L[:, None]).sum(axis=1)  # s_i for every member of the risk set
-        K += float(np.sign(L - en[k]).sum())
-        V += float((s ** 2).mean())
-        used += 1
+        K += float(sum(np.sign(L - en[k]).sum() for k in failing))
+        V += float((s ** 2).mean()) * d * (r - d) / (r - 1)
+        used += d
     z = K / np.sqrt(V) if V > 0 else float("nan")
     p = float(2 * norm.sf(abs(z))) if V > 0 else float("nan")
     return QuasiIndependence(K, V, float(z), p, used)

@@ -33,14 +33,23 @@ SENSITIVITY_DAYS = (30, 60, 90, 180)
 
 def add_immortal_time(b: Builder, P: dict) -> None:
     b.extension, b.block = True, "EXT: immortal time"
+    # only patients whose group is known: a response that is unknown, or a CR without a date, is left out and
+    # counted (it is neither "with" nor "without"); a patient who started mAb2 in MRD-negative CR and held it is
+    # in CR from day 0
     bf = P["BF"].frame
-    cr_ino = _days_between(bf, "mab2_start", "resp_mab2_date", bf["resp_mab2"] == "cr")
-    switch_analysis(b, "cr_ino", "OS after mAb2 by CR to inotuzumab mAb2", P["BF"], "os_mab2", cr_ino,
-                    ("no CR to inotuzumab yet", "after CR to inotuzumab"))
+    consolidation = (bf["resp_mab2"] == "cr") & (bf["state_mab2"] == "cr_mrd_negative")
+    cr_ino = _days_between(bf, "mab2_start", "resp_mab2_date", (bf["resp_mab2"] == "cr") & ~consolidation)
+    cr_ino.update({p: 0.0 for p in bf.loc[consolidation, "patient_id"]})
+    known = P["BF"].where("BF-RESP2", "Blinatumomab mAb1, response to mAb2 known and dated",
+                          lambda f: (f["resp_mab2"] == "nr") | f["patient_id"].isin(list(cr_ino)))
+    switch_analysis(b, "cr_ino", "OS after mAb2 by CR to inotuzumab mAb2", known, "os_mab2", cr_ino,
+                    ("no CR to inotuzumab yet", "after CR to inotuzumab"), left_out=P["BF"].n - known.n)
     salv = P["NTX-SALV"].frame
     cr_salv = _days_between(salv, "mab2_start", "salvage_cr_date", salv["salvage_cr"] == True)  # noqa: E712
-    switch_analysis(b, "salvage_cr", "OS after mAb2 by CR to salvage", P["NTX-SALV"], "os_mab2", cr_salv,
-                    ("no CR to salvage yet", "after CR to salvage"))
+    known = P["NTX-SALV"].where("NTX-SALV-KNOWN", "Further lines after mAb2, salvage response known and dated",
+                                lambda f: (f["salvage_cr"] == False) | f["patient_id"].isin(list(cr_salv)))  # noqa: E712
+    switch_analysis(b, "salvage_cr", "OS after mAb2 by CR to salvage", known, "os_mab2", cr_salv,
+                    ("no CR to salvage yet", "after CR to salvage"), left_out=P["NTX-SALV"].n - known.n)
     b.block = "EXT: Figure 3A relabelled"
     causes = {1: ("cd19negdim", "CD19-neg/dim relapse"), 2: ("cd19pos", "CD19-positive relapse"),
               3: ("cd19unknown", "relapse with CD19 unknown")}
@@ -85,10 +94,13 @@ def counting_process(d: pd.DataFrame, switch: dict[str, float], labels: tuple[st
 
 
 def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, switch: dict[str, float],
-                    labels: tuple[str, str]) -> None:
-    """Mantel-Byar, time-varying Cox and the landmark analyses of a group entered at a time after the origin."""
+                    labels: tuple[str, str], left_out: int = 0) -> None:
+    """Mantel-Byar, time-varying Cox and the landmark analyses of a group entered at a time after the origin.
+    ``left_out`` patients of the wider population had an unknown group (said in every record's note)."""
     d = b.tte(pop, endpoint)
     rid = f"ext_{stem}"
+    note = NOTE + (f"; {left_out} patient{'s' if left_out != 1 else ''} left out: response unknown or undated"
+                   if left_out else "")
     if not len(d):
         not_computed(b.results, f"{rid}_td", f"{title} (time-dependent group)", f"not computed: no patient of "
                      f"'{pop.label}' has time-to-event data", kind="analysis", block=b.block)
@@ -103,12 +115,12 @@ def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, 
         b.results.add(Record(f"{rid}_mantel_byar_p", mb.p_value, "p_value", quantity=f"{title}: Mantel-Byar",
                              population=pop.name, patients=ids, decimals=2, method="Mantel-Byar (log-rank with "
                              "the group as a time-dependent covariate, hypergeometric variance)", block=b.block,
-                             extension=True, note=NOTE))
-        _time_varying_cox(b, rid, title, pop, ids, start, stop, event, group == labels[1])
-    _landmarks(b, rid, title, pop, d, switch, labels)
+                             extension=True, note=note))
+        _time_varying_cox(b, rid, title, pop, ids, start, stop, event, group == labels[1], note)
+    _landmarks(b, rid, title, pop, d, switch, labels, note)
 
 
-def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x) -> None:
+def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x, note: str) -> None:
     n_events = int(event.sum())
     q = f"{title}: Cox, response as a time-varying covariate (Efron)"
     if n_events < 10:
@@ -127,7 +139,7 @@ def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x) -> None:
                   ("p", float(chi2.sf(fit.lrt, 1)))):
         b.results.add(Record(f"{rid}_cox_{st}", float(v), "p_value" if st == "p" else st, quantity=q,
                              population=pop.name, patients=ids, decimals=2, method="coxph (start, stop], Efron; "
-                             "HR with Wald 95% CI, likelihood-ratio p", block=b.block, extension=True, note=NOTE))
+                             "HR with Wald 95% CI, likelihood-ratio p", block=b.block, extension=True, note=note))
 
 
 def landmark_days(days: np.ndarray, sizes_at, min_n: int) -> tuple[int, list[int]]:
@@ -141,7 +153,10 @@ def landmark_days(days: np.ndarray, sizes_at, min_n: int) -> tuple[int, list[int
     return chosen, sorted({chosen, up7(0.5), up7(0.75), up7(0.9), *SENSITIVITY_DAYS})
 
 
-def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, switch: dict, labels) -> None:
+def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, switch: dict, labels,
+               note: str) -> None:
+    """Each landmark L: the patients followed beyond L (an event or censoring on day L or before is excluded);
+    a response on day L or before puts a patient in the "with" group."""
     days = np.array([u for pid, u in switch.items() if pid in set(d["patient_id"])], float)
     if len(days) < 2:
         not_computed(b.results, f"{rid}_landmark", f"{title}: landmark analysis", f"not computed: the landmark is "
@@ -178,7 +193,8 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
         p = logrank_test(t[alive] - L, e[alive], grp[alive]).p_value if ok else None
         b.results.add(Record(f"{stem}_p", p, "p_value", quantity=f"{title}: landmark day {L} ({kind}), log-rank "
                              "from the landmark", decimals=2, method="log-rank on the patients alive at the "
-                             "landmark, groups fixed at it", note="; ".join(x for x in (NOTE, why) if x), **base))
+                             "landmark, groups fixed at it (excluded: event or censoring on or before day L)",
+                             note="; ".join(x for x in (note, why) if x), **base))
         for st, v, q in (("excluded_n", excluded, "excluded: event or censoring by the landmark"),
                          ("reclassified_n", reclassified, "reclassified as without: response after the landmark"),
                          ("with_n", n_with, f"{after} by the landmark"),
@@ -213,10 +229,13 @@ def _conditional_s365(b: Builder, stem: str, quantity: str, t, e, L: int, base: 
 
 
 def _quasi_independence(b: Builder, endpoint: str, pop: Pop, what: str) -> None:
-    d = b.tte(pop, endpoint)
-    d = d[d["entry"].notna() & (d["time"].astype(float) > d["entry"].astype(float))]
+    all_ = b.tte(pop, endpoint)
+    d = all_[all_["entry"].notna() & (all_["time"].astype(float) > all_["entry"].astype(float))]
     rid = f"ext_quasi_indep_{endpoint}"
     q = f"{what}, left-truncated at mAb2: Tsai's test of quasi-independence of entry and survival"
+    gone = len(all_) - len(d)
+    left = f"; {gone} patient{'s' if gone != 1 else ''} without follow-up after the start of mAb2 left out" \
+        if gone else ""
     base = dict(population=pop.name, patients=tuple(d["patient_id"]), block=b.block, extension=True)
     if len(d) < b.params.min_group_n or not (d["status"] == 1).any():
         b.results.add(Record(f"{rid}_p", None, "p_value", quantity=q, note=f"not tested: {len(d)} patients, "
@@ -224,7 +243,7 @@ def _quasi_independence(b: Builder, endpoint: str, pop: Pop, what: str) -> None:
         return
     r = quasi_independence_test(d["time"].to_numpy(float), d["status"].to_numpy(int), d["entry"].to_numpy(float))
     note = ("a small p means entry and survival are associated: the left-truncated estimate is then itself "
-            "biased" if r.p_value == r.p_value else "not testable: no event with two or more at risk")
+            "biased" if r.p_value == r.p_value else "not testable: no event with two or more at risk") + left
     b.results.add(Record(f"{rid}_z", r.z if r.z == r.z else None, "z", quantity=q, decimals=2,
                          method="Tsai 1990 conditional Kendall statistic K / sqrt(V)", note=note, **base))
     b.results.add(Record(f"{rid}_p", r.p_value if r.p_value == r.p_value else None, "p_value", quantity=q,

@@ -11,6 +11,9 @@ from .check import fidelity_of_design, summary
 from .roster import DESIGN, load_design
 from .validate import validate_design
 
+# the Discussion's last-dose-to-transplant intervals of three SOS patients: the preset does not say which three
+KNOWN_NOT_COMPUTED = {f"disc_sos_post_tx_time_last_ino_tx_{k}" for k in (1, 2, 3)}
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=DOC.splitlines()[0])
@@ -32,7 +35,11 @@ def main(argv=None) -> int:
     print(summary(fid))
     for p in problems:
         print("design consistency problem: " + p)
-    return 0 if not problems and not (fid["status"] == "differs").any() else 1
+    # an id the preset is known not to compute (docs/TWIN.md) is listed; any other "not computed" is a regression
+    lost = set(fid.loc[fid["status"] == "not computed", "id"]) - KNOWN_NOT_COMPUTED
+    for i in sorted(lost):
+        print(f"regression: {i} is not computed")
+    return 0 if not problems and not lost and not (fid["status"] == "differs").any() else 1
 
 
 if __name__ == "__main__":
