@@ -19,8 +19,10 @@ pandas                     missing value gives          R (helpers defined in th
 ``x + y`` (-, *, /)        NaN                          ``(x + y)`` (NA)
 =========================  ===========================  ============================================
 
-Anything else (``.apply``, ``.str``, numpy calls ...) has no translation: :func:`r_expr` returns None and the R
-check lists the records that depend on it as not recomputed, with the reason (never a silent skip).
+``x.apply(fn)`` is translated only on a comparison (no missing value): ``ifelse(x, fn(True), fn(False))``;
+``f.get(col, default)`` is the column. Anything else (``.str``, numpy calls, a series computed beside the frame
+...) has no translation: :func:`r_expr` returns an R comment, ``# no R translation: <why>``, and the R check lists
+the records that depend on it as not recomputed, with that reason (never a silent skip).
 
 Written by hand: a few operators over the project's own filters; no library turns pandas lambdas into R.
 """
@@ -31,9 +33,16 @@ from typing import Callable
 
 from .release import day_name, is_date
 
-__all__ = ["RCol", "r_expr", "r_literal", "r_and", "UNTRANSLATABLE"]
+__all__ = ["RCol", "r_expr", "r_literal", "r_and", "UNTRANSLATABLE", "untranslatable"]
 
-UNTRANSLATABLE = None  # what r_expr returns for a filter it cannot write in R
+UNTRANSLATABLE = "# no R translation: "  # how r_expr's answer starts for a filter it cannot write in R
+
+
+def untranslatable(expr: str | None) -> str:
+    """Why ``expr`` is no R expression ('' when it is one)."""
+    if expr is None:
+        return "no definition"
+    return expr[len(UNTRANSLATABLE):] if expr.startswith(UNTRANSLATABLE) else ""
 
 
 class _NoTranslation(Exception):
@@ -148,6 +157,11 @@ class RCol:
     def __rtruediv__(self, v):
         return self._arith(v, "/", True)
 
+    def apply(self, fn, *args, **kwargs):
+        if not self.logical or args or kwargs:
+            raise _NoTranslation(".apply of a function on a value that is not a comparison")
+        return RCol(f"ifelse({self.r}, {r_literal(fn(True))}, {r_literal(fn(False))})")
+
     def __bool__(self):  # `if f["x"] ...` or `a and b` cannot be written symbolically
         raise _NoTranslation("a column used as a Python truth value")
 
@@ -173,6 +187,13 @@ class _RFrame:
             col = day_name(col)
         return RCol("`" + col.replace("`", "") + "`")
 
+    def get(self, col, default=None):
+        return self[col]
+
+    @property
+    def index(self):
+        raise _NoTranslation("a series computed beside the frame (selected by its index)")
+
     def __getattr__(self, name):
         raise _NoTranslation(f"no R translation of frame.{name}")
 
@@ -190,20 +211,21 @@ def r_expr(filter_or_column: str | Callable | None, *, logical: bool = False, fr
         elif callable(filter_or_column):
             out = filter_or_column(_RFrame(frame))
         else:
-            return None
-    except _NoTranslation:
-        return None
-    except (TypeError, KeyError, AttributeError, ValueError):
-        return None
+            return UNTRANSLATABLE + "a mask of values, not a filter function"
+    except _NoTranslation as e:
+        return UNTRANSLATABLE + str(e)
+    except (TypeError, KeyError, AttributeError, ValueError) as e:
+        return UNTRANSLATABLE + f"{type(e).__name__} on the symbolic frame"
     if not isinstance(out, RCol):
-        return None
+        return UNTRANSLATABLE + f"the filter gives a {type(out).__name__}, not a column"
     return f".truth({out.r})" if logical and not out.logical else out.r
 
 
 def r_and(a: str | None, b: str | None) -> str | None:
-    """Both filters (None when either has no translation); ``TRUE`` is the whole dataset."""
-    if a is None or b is None:
-        return None
+    """Both filters (the first reason when either has no translation); ``TRUE`` is the whole dataset."""
+    for x in (a, b):
+        if x is None or untranslatable(x):
+            return x
     if a == "TRUE":
         return b
     if b == "TRUE":

@@ -29,6 +29,7 @@ import re
 import pandas as pd
 
 from .records import ResultSet
+from .rfilter import untranslatable
 from .release import AGE_COLUMNS, AGE_SUMMARY_DECIMALS, DROPPED, FREE_TEXT_ALLOWED, FREE_TEXT_DERIVED
 
 COLUMNS = ["id", "kind", "group", "expr", "var", "den", "endpoint", "time", "cause", "entry", "scale", "p", "qtype",
@@ -227,15 +228,13 @@ def _unreleased(check: dict, expr) -> str:
 
 def _reason(check: dict, group: str, expr) -> str:
     """Why a check cannot run in R ('' when it can)."""
-    if expr is not None and _unreleased(check, expr):
-        return _unreleased(check, expr)
-    if expr is None:
-        return f"the definition of group '{group}' has no R translation (results/rfilter.py)"
-    if check["kind"] in _NEEDS_VAR and check.get("var") is None:
-        return "the variable has no R translation (results/rfilter.py)"
-    if check["kind"] == "pct" and check.get("den") is None:
-        return "the denominator's definition has no R translation (results/rfilter.py)"
-    return ""
+    if untranslatable(expr):
+        return f"group '{group}': {untranslatable(expr)}"
+    if check["kind"] in _NEEDS_VAR and untranslatable(check.get("var")):
+        return f"the variable: {untranslatable(check.get('var'))}"
+    if check["kind"] == "pct" and untranslatable(check.get("den")):
+        return f"the denominator: {untranslatable(check.get('den'))}"
+    return _unreleased(check, expr)
 
 
 def _no_check_reason(rec) -> str:

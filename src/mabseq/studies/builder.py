@@ -208,6 +208,8 @@ class Builder:
 
     def count(self, id_: str, value: int, pop: Pop, *, quantity: str, patients=(), paper: bool = True,
               statistic: str = "n", rule: str = "", denominator: int | None = None) -> None:
+        if statistic == "count_of" and int(value) == pop.n:  # a group's size: the R check counts the group
+            self._check(id_, "count", [pop], var="TRUE")
         self.results.add(Record(id_, int(value), statistic, quantity=quantity, population=pop.name,
                                 patients=tuple(patients), paper_ref=id_ if paper else "", decimals=0,
                                 denominator=denominator, method="count", rule=rule, block=self.block,
