@@ -208,3 +208,77 @@ def test_groups_come_from_adsl_not_from_a_list(twin_paper, tmp_path):
     assert r.returncode == 1
     bad = r.stdout.split("== DISAGREEMENTS", 1)[1]
     assert "t1_n_blina1" in bad or "fig1_blina_mab1_n" in bad
+
+
+# ---- the kinds a preset adds beside the builder: Gray, Fine-Gray, Cox, time-dependent Cox, Mantel-Byar, landmark
+SWITCH_TX = "ifelse(.eq(`tx`, TRUE), `days_mab2_tx`, NA)"  # the day alloHSCT after mAb2 was given (NA: never)
+MAC = '(.eq(`tx`, TRUE) & .eq(`tx_conditioning_intensity`, "mac"))'
+RIC = '(.eq(`tx`, TRUE) & (!.eq(`tx_conditioning_intensity`, "mac")))'
+
+
+def _row(id_, kind, groups, value=None, **kw):
+    return [{"id": id_, "kind": kind, "group": g, "expr": e, "value": value, "entry": kw.pop("entry", False),
+             "scale": 1, **kw} for g, e in groups.items()]
+
+
+@needs_twin
+@needs_r
+def test_r_recipes_for_regression_and_competing_risk_kinds(twin_paper, tmp_path):
+    """Checks of the kinds the builder does not make (the immortal-time records of paper_extensions.py, and Gray /
+    Fine-Gray / Cox / Wilcoxon values computed here with mabseq.stats on the released datasets) agree in R."""
+    from mabseq.stats import cox_ph, fine_gray, gray_test, wilcoxon_rank_sum
+    src, _ = twin_paper
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    res = pd.read_csv(out / "results.csv", dtype=str, keep_default_na=False).set_index("id")["value"]
+    adsl = pd.read_csv(out / "adsl.csv")
+    adtte = pd.read_csv(out / "adtte.csv")
+    rows = []
+    # the reported immortal-time records (their values come from results.csv)
+    for stat, rid in (("hr", "ext_cox_tx_hr"), ("lower", "ext_cox_tx_ci_low"), ("upper", "ext_cox_tx_ci_high"),
+                      ("p", "ext_cox_tx_p")):
+        if res.get(rid, ""):
+            rows += _row(rid, "cox_td", {"FULL": "TRUE"}, endpoint="os_mab2", var=SWITCH_TX, stat=stat)
+    rows += _row("ext_mantel_byar_tx_p", "mantel_byar", {"FULL": "TRUE"}, endpoint="os_mab2", var=SWITCH_TX)
+    landmarks = [rid for rid in res.index if re.fullmatch(r"ext_landmark_tx_d\d+_p", rid) and res[rid]]
+    for rid in landmarks:
+        rows += _row(rid, "landmark_logrank", {"FULL": "TRUE"}, endpoint="os_mab2", var=SWITCH_TX,
+                     time=int(re.search(r"_d(\d+)_", rid).group(1)))
+    # Gray, Fine-Gray and Cox by conditioning intensity; Wilcoxon of the blast count by sequence
+    tx = adsl[adsl["tx"] == True]  # noqa: E712
+    d = adtte[adtte["endpoint"] == "cir_tx"].merge(tx[["patient_id", "tx_conditioning_intensity"]])
+    g = np.where(d["tx_conditioning_intensity"] == "mac", "a_mac", "b_ric")
+    gray = gray_test(d["time"], d["status"], g)
+    for cause in (1, 2):
+        rows += _row(f"gray_c{cause}", "gray", {"a_mac": MAC, "b_ric": RIC}, endpoint="cir_tx", cause=cause,
+                     value=float(gray.loc[gray["cause"] == cause, "p_value"].iloc[0]))
+    x = (g == "b_ric").astype(float)[:, None]
+    fg = fine_gray(d["time"], d["status"], x, cause=1).summary.iloc[0]
+    os_ = adtte[adtte["endpoint"] == "os_tx"].merge(tx[["patient_id", "tx_conditioning_intensity"]])
+    xc = (os_["tx_conditioning_intensity"] != "mac").astype(float).to_numpy()[:, None]
+    cx = cox_ph(os_["time"], os_["status"], xc)
+    cs = cx.summary.iloc[0]
+    from scipy.stats import chi2
+    for stat, fgv, cxv in (("hr", "hazard_ratio", "hazard_ratio"), ("lower", "lower", "hr_lower"),
+                           ("upper", "upper", "hr_upper"), ("p", "p_value", None)):
+        rows += _row(f"crr_{stat}", "crr", {"a_mac": MAC, "b_ric": RIC}, endpoint="cir_tx", cause=1, stat=stat,
+                     value=float(fg[fgv]))
+        rows += _row(f"cox_{stat}", "cox", {"a_mac": MAC, "b_ric": RIC}, endpoint="os_tx", stat=stat,
+                     value=float(cs[cxv]) if cxv else float(chi2.sf(cx.lrt, 1)))
+    bl = pd.to_numeric(adsl["blasts_mab1"], errors="coerce")
+    w = wilcoxon_rank_sum(bl[adsl["seq"] == "BF"], bl[adsl["seq"] == "IF"]).p_value
+    rows += _row("wilcoxon_blasts", "wilcoxon", {"BF": '.eq(`seq`, "BF")', "IF": '.eq(`seq`, "IF")'},
+                 var="`blasts_mab1`", value=w)
+    extra = pd.DataFrame(rows)
+    chk = pd.read_csv(out / "r_checks.csv", dtype=str, keep_default_na=False)
+    chk = chk[~chk["id"].isin(set(extra["id"]))]  # these records are listed as not recomputed without the rows
+    pd.concat([chk, extra.astype(object)], ignore_index=True).to_csv(out / "r_checks.csv", index=False)
+    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=out, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    kinds = _by_kind(r.stdout)
+    print({k: v for k, v in kinds.items() if k.startswith(("cox", "crr", "gray", "mantel", "landmark", "wilcox"))})
+    assert kinds["gray"] == 2 and kinds["mantel_byar"] == 1 and kinds["wilcoxon"] == 1
+    assert kinds["landmark_logrank"] == len(landmarks) >= 1
+    assert all(kinds[f"{k}_{s}"] == 1 for k in ("crr", "cox") for s in ("hr", "lower", "upper", "p"))
+    assert sum(kinds[f"cox_td_{s}"] for s in ("hr", "lower", "upper", "p")) == \
+        sum(1 for rid in ("ext_cox_tx_hr", "ext_cox_tx_ci_low", "ext_cox_tx_ci_high", "ext_cox_tx_p") if res.get(rid))
