@@ -37,6 +37,7 @@ KNOWN_REASONS = (
     "adsl.csv releases ",  # ages in completed years (results/release.py)
     "uses ",  # a column adsl.csv does not release
     "compares ",  # a free-text value released as 'other'
+    "suppressed as a small cell",  # --min-cell
 )
 
 
@@ -282,3 +283,18 @@ def test_r_recipes_for_regression_and_competing_risk_kinds(twin_paper, tmp_path)
     assert all(kinds[f"{k}_{s}"] == 1 for k in ("crr", "cox") for s in ("hr", "lower", "upper", "p"))
     assert sum(kinds[f"cox_td_{s}"] for s in ("hr", "lower", "upper", "p")) == \
         sum(1 for rid in ("ext_cox_tx_hr", "ext_cox_tx_ci_low", "ext_cox_tx_ci_high", "ext_cox_tx_p") if res.get(rid))
+
+
+@needs_twin
+@needs_r
+def test_suppressed_records_are_listed_not_dropped(tmp_path):
+    """With --min-cell the suppressed records have no value to compare: each is listed by name, none vanishes."""
+    r = _run_and_check(tmp_path / "out", "--study", "paper", "--min-cell", "5")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    skipped = _not_recomputed(r.stdout)
+    res = pd.read_csv(tmp_path / "out" / "results.csv", dtype=str, keep_default_na=False)
+    hidden = set(res.loc[res["suppressed"] != "", "id"])
+    assert hidden and all(skipped[rid].startswith("suppressed as a small cell") for rid in hidden)
+    listed = set(skipped) | {ln.split()[0] for ln in r.stdout.split("== values recomputed", 1)[1].splitlines()[2:]
+                             if ln.strip() and not ln.startswith("==")}
+    assert set(res["id"]) <= listed  # every record recomputed or listed

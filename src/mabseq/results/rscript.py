@@ -7,7 +7,8 @@ as an R expression on the columns of adsl, the variable, the endpoint, time and 
 (mabseq's values). Groups are formed in R from their definitions (results/rfilter.py), never from mabseq's list of
 patients.
 
-It prints one line per value (id, kind, mabseq, R, ok), the count of values recomputed by kind, and then LISTS every
+It prints the groups it formed (name, n, definition), one line per value (id, kind, mabseq, R, ok), the count of
+values recomputed by kind, and then LISTS every
 record it does not recompute with the reason (a value mabseq could not compute, a group whose filter has no R
 translation, a statistic without an R recipe here). Exit status 1 when a value differs by more than 1e-6 relative
 (counts and numbers at risk: exactly) or when R fails on a check.
@@ -227,9 +228,18 @@ for (id in unique(todo$id)) {
 }
 out <- do.call(rbind, rows)
 options(width = 250)
+defs <- unique(todo[!is.na(todo$expr), c("group", "expr")])
+defs$n <- vapply(defs$expr, function(e) length(group_ids(e)), 0L)
+cat("== groups formed in R from their definitions on adsl.csv (name, n, R expression)\n")
+for (i in order(defs$group, defs$expr)) cat(sprintf("GROUP  %-12s n = %-4d %s\n", defs$group[i], defs$n[i], defs$expr[i]))
+cat("\n")
 cat("== values recomputed in R (tolerance 1e-6 relative; counts and numbers at risk exact)\n")
 print(out, row.names = FALSE, digits = 12, right = FALSE)
 skip <- unique(chk[!is.na(chk$reason), c("id", "kind", "reason")])
+absent <- res[!res$id %in% chk$id, ]  # every record of results.csv is recomputed or listed
+if (nrow(absent)) skip <- rbind(skip, data.frame(id = absent$id, kind = absent$statistic, reason = ifelse(
+  !is.na(absent$suppressed), paste("suppressed as a small cell, shown as", absent$suppressed),
+  "no check in r_checks.csv")))
 cat(sprintf("\n== %d records NOT recomputed, with the reason\n", nrow(skip)))
 if (nrow(skip)) for (i in seq_len(nrow(skip)))
   cat(sprintf("NOT RECOMPUTED  %s  [%s]  %s\n", skip$id[i], ifelse(is.na(skip$kind[i]), "-", skip$kind[i]),
