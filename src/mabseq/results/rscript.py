@@ -8,9 +8,8 @@ as an R expression on the columns of adsl, the variable, the endpoint, time and 
 patients.
 
 It prints the groups it formed (name, n, definition), one line per value (id, kind, mabseq, R, ok), the count of
-values recomputed by kind, and then LISTS every
-record it does not recompute with the reason (a value mabseq could not compute, a group whose filter has no R
-translation, a statistic without an R recipe here). Exit status 1 when a value differs by more than 1e-6 relative
+values recomputed by kind, and then LISTS every record of results.csv it does not recompute with the reason (a value
+mabseq could not compute or suppressed, a group whose filter has no R translation, a statistic without a check). Exit status 1 when a value differs by more than 1e-6 relative
 (counts and numbers at risk: exactly) or when R fails on a check.
 
 Kinds and the R function that recomputes them: ``count``/``pct`` (sum over the group), ``quantile`` (``quantile``
