@@ -79,7 +79,8 @@ def test_translated_filters_select_what_pandas_selects(tmp_path):
     df = pd.DataFrame({"s": ["a", None, "b", "a", None], "b": [True, None, False, True, False],
                        "x": [1.5, np.nan, 3.0, 0.0, 7.0], "m": ["True", "unknown", "False", None, "True"]})
     filters = {
-        "eq_str": lambda f: f["s"] == "a", "ne_str": lambda f: f["s"] != "a", "eq_bool": lambda f: f["b"] == True,  # noqa
+        "eq_str": lambda f: f["s"] == "a", "ne_str": lambda f: f["s"] != "a",
+        "eq_bool": lambda f: f["b"] == True,  # noqa: E712
         "ne_bool": lambda f: f["b"] != True, "gt": lambda f: f["x"] > 1, "le": lambda f: f["x"] <= 3,  # noqa: E712
         "notna": lambda f: f["x"].notna(), "isna": lambda f: f["s"].isna(), "isin": lambda f: f["s"].isin(["b"]),
         "and_or": lambda f: (f["s"] == "a") | ~(f["x"] > 2) & f["b"].notna(),
@@ -97,8 +98,8 @@ def test_translated_filters_select_what_pandas_selects(tmp_path):
 
 
 # ---- the whole report, in R -------------------------------------------------------------------------------------
-def _run_and_check(out, *cli_args) -> subprocess.CompletedProcess:
-    res = CliRunner().invoke(app, ["run", *cli_args, "--out", str(out), "--quiet"])
+def _run_and_check(out, *cli_args, command: str = "run") -> subprocess.CompletedProcess:
+    res = CliRunner().invoke(app, [command, *cli_args, "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     return subprocess.run(["Rscript", "check_in_R.R"], cwd=out, capture_output=True, text=True)
 
@@ -141,8 +142,9 @@ PAPER_MINIMUM = {"count": 200, "pct": 150, "quantile": 60, "min": 20, "max": 20,
 
 @pytest.fixture(scope="module")
 def twin_paper(tmp_path_factory):
+    """`mabseq report` on the twin: the outputs of the report itself (report.html beside check_in_R.R)."""
     out = tmp_path_factory.mktemp("rcheck") / "paper"
-    return out, _run_and_check(out, "--study", "paper")
+    return out, _run_and_check(out, "--study", "paper", command="report")
 
 
 @needs_twin

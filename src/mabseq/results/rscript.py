@@ -9,8 +9,9 @@ patients.
 
 It prints the groups it formed (name, n, definition), one line per value (id, kind, mabseq, R, ok), the count of
 values recomputed by kind, and then LISTS every record of results.csv it does not recompute with the reason (a value
-mabseq could not compute or suppressed, a group whose filter has no R translation, a statistic without a check). Exit status 1 when a value differs by more than 1e-6 relative
-(counts and numbers at risk: exactly) or when R fails on a check.
+mabseq could not compute or suppressed, a group whose filter has no R translation, a statistic without a check).
+Exit status 1 when a value differs by more than 1e-6 relative (counts and numbers at risk: exactly) or when R fails
+on a check.
 
 Kinds and the R function that recomputes them: ``count``/``pct`` (sum over the group), ``quantile`` (``quantile``
 with the type the check states), ``min``/``max``, ``kruskal`` (``kruskal.test``), ``categorical`` (Pearson
@@ -230,7 +231,8 @@ options(width = 250)
 defs <- unique(todo[!is.na(todo$expr), c("group", "expr")])
 defs$n <- vapply(defs$expr, function(e) length(group_ids(e)), 0L)
 cat("== groups formed in R from their definitions on adsl.csv (name, n, R expression)\n")
-for (i in order(defs$group, defs$expr)) cat(sprintf("GROUP  %-12s n = %-4d %s\n", defs$group[i], defs$n[i], defs$expr[i]))
+for (i in order(defs$group, defs$expr))
+  cat(sprintf("GROUP  %-12s n = %-4d %s\n", defs$group[i], defs$n[i], defs$expr[i]))
 cat("\n")
 cat("== values recomputed in R (tolerance 1e-6 relative; counts and numbers at risk exact)\n")
 print(out, row.names = FALSE, digits = 12, right = FALSE)
@@ -252,7 +254,8 @@ tab <- table(out$kind)
 cat("\n== recomputed by kind:", paste(sprintf("%s %d", names(tab), as.integer(tab)), collapse = ", "), "\n")
 bad <- out[!out$ok, ]
 if (nrow(bad)) { cat("\n== DISAGREEMENTS\n"); print(bad, row.names = FALSE, digits = 12) }
-cat(sprintf("\n%d values recomputed in R (%s; survival %s, cmprsk %s): %d agree, %d differ; %d not recomputed; %d R failures\n",
+cat(sprintf(paste0("\n%d values recomputed in R (%s; survival %s, cmprsk %s): %d agree, %d differ; ",
+                   "%d not recomputed; %d R failures\n"),
             nrow(out), R.version.string, packageVersion("survival"), packageVersion("cmprsk"),
             nrow(out) - nrow(bad), nrow(bad), nrow(skip), length(failed)))
 if (nrow(bad) > 0 || length(failed) > 0) quit(status = 1)

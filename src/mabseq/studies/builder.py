@@ -51,7 +51,8 @@ class Pop:
 
     def where(self, name: str, label: str, mask) -> "Pop":
         m = mask(self.frame) if callable(mask) else mask
-        return Pop(name, label, self.frame[np.asarray(m, dtype=bool)], r_and(self.expr, r_expr(mask, logical=True, frame=self.frame)))
+        expr = r_and(self.expr, r_expr(mask, logical=True, frame=self.frame))
+        return Pop(name, label, self.frame[np.asarray(m, dtype=bool)], expr)
 
 
 @dataclass
@@ -236,8 +237,9 @@ class Builder:
                 v = float(x.max())
             rid = f"{prefix}_{st}{suffix}"
             if v is not None:
-                self._check(rid, "quantile" if st in ("median", "q1", "q3") else st, [pop], var=r_expr(var, frame=pop.frame),
-                            p={"median": 0.5, "q1": 0.25, "q3": 0.75}.get(st), qtype=self.params.quantile_type)
+                self._check(rid, "quantile" if st in ("median", "q1", "q3") else st, [pop],
+                            var=r_expr(var, frame=pop.frame), p={"median": 0.5, "q1": 0.25, "q3": 0.75}.get(st),
+                            qtype=self.params.quantile_type)
             note = no_value_reason(pop) if x.size == 0 else (
                 f"n = {x.size} of {pop.n} (missing left out)" if x.size < pop.n else "")
             self.results.add(Record(rid, v, st, quantity=quantity, population=pop.name, patients=pts,
@@ -287,8 +289,8 @@ class Builder:
         else:
             r = compare_categorical(table, min_expected=self.params.chisq_min_expected)
             p_val, method = r.p_value, r.test
-            self._check(id_, "categorical", pops, var=r_expr(var, frame=pops[0].frame), min_expected=self.params.chisq_min_expected,
-                        method=method)
+            self._check(id_, "categorical", pops, var=r_expr(var, frame=pops[0].frame),
+                        min_expected=self.params.chisq_min_expected, method=method)
         self._p(id_, p_val, method, quantity, pops, paper, why)
         return p_val
 
