@@ -55,6 +55,7 @@ def test_filters_become_r_expressions():
 
 def test_untranslatable_filters_say_why():
     side = pd.Series([1, 2])
+    assert r_expr(lambda f: f.get("sos", pd.Series(False, index=f.index)) == True) == ".eq(`sos`, TRUE)"  # noqa
     for f, why in ((lambda f: side.loc[f.index] == 1, "computed beside the frame"),
                    (lambda f: f["x"].fillna(0) > 1, ".fillna"),
                    (lambda f: f["x"].apply(len) > 0, ".apply"),

@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import pandas as pd
+
 from .release import day_name, is_date
 
 __all__ = ["RCol", "r_expr", "r_literal", "r_and", "UNTRANSLATABLE", "untranslatable"]
@@ -192,7 +194,9 @@ class _RFrame:
 
     @property
     def index(self):
-        raise _NoTranslation("a series computed beside the frame (selected by its index)")
+        # empty: a default built on it (f.get(col, pd.Series(False, index=f.index))) is never used, and a series
+        # computed beside the frame and selected by it comes out as a pandas object, which r_expr refuses
+        return pd.RangeIndex(0)
 
     def __getattr__(self, name):
         raise _NoTranslation(f"no R translation of frame.{name}")
@@ -217,7 +221,7 @@ def r_expr(filter_or_column: str | Callable | None, *, logical: bool = False, fr
     except (TypeError, KeyError, AttributeError, ValueError) as e:
         return UNTRANSLATABLE + f"{type(e).__name__} on the symbolic frame"
     if not isinstance(out, RCol):
-        return UNTRANSLATABLE + f"the filter gives a {type(out).__name__}, not a column"
+        return UNTRANSLATABLE + f"a {type(out).__name__} computed beside the frame, not from the columns of adsl"
     return f".truth({out.r})" if logical and not out.logical else out.r
 
 
