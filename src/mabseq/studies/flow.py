@@ -15,11 +15,11 @@ def _ids(frame, mask) -> tuple[str, ...]:
 
 
 def _known_true(s):
-    return s.apply(lambda v: v is True or v == True)  # noqa: E712
+    return s.apply(lambda v: v is True or v == True).astype(bool)  # noqa: E712
 
 
 def _known_false(s):
-    return s.apply(lambda v: v is False or v == False)  # noqa: E712
+    return s.apply(lambda v: v is False or v == False).astype(bool)  # noqa: E712
 
 
 def _split(frame, column: str, levels, unknown: str) -> list[tuple[str, str, tuple]]:
@@ -36,20 +36,17 @@ def _split(frame, column: str, levels, unknown: str) -> list[tuple[str, str, tup
     return parts
 
 
-def overlap_note(n: int, children: list[tuple], *, twice: str = "in two boxes below", none: str = "in none") -> str:
-    """Why the boxes below a box of ``n`` patients do not add up to it: patients in more than one of them, and
-    patients in none (``children``: their patient lists), as 'received both: n = 1; neither: n = 4'. '' when they
-    are a partition."""
+def overlap_note(ids, children: list[tuple], unknown=(), *, twice: str = "both", none: str = "neither") -> str:
+    """Why the boxes below a box of patients ``ids`` do not add up to it: patients in more than one of them, in
+    none of them, and (of those in none) whose status is not known (``children``: the boxes' patient lists), as
+    'both: n = 1; neither: n = 4; not known: n = 1'. '' when they are a partition."""
     sets = [set(c) for c in children]
     union = set().union(*sets) if sets else set()
-    k_twice = sum(len(s) for s in sets) - len(union)
-    k_none = n - len(union)
-    parts = []
-    if k_twice:
-        parts.append(f"{twice}: n = {k_twice}")
-    if k_none:
-        parts.append(f"{none}: n = {k_none}")
-    return "; ".join(parts)
+    outside = set(ids) - union
+    k_unknown = len(outside & set(unknown))
+    counts = ((twice, sum(len(s) for s in sets) - len(union)), (none, len(outside) - k_unknown),
+              ("not known", k_unknown))
+    return "; ".join(f"{what}: n = {k}" for what, k in counts if k)
 
 
 def sequence_flow(res: ResultSet, dc, P) -> None:
@@ -100,8 +97,9 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
             kids = [(f"{seq}_{k}2_tx", "alloHSCT after mAb2", _ids(sub, _known_true(sub["tx"]))),
                     (f"{seq}_{k}2_cart", "CAR T cells after mAb2", _ids(sub, _known_true(sub["cart_after_mab2"])))]
             kids = [c for c in kids if k == "cr" or c[2]]  # after CR always shown; otherwise only when it happened
-            note = overlap_note(len(ids), [c[2] for c in kids], twice="received both",
-                                none="neither (or not known)") if kids else ""
+            unknown = _ids(sub, ~(_known_true(sub["tx"]) | _known_false(sub["tx"]))
+                           | ~(_known_true(sub["cart_after_mab2"]) | _known_false(sub["cart_after_mab2"])))
+            note = overlap_note(ids, [c[2] for c in kids], unknown) if kids else ""
             parent = box(f"{seq}_{k}2", lab, ids, 6, note)
             f.edges.append((mab2, parent))
             for cid, clab, cids in kids:
