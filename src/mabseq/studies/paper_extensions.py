@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..results.records import Curve, Record
-from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
+from ..results.records import Record
+from ..stats import cox_ph, logrank_test, mantel_byar, quantile
 from .builder import Builder, eq as _eq, mark_not_computed, not_computed
 
 
@@ -69,7 +69,7 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
     b.block = "EXT: immortal time"
     full = P["FULL"]
     d = b.tte(full, "os_mab2").merge(full.frame[["patient_id", "tx", "days_mab2_tx"]], on="patient_id")
-    start, stop, event, group = [], [], [], []
+    start, stop, event, group, pids = [], [], [], [], []
     for _, r in d.iterrows():
         t, e = float(r["time"]), int(r["status"])
         u = r["days_mab2_tx"] if r["tx"] == True else None  # noqa: E712
@@ -78,11 +78,13 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             stop += [float(u), t]
             event += [0, e]
             group += ["no alloHSCT yet", "after alloHSCT"]
+            pids += [r["patient_id"]] * 2
         else:
             start.append(0.0)
             stop.append(t)
             event.append(e)
             group.append("no alloHSCT yet" if u is None or pd.isna(u) or u >= t else "after alloHSCT")
+            pids.append(r["patient_id"])
     start, stop, event, group = map(np.asarray, (start, stop, event, group))
     n_tx, n_no = int((group == "after alloHSCT").sum()), int((group == "no alloHSCT yet").sum())
     if len(set(group)) == 2:
@@ -91,17 +93,10 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
                              "time-dependent group (Mantel-Byar)", population="FULL", patients=full.ids, decimals=2,
                              method="Mantel-Byar (log-rank with time-dependent group)", block=b.block,
                              extension=True, note="exploratory, unadjusted"))
-        curves = simon_makuch(start, stop, event, group)
-        steps = []
-        for g, fit in curves.items():
-            tab = fit.table.rename(columns={"surv": "estimate"})
-            tab.insert(0, "group", g)
-            steps.append(tab[["group", "time", "n_risk", "n_event", "n_censor", "estimate", "lower", "upper"]])
-        b.results.curves["ext_simon_makuch_tx"] = Curve(
-            "ext_simon_makuch_tx", "km", "Simon-Makuch: OS after mAb2 with alloHSCT as a time-dependent group",
-            "FULL", "os_mab2", pd.concat(steps, ignore_index=True), pd.DataFrame(columns=["group", "time", "n_risk"]),
-            "ext_mantel_byar_tx_p", block=b.block, extension=True,
-            note="display only: not survival functions of fixed groups")
+        b.time_dependent_km("ext_simon_makuch_tx", "Simon-Makuch: OS after mAb2 with alloHSCT as a time-dependent "
+                            "group", pids, start, stop, event, group, population="FULL", endpoint="os_mab2",
+                            test_id="ext_mantel_byar_tx_p", note="display only: not survival functions of fixed groups",
+                            labels={"no alloHSCT yet": "No alloHSCT yet", "after alloHSCT": "After alloHSCT"})
         n_events = int(event.sum())
         if n_events < 10:
             b.results.add(Record("ext_cox_tx_hr", None, "hr", quantity="Cox, alloHSCT as a time-varying covariate "
