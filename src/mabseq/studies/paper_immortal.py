@@ -57,10 +57,10 @@ def add_immortal_time(b: Builder, P: dict) -> None:
     b.block = "EXT: Figure 3A relabelled"
     causes = {1: ("cd19negdim", "CD19-neg/dim relapse"), 2: ("cd19pos", "CD19-positive relapse"),
               3: ("cd19unknown", "relapse with CD19 unknown")}
-    b.results.meta.setdefault("group_labels", {}).update({k: label for k, label in causes.values()})
     b.cif("ext_rel1_cd19", "Time to the post-blinatumomab relapse/progression by CD19 at it (among those later "
           "given inotuzumab; descriptive)", P["BF"], "rel1_cd19_mab1",
-          causes={code: k for code, (k, _) in causes.items()}, at=(90, 180, 365), id_stem="ext_rel1_cd19")
+          causes={code: k for code, (k, _) in causes.items()}, at=(90, 180, 365), id_stem="ext_rel1_cd19",
+          labels=dict(causes.values()))
     b.block = "EXT: immortal time"
     for endpoint, pop, what in (("os_mab1", P["FULL"], "OS from mAb1"),
                                 ("os_relapse1", P["BF"], "OS from the post-blinatumomab relapse")):
