@@ -169,6 +169,10 @@ class Builder:
     params: AnalysisParams = field(default_factory=AnalysisParams)
     block: str = ""
     extension: bool = False
+    # the cohort and derivation parameters behind ``adtte``, for analyses that re-derive it under another definition
+    # (the plan's sensitivity analyses); None when the preset does not pass them
+    cohort: object = None
+    derive_params: object = None
 
     # ---- counts ---------------------------------------------------------------------------------------------------
     def n_pct(self, id_n: str | None, id_pct: str | None, pop: Pop, var, *, quantity: str, paper: bool = True,
