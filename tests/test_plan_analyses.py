@@ -196,3 +196,26 @@ def test_new_records_reach_the_report(paper_run):
     for text in ("Gray&#39;s test", "Treatment failure", "ungraded case as grade II", "grade III-IV",
                  "efs_nonresponder=&#39;day0&#39;", "not implemented by the derivation"):
         assert text in html, text
+
+
+def test_mrd_relapse_definition_moves_efs(tmp_path):
+    """The twin records no MRD relapse, so mrd_relapse_is_event=False changes nothing there (its R check above is the
+    identity). Here T06 (CR to blinatumomab, haematologic relapse 559 days after mAb1) gets an MRD relapse on day 166.
+    Hand count, 25 BF patients, nobody censored before day 365: event-free at 365 are T06, T18 (event day 366), T19,
+    T22 -> S(365) = 4/25 = 16% when MRD relapse is not an event; with it T06 fails on day 166 -> 3/25 = 12%."""
+    from unusual_cohorts import twin_tables
+
+    from mabseq.cohort.load import load_cohort
+    t = twin_tables()
+    ev = t["disease_events"]
+    row = {c: "" for c in ev.columns}
+    row.update(patient_id="T06", event_date="2017-07-01", event_type="mrd_relapse", site="marrow", cns_involved="no")
+    t["disease_events"] = pd.concat([ev, pd.DataFrame([row])], ignore_index=True)
+    for name, df in t.items():
+        df.to_csv(tmp_path / f"{name}.csv", index=False, lineterminator="\n")
+    cohort, findings = load_cohort(tmp_path)
+    assert cohort is not None and not findings.errors
+    res, _ = paper.run(cohort)
+    assert res.records["txt_efs_1y_after_blina_pct"].value == pytest.approx(12.0, rel=1e-12)
+    assert res.records["ext_efs_no_mrd_relapse_s365_pct"].value == pytest.approx(16.0, rel=1e-12)
+    assert res.records["ext_efs_day0_s365_pct"].value == pytest.approx(12.0, rel=1e-12)
