@@ -180,7 +180,9 @@ def test_agvhd_sensitivity_brackets_the_main_estimate(paper_run):
     assert recs["ext_tx_agvhd2_4_d100_pct"].value == pytest.approx(100 * 5 / 11, rel=1e-12)
     assert recs["ext_i4_grade1_agvhd2_4_d100_pct"].value == pytest.approx(100 * 5 / 12, rel=1e-12)
     assert recs["ext_i4_grade2_agvhd2_4_d100_pct"].value == pytest.approx(100 * 6 / 12, rel=1e-12)
-    assert "T05" in recs["ext_i4_grade2_agvhd2_4_d100_pct"].note
+    r = recs["ext_i4_grade2_agvhd2_4_d100_pct"]
+    assert "T05" in r.patients and "T05" not in r.note  # provenance names the patient, the note only counts
+    assert "1 patient with aGVHD of no recorded grade read as grade II" in r.note
     assert recs["ext_tx34_agvhd3_4_d100_pct"].value == pytest.approx(100 * 3 / 11, rel=1e-12)
 
 

@@ -467,16 +467,19 @@ class Builder:
         self.results.add(Record(id_, v, "median", note=note, **common))
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
-            at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True) -> None:
+            at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True,
+            cause_labels: dict[str, str] | None = None) -> None:
         """Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at`` (EXT in
         the paper preset). A cause without events has incidence 0; a time after the last follow-up is not
         estimated; a population below ``min_group_n`` gets no curve (listed as not computed)."""
         d = self.tte(pop, endpoint)
+        word = (cause_labels or {}).get  # a cause's words in the records' quantity (default: its name)
 
         def add(stem, name, t, v, st, note, patients):
             self.results.add(Record(stem + {"estimate_pct": "_pct", "ci_low_pct": "_ci_low",
                                             "ci_high_pct": "_ci_high"}[st], v, st,
-                                    quantity=f"{title}: {name} at day {t}", population=pop.name, patients=patients,
+                                    quantity=f"{title}: {word(name, name)} at day {t}", population=pop.name,
+                                    patients=patients,
                                     decimals=1, method="Aalen-Johansen, cmprsk variance, log(-log) CI",
                                     block=self.block, extension=extension, note=note))
 

@@ -49,14 +49,16 @@ def failure_and_relapse(b: Builder, full: Pop, cr2: Pop, *, at, failure_curve: s
     b.results.meta.setdefault("group_labels", {}).update(CAUSE_LABELS)
     before = set(b.results.records)
     b.cif(failure_curve, "Treatment failure after mAb2 (relapse, progression or non-response; death competing)",
-          full, "cir_mab2", causes=FAILURE_CAUSES, at=at, id_stem=failure_stem, extension=extension)
+          full, "cir_mab2", causes=FAILURE_CAUSES, at=at, id_stem=failure_stem, extension=extension,
+          cause_labels={k: v.lower() for k, v in CAUSE_LABELS.items()})
     _append_note(b, [i for i in b.results.records if i not in before], FAILURE_NOTE)
     if failure_curve in b.results.curves:
         c = b.results.curves[failure_curve]
         c.note = f"{c.note}; {FAILURE_NOTE}" if c.note else FAILURE_NOTE
     before = set(b.results.records)
     b.cif(relapse_curve, "Relapse after CR to mAb2, from the CR date (death in remission competing)", cr2, "cir_cr2",
-          causes={1: "relapse", 2: "nrm"}, at=at, id_stem=relapse_stem, extension=extension)
+          causes={1: "relapse", 2: "nrm"}, at=at, id_stem=relapse_stem, extension=extension,
+          cause_labels={"nrm": "non-relapse mortality"})
     d = b.tte(cr2, "cir_cr2")
     left = sorted(set(cr2.ids) - set(d["patient_id"]))
     if left:  # a relapse dated on or before the CR date, or a death without a date: never given a time
@@ -158,7 +160,6 @@ def agvhd_ungraded_sensitivity(b: Builder, tx: Pop, at=(100, 180)) -> None:
         not_computed(b.results, "ext_i4_agvhd", title, f"not computed: fewer than {b.params.min_group_n} "
                      "transplanted patients with data", kind="analysis", block=b.block)
         return
-    ids = ", ".join(ung["patient_id"])
     for grade, word in ((1, "I"), (2, "II")):
         rows, lost = [], []
         for _, r in ung.iterrows():
@@ -170,8 +171,9 @@ def agvhd_ungraded_sensitivity(b: Builder, tx: Pop, at=(100, 180)) -> None:
         d = pd.concat([base[["patient_id", "time", "status"]], pd.DataFrame(rows, columns=["patient_id", "time",
                                                                                            "status"])],
                       ignore_index=True)
-        note = (f"sensitivity (I4): {patients(len(ung))} with aGVHD of no recorded grade ({ids}) read as grade "
-                f"{word}" + (f"; {', '.join(lost)} left out (no onset date)" if lost else "")
+        # the note counts patients and never names them (ids stay in the provenance: results/release.py)
+        note = (f"sensitivity (I4): {patients(len(ung))} with aGVHD of no recorded grade read as grade {word}"
+                + (f"; {patients(len(lost))} of them left out (no onset date)" if lost else "")
                 + "; the main estimate leaves them out")
         _cif_records(b, f"ext_i4_grade{grade}_agvhd2_4", f"acute GVHD grade II-IV, ungraded case as grade {word}",
                      d, 1, at, "TX", note)
