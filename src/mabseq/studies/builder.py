@@ -177,6 +177,10 @@ class Builder:
     params: AnalysisParams = field(default_factory=AnalysisParams)
     block: str = ""
     extension: bool = False
+    # the cohort and derivation parameters behind ``adtte``, for analyses that re-derive it under another definition
+    # (the plan's sensitivity analyses); None when the preset does not pass them
+    cohort: object = None
+    derive_params: object = None
 
     def _check(self, rid: str, kind: str, groups: Sequence[Pop], **kw) -> None:
         """How the R check (results/rscript.py) recomputes record ``rid`` from adsl.csv and adtte.csv: its kind,
@@ -542,17 +546,19 @@ class Builder:
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
             at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True,
-            labels: dict[str, str] | None = None) -> None:
+            labels: dict[str, str] | None = None, cause_labels: dict[str, str] | None = None) -> None:
         """Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at`` (EXT in
         the paper preset). A cause without events has incidence 0; a time after the last follow-up is not
         estimated; a population below ``min_group_n`` gets no curve (listed as not computed). The curve's labels:
         ``labels``, else the study's ``meta["group_labels"]``, else :data:`CAUSE_LABELS`, else the cause name."""
         d = self.tte(pop, endpoint)
+        word = (cause_labels or {}).get  # a cause's words in the records' quantity (default: its name)
 
         def add(stem, name, t, v, st, note, patients):
             self.results.add(Record(stem + {"estimate_pct": "_pct", "ci_low_pct": "_ci_low",
                                             "ci_high_pct": "_ci_high"}[st], v, st,
-                                    quantity=f"{title}: {name} at day {t}", population=pop.name, patients=patients,
+                                    quantity=f"{title}: {word(name, name)} at day {t}", population=pop.name,
+                                    patients=patients,
                                     decimals=1, method="Aalen-Johansen, cmprsk variance, log(-log) CI",
                                     block=self.block, extension=extension, note=note))
 
