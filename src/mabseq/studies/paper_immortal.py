@@ -41,7 +41,8 @@ def add_immortal_time(b: Builder, P: dict) -> None:
     cr_ino = _days_between(bf, "mab2_start", "resp_mab2_date", (bf["resp_mab2"] == "cr") & ~consolidation)
     cr_ino.update({p: 0.0 for p in bf.loc[consolidation, "patient_id"]})
     known = P["BF"].where("BF-RESP2", "Blinatumomab mAb1, response to mAb2 known and dated",
-                          lambda f: (f["resp_mab2"] == "nr") | f["patient_id"].isin(list(cr_ino)))
+                          lambda f: (f["resp_mab2"] == "nr") | ((f["resp_mab2"] == "cr") & (
+                              f["resp_mab2_date"].notna() | (f["state_mab2"] == "cr_mrd_negative"))))
     sw_ino = ('ifelse(.eq(`resp_mab2`, "cr") & .eq(`state_mab2`, "cr_mrd_negative"), 0, '
               'ifelse(.eq(`resp_mab2`, "cr"), `resp_mab2_day` - `mab2_start_day`, NA))')
     switch_analysis(b, "cr_ino", "OS after mAb2 by CR to inotuzumab mAb2", known, "os_mab2", cr_ino,
@@ -50,7 +51,8 @@ def add_immortal_time(b: Builder, P: dict) -> None:
     salv = P["NTX-SALV"].frame
     cr_salv = _days_between(salv, "mab2_start", "salvage_cr_date", salv["salvage_cr"] == True)  # noqa: E712
     known = P["NTX-SALV"].where("NTX-SALV-KNOWN", "Further lines after mAb2, salvage response known and dated",
-                                lambda f: (f["salvage_cr"] == False) | f["patient_id"].isin(list(cr_salv)))  # noqa: E712
+                                lambda f: (f["salvage_cr"] == False) | (  # noqa: E712
+                                    (f["salvage_cr"] == True) & f["salvage_cr_date"].notna()))  # noqa: E712
     switch_analysis(b, "salvage_cr", "OS after mAb2 by CR to salvage", known, "os_mab2", cr_salv,
                     ("no CR to salvage yet", "after CR to salvage"), left_out=P["NTX-SALV"].n - known.n,
                     switch_r="ifelse(.eq(`salvage_cr`, TRUE), `salvage_cr_day` - `mab2_start_day`, NA)")
