@@ -212,12 +212,15 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
                              "from the landmark", decimals=2, method="log-rank on the patients alive at the "
                              "landmark, groups fixed at it (excluded: event or censoring on or before day L)",
                              note="; ".join(x for x in (note, why) if x), **base))
-        for st, v, q in (("excluded_n", excluded, "excluded: event or censoring by the landmark"),
-                         ("reclassified_n", reclassified, "reclassified as without: response after the landmark"),
-                         ("with_n", n_with, f"{after} by the landmark"),
-                         ("without_n", n_without, f"{before} at the landmark")):
+        pid = d["patient_id"].to_numpy()
+        for st, v, q, who in (
+                ("excluded_n", excluded, "excluded: event or censoring by the landmark", ~alive),
+                ("reclassified_n", reclassified, "reclassified as without: response after the landmark",
+                 alive & (u > L)),
+                ("with_n", n_with, f"{after} by the landmark", alive & (grp == "with")),
+                ("without_n", n_without, f"{before} at the landmark", alive & (grp == "without"))):
             b.results.add(Record(f"{stem}_{st}", v, "n", quantity=f"{title}: landmark day {L}: {q}", decimals=0,
-                                 **base))
+                                 **{**base, "patients": tuple(pid[who])}))
             if chk:
                 b._check(f"{stem}_{st}", "landmark_n", [pop], time=int(L), stat=st[:-2], **chk)
         for g, label in (("with", after), ("without", before)):
