@@ -41,7 +41,8 @@ h1{font-size:20px;margin:4px 0 8px} h2{font-size:16px;border-bottom:1px solid #9
 h3{font-size:14px;margin:16px 0 6px} .synthetic{background:#fff3cd;border:1px solid #e0b000;padding:8px;font-weight:bold}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:12px} th,td{padding:3px 8px;text-align:left;vertical-align:top}
 thead th{border-top:2px solid #000;border-bottom:1px solid #000} tbody tr:last-child td{border-bottom:2px solid #000}
-td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td{font-weight:bold}
+td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td:first-child{font-weight:bold}
+td.sig{font-weight:bold}
 .foot{font-size:11px;color:#444;margin:2px 0} figure{margin:12px 0} figcaption{font-size:12px;color:#333}
 .ok{color:#1b7a1b} .bad{color:#b00020} .muted{color:#777} .svgbox svg{max-width:100%;height:auto}
 nav a{margin-right:10px} .small{font-size:11px} .not-computed{color:#8a4b00;font-style:italic}
@@ -78,7 +79,7 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for t in tables %}<h3>{{ t.title }}</h3>
 {% if t.reason %}<p class="not-computed" id="{{ t.id }}-not-computed">{{ t.reason }}.</p>{% endif %}
 {% if t.header %}<table class="study-table" id="{{ t.id }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
-{% for row, ind, kind in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>
+{% for row, ind, kind, bold in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}{% if bold[loop.index0] %} sig{% endif %}">{{ c }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>{% endif %}
 {% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
 {% if t.na %}<p class="foot na-reasons">Cells without a value: {{ t.na|join('; ') }}.</p>{% endif %}
@@ -169,7 +170,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         if tid in results.tables:
             g = grid(results, results.tables[tid])
             tables.append({"id": tid, "title": g.title, "header": g.header,
-                           "rows": list(zip(g.rows, g.indents, g.kinds)), "footnotes": g.footnotes,
+                           "rows": list(zip(g.rows, g.indents, g.kinds, g.strong)), "footnotes": g.footnotes,
                            "na": na_reasons(results, results.tables[tid]),
                            "reason": nc[tid]["reason"] if tid in nc else ""})
         elif tid in nc:  # not computed: its title and the reason, from the results
@@ -178,14 +179,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
     quality = []
     if "completeness" in results.tables:
         g = grid(results, results.tables["completeness"])
-        rows = []
-        for row, ind, kind in zip(g.rows, g.indents, g.kinds):
-            if kind == "value":
-                rid = results.tables["completeness"].rows[len(rows)]["cells"][0]
-                row = [row[0], _shown(results.records[rid]) if results.records[rid].value is None else
-                       fmt_num(results.records[rid].value, 1)]
-            rows.append((row, ind, kind))
-        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes,
+        quality.append({"title": g.title, "header": g.header, "rows": list(zip(g.rows, g.indents, g.kinds)),
+                        "footnotes": g.footnotes,
                         "na": na_reasons(results, results.tables["completeness"])})
     figs = []
     for cid, c in results.curves.items():
