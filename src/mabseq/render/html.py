@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
-from .tables import grid, na_reasons
+from .tables import STATISTIC_LABELS, grid, na_reasons, with_interval
 from ..results.fidelity import PUBLISHED_STUDIES
 from ..results.suppression import exclusion_counts, footnote
 from ..safe_text import escape_control
@@ -160,6 +160,11 @@ def _shown(r, conventions: str = "paper") -> str:
     return fmt_num(r.value, r.decimals if r.decimals is not None else 2)
 
 
+def _notes(r) -> str:
+    """The record's note and its warning (once: a warning may already stand in the note)."""
+    return "; ".join(x for x in (r.note, "" if r.warning in r.note else r.warning) if x)
+
+
 def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, figure_svgs: dict | None = None,
                 flow_svg: str = "", swimmer_svg: str = "") -> str:
     meta = results.meta
@@ -198,9 +203,10 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap, "reason": ""})
     figs += [{"id": k, "svg": "", "title": v["title"], "caption": "", "reason": v["reason"]} for k, v in nc.items()
              if v["kind"] == "figure" and k != "swimmer" and k not in results.curves]
-    ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r, conv), "method": r.method,
-            "note": r.note} for r in results.records.values() if r.extension and r.statistic in
-           ("p_value", "estimate_pct", "pct", "hr")]
+    ext = [{"quantity": f"{r.quantity}: {STATISTIC_LABELS[r.statistic]}", "population": r.population,
+            "shown": with_interval(results, r, conv), "method": r.method,
+            "note": _notes(r)}
+           for r in results.records.values() if r.extension and r.statistic in STATISTIC_LABELS]
     ext += [{"quantity": v["title"], "population": "", "shown": "not computed", "method": "", "note": v["reason"]}
             for v in nc.values() if v["kind"] == "analysis"]
     fid_rows, fid_summary = [], ""

@@ -48,6 +48,46 @@ def cell(results: ResultSet, rid: str, kind: str, decimals: int | None = None, p
     return fmt_num(r.value, r.decimals or 0)
 
 
+STATISTIC_LABELS = {"pct": "n/N (%), exact 95% CI", "estimate_pct": "estimate, % (95% CI)",
+                    "hr": "hazard ratio (95% CI)", "p_value": "P"}
+INTERVAL_STATISTICS = {"pct": ("ci_low_pct", "ci_high_pct"), "estimate_pct": ("ci_low_pct", "ci_high_pct"),
+                       "hr": ("ci_low", "ci_high")}
+
+
+def _limits(results: ResultSet, r) -> str:
+    """'a-b' from the record's interval siblings, '' if it has none (or they are not estimable)."""
+    if r.statistic not in INTERVAL_STATISTICS:
+        return ""
+    lo, hi = (results.sibling(r, st) for st in INTERVAL_STATISTICS[r.statistic])
+    if lo is None or hi is None or lo.value is None or hi.value is None or lo.suppressed or hi.suppressed:
+        return ""
+    return f"{fmt_num(lo.value, lo.decimals or 0)}-{fmt_num(hi.value, hi.decimals or 0)}"
+
+
+def with_interval(results: ResultSet, r, conventions: str = "paper") -> str:
+    """A value of the analyses beyond the tables, with the interval the results hold for it: 'n/N (x%; exact 95%
+    CI, a-b)' for a proportion, 'x% (95% CI, a-b)' for a survival or incidence estimate, 'HR (95% CI, a-b)' for a
+    hazard ratio, the formatted P for a test."""
+    if r.suppressed:
+        return r.suppressed
+    if r.value is None:
+        return "NA"
+    if r.statistic == "p_value":
+        return format_p(r.value, conventions)
+    if isinstance(r.value, str):
+        return r.value
+    v = fmt_num(r.value, r.decimals if r.decimals is not None else 2)
+    ci = _limits(results, r)
+    if r.statistic == "pct":
+        n = results.sibling(r, "n")
+        if n is not None and n.value is not None and not n.suppressed and r.denominator:
+            return f"{fmt_num(n.value, 0)}/{r.denominator} ({v}%" + (f"; exact 95% CI, {ci})" if ci else ")")
+        return f"{v}% (exact 95% CI, {ci})" if ci else f"{v}%"
+    if r.statistic == "estimate_pct":
+        return f"{v}% (95% CI, {ci})" if ci else f"{v}%"
+    return f"{v} (95% CI, {ci})" if ci else v
+
+
 EM_DASH = "\u2014"
 
 

@@ -67,14 +67,16 @@ PARAGRAPHS: dict[str, list[str]] = {
         "{txt_os_1y_after_mab2_ci_low}-{txt_os_1y_after_mab2_ci_high}).",
         "Among the {txt_surv_n_blina} patients who received blinatumomab first, 12-month EFS was "
         "{txt_efs_1y_after_blina_pct}% (95% CI, {txt_efs_1y_after_blina_ci_low}-{txt_efs_1y_after_blina_ci_high}): "
-        "{txt_efs_1y_after_blina_cd19negdim_pct}% with CD19-negative/dim and {txt_efs_1y_after_blina_cd19pos_pct}% "
-        "with CD19-positive relapse (P = {txt_efs_1y_cd19_p:p}). One-year OS after the post-blinatumomab relapse was "
-        "{txt_os_1y_post_blina_relapse_cd19negdim_pct}% vs {txt_os_1y_post_blina_relapse_cd19pos_pct}% by CD19 "
-        "(P = {txt_os_cd19_p:p}), {txt_os_1y_post_blina_relapse_cr_blina_pct}% vs "
-        "{txt_os_1y_post_blina_relapse_nocr_blina_pct}% with and without CR to blinatumomab "
-        "(P = {txt_os_cr_blina_p:p}), and {txt_os_1y_post_blina_relapse_interim_pct}% vs "
-        "{txt_os_1y_post_blina_relapse_nointerim_pct}% with and without interim therapy (P = {txt_os_interim_p:p}).",
-        "After alloHSCT, 1-year EFS and OS were {txt_efs_1y_after_tx_pct}% and {txt_os_1y_after_tx_pct}%. Without "
-        "alloHSCT, median OS after mAb2 was {txt_ntx_os_median} days and 1-year OS {txt_ntx_os_1y_after_mab2_pct}%.",
+        "{txt_efs_1y_after_blina_cd19negdim_pct:est} with CD19-negative/dim and "
+        "{txt_efs_1y_after_blina_cd19pos_pct:est} with CD19-positive relapse (P = {txt_efs_1y_cd19_p:p}). One-year "
+        "OS after the post-blinatumomab relapse was {txt_os_1y_post_blina_relapse_cd19negdim_pct:est} with "
+        "CD19-negative/dim and {txt_os_1y_post_blina_relapse_cd19pos_pct:est} with CD19-positive relapse "
+        "(P = {txt_os_cd19_p:p}); {txt_os_1y_post_blina_relapse_cr_blina_pct:est} with and "
+        "{txt_os_1y_post_blina_relapse_nocr_blina_pct:est} without CR to blinatumomab (P = {txt_os_cr_blina_p:p}); "
+        "and {txt_os_1y_post_blina_relapse_interim_pct:est} with and "
+        "{txt_os_1y_post_blina_relapse_nointerim_pct:est} without interim therapy (P = {txt_os_interim_p:p}).",
+        "After alloHSCT, 1-year EFS was {txt_efs_1y_after_tx_pct:est} and 1-year OS {txt_os_1y_after_tx_pct:est}. "
+        "Without alloHSCT, median OS after mAb2 was {txt_ntx_os_median} days (95% CI, {txt_ntx_os_median_ci_low}-"
+        "{txt_ntx_os_median_ci_high}) and 1-year OS {txt_ntx_os_1y_after_mab2_pct:est}.",
     ],
 }
