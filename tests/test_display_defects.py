@@ -313,3 +313,22 @@ def test_cells_are_assembled_from_keyed_records(results):
 def test_renderers_parse_no_ids():
     src = (Path(__file__).parent.parent / "src" / "mabseq" / "render" / "tables.py").read_text()
     assert "cd34" not in src and "_pct_id" not in src and ".replace(\"_n_\"" not in src
+
+
+def test_exclusion_counts_come_from_the_results(tmp_path):
+    # every twin patient excluded, for three reasons (tests/unusual_cohorts.all_excluded: T01-T10 not B-ALL, T11-T20
+    # under 15, T21-T29 no age): the report's 'Excluded:' line shows the counts the results hold, which equal
+    # excluded.csv counted here by reason
+    from unusual_cohorts import write_cohort
+
+    from mabseq.render.html import render_html
+    from mabseq.studies.run import run_study
+    run = run_study(write_cohort("all_excluded", tmp_path / "c"))
+    expected = run.derived.excluded["reason"].value_counts()
+    assert sorted(expected.tolist(), reverse=True) == [10, 10, 9]
+    assert {e["reason"]: e["n"] for e in run.results.flow.reasons} == expected.to_dict()
+    line = re.search(r'<p class="foot">Excluded: (.*?)\.</p>', render_html(run.results)).group(1)
+    shown = dict(re.fullmatch(r"(.+) \((\d+)\)", part).groups() for part in _html.unescape(line).split("; "))
+    assert {k: int(v) for k, v in shown.items()} == expected.to_dict()
+    src = (Path(__file__).parent.parent / "src" / "mabseq" / "render" / "html.py").read_text()
+    assert "exclusion_counts" not in src

@@ -12,7 +12,7 @@ from ..results.format import fmt_num, format_p
 from ..results.records import ResultSet
 from .tables import STATISTIC_LABELS, grid, na_reasons, with_interval
 from ..results.fidelity import PUBLISHED_STUDIES
-from ..results.suppression import exclusion_counts, footnote
+from ..results.suppression import footnote
 from ..safe_text import escape_control
 from .text import sections
 
@@ -222,7 +222,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                              "status": r["status"], "detail": detail, "cls": _status_class(r["status"])})
         counts = fidelity["status"].value_counts()
         fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
-    excluded = exclusion_counts(results)
+    excluded = [(e["reason"], e["n"]) for e in results.flow.reasons]
     if results.study in PUBLISHED_STUDIES:
         ext_nav, ext_intro = "Beyond the paper", ("Analyses the paper did not report: they guard against "
                                                   "immortal-time bias, give exact intervals and cumulative incidences.")

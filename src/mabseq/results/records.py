@@ -80,6 +80,9 @@ class Flow:
     boxes: list[dict] = field(default_factory=list)  # id, label, n, patients, level
     edges: list[tuple[str, str]] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)  # patient_id, reason
+    # the excluded patients counted by reason (reason, n), most frequent first, as the report shows them (n is the
+    # marker when suppressed); set once the results are final (studies/run.py)
+    reasons: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -183,7 +186,7 @@ class ResultSet:
                        for c in self.curves.values()],
             "tables": [asdict(t) for t in self.tables.values()],
             "flow": {"boxes": self.flow.boxes, "edges": [list(e) for e in self.flow.edges],
-                     "excluded": self.flow.excluded},
+                     "excluded": self.flow.excluded, "reasons": self.flow.reasons},
             "timelines": _frame_json(self.timelines),
             "text": self.text,
             "r_checks": self.checks,
