@@ -76,7 +76,7 @@ def r_values(report) -> dict[str, pd.DataFrame]:
         current.append(line)
     blocks[len(blocks)] = current
     frames = [pd.read_csv(io.StringIO("\n".join(b))) for b in blocks.values()]
-    return {"s365": frames[0].set_index("id"), "median": frames[1].set_index("id"), "cox": frames[2].set_index("id")}
+    return {k: f.set_index("id") for k, f in zip(("s365", "median", "cox", "cif"), frames)}
 
 
 def half_up(x: float, decimals: int) -> str:
@@ -242,6 +242,35 @@ def test_text_estimates_name_their_group_with_rs_ci_and_the_at_risk_flag(report,
         assert expected in text, (rid, expected)
     assert 0 < flagged < len(FOLLOWS)
     assert not re.search(r"\d%? vs \d", text)  # '45.5% vs 35.7% by CD19' said neither which is which
+
+
+def _text(report) -> str:
+    page = (report / "report.html").read_text()
+    m = re.search(r'<h2 id="text">Results</h2>(.*?)<h2', page, re.S)
+    return re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))))
+
+
+def test_text_gives_exact_intervals_of_response_rates(report, results):
+    from scipy.stats import beta
+    text = _text(report)
+    for pct_id, n_id in (("txt_cr_after_mab1_pct", "txt_cr_after_mab1_n"), ("txt_cr_after_mab2_pct",
+                                                                           "txt_cr_after_mab2_n"),
+                         ("txt_bl_cr_blina_pct", "txt_bl_cr_blina_n")):
+        n, N = results.records[n_id].value, results.records[pct_id].denominator
+        lo, hi = beta.ppf(0.025, n, N - n + 1), beta.ppf(0.975, n + 1, N - n)  # Clopper-Pearson
+        expected = f"{n} ({half_up(float(Fraction(100 * n, N)), 1)}%; exact 95% CI, {half_up(100 * lo, 1)}-" \
+                   f"{half_up(100 * hi, 1)})"
+        assert expected in text, expected
+
+
+def test_text_gives_rs_cumulative_incidences_after_transplant(report, r_values):
+    text = _text(report)
+    for rid, what in (("ext_tx_relapse_d365", "1-year cumulative incidence of relapse after alloHSCT was "),
+                      ("ext_tx_nrm_d365", "non-relapse mortality ")):
+        r = r_values["cif"].loc[rid]
+        expected = f"{what}{half_up(100 * r['estimate'], 1)}% (95% CI, {half_up(100 * r['lower'], 1)}-" \
+                   f"{half_up(100 * r['upper'], 1)})"
+        assert expected in text, expected
 
 
 # ---- 8. a median where S stays at 0.5 --------------------------------------------------------------------------------

@@ -57,3 +57,15 @@ ci <- exp(confint(fit))
 cat("id,hr,ci_low,ci_high,lrt_p\n")
 cat(sprintf("ext_cox_tx,%.10g,%.10g,%.10g,%.10g\n", exp(coef(fit))[[1]], ci[1, 1], ci[1, 2],
             summary(fit)$logtest[["pvalue"]]))
+# cumulative incidence of relapse (1) and non-relapse mortality (2) 1 year after alloHSCT (cmprsk::cuminc), with the
+# log(-log) interval F^exp(+-z se / (F log F))
+suppressMessages(library(cmprsk))
+d <- adtte[adtte$endpoint == "cir_tx" & adtte$patient_id %in% adsl$patient_id[yes(adsl$tx)], ]
+tp <- timepoints(cuminc(d$time, d$status, cencode = 0), 365)
+cat("id,estimate,lower,upper\n")
+for (k in c("1", "2")) {
+  f <- tp$est[paste("1", k), 1]
+  se <- sqrt(tp$var[paste("1", k), 1])
+  lim <- sort(f^exp(c(-1, 1) * qnorm(0.975) * se / (f * log(f))))
+  cat(sprintf("%s,%.10g,%.10g,%.10g\n", c("1" = "ext_tx_relapse_d365", "2" = "ext_tx_nrm_d365")[[k]], f, lim[1], lim[2]))
+}
