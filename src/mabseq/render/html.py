@@ -8,7 +8,7 @@ import jinja2
 from markupsafe import Markup
 import pandas as pd
 
-from ..results.format import fmt_num, format_p
+from ..results.format import format_p
 from ..results.records import ResultSet
 from .tables import STATISTIC_LABELS, grid, na_reasons, with_interval
 from ..results.fidelity import PUBLISHED_STUDIES
@@ -146,18 +146,6 @@ def _cutoff(meta: dict) -> str:
 
 def _status_class(status: str) -> str:
     return {"match": "ok", "differs": "bad"}.get(status, "muted")
-
-
-def _shown(r, conventions: str = "paper") -> str:
-    if r.suppressed:
-        return r.suppressed
-    if r.value is None:
-        return "NA"
-    if r.statistic == "p_value":
-        return format_p(r.value, conventions)
-    if isinstance(r.value, str):
-        return r.value
-    return fmt_num(r.value, r.decimals if r.decimals is not None else 2)
 
 
 def _notes(r) -> str:
