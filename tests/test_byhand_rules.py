@@ -128,8 +128,14 @@ def test_site_at_by_hand():
     assert rules.site_at([marrow(D(2018, 1, 5), 1, mrd=0.0, lod=1e-4), cns3], M1, 30) == "extramedullary"
     # morphologic CR with MRD 1e-3 (>= 1e-4): MRD-only disease is marrow disease (SD 2.5 disease burden) -> marrow
     assert rules.site_at([marrow(D(2018, 1, 5), 1, mrd=1e-3, lod=1e-4)], M1, 30) == "marrow"
-    # 40% blasts 31 days before: outside the window -> no site recorded
-    assert rules.site_at([marrow(D(2017, 12, 10), 40)], M1, 30) is None
+    # 40% blasts 31 days before: outside the window, nothing in it -> unknown (no data), not "no site"
+    assert rules.site_at([marrow(D(2017, 12, 10), 40)], M1, 30) == "unknown_nodata"
+    # an extramedullary mass and no marrow in the window: isolated or not cannot be told -> unknown_nomarrow
+    assert rules.site_at([emd], M1, 30) == "unknown_nomarrow"
+    # an older marrow without MRD, the latest one MRD-negative with 1% blasts, CNS3: the latest marrow decides ->
+    # isolated extramedullary
+    old = {**marrow(D(2017, 12, 20), 1), "mrd_value": None}
+    assert rules.site_at([old, marrow(D(2018, 1, 5), 1, mrd=0.0, lod=1e-4), cns3], M1, 30) == "extramedullary"
 
 
 def test_site_at_missing_blasts_is_not_isolated_emd():

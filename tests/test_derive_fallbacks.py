@@ -95,6 +95,33 @@ def test_state_from_marrow_sees_extramedullary_disease_and_a_later_relapse():
     assert st["state"] is None and st["missing"] == "pb_blasts"
 
 
+def test_state_from_marrow_review_cases():
+    # (review) an MRD relapse after an MRD-negative marrow: MRD-only disease ("mrd"), not morphologic
+    c = {"start_date": D(2020, 3, 1), "disease_state_at_start": None}
+    ev = {"event_date": D(2020, 2, 25), "event_type": "mrd_relapse"}
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0)], c, P, [ev])["state"] == "mrd"
+    # CNS3 in the CSF after a clean marrow: morphologic (one EMD test with site_at)
+    csf = {"specimen": "csf", "assessment_date": D(2020, 2, 22), "cns_status": "cns3"}
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0), csf], c, P)["state"] == "morphologic"
+    # a marrow without a blast count that shows circulating blasts: morphologic (not unknown)
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), None, pb="yes")], c, P)["state"] == "morphologic"
+    # EMD not recorded on the marrow row but recorded absent on the same day's imaging: MRD-negative CR
+    img = {"specimen": "imaging", "assessment_date": D(2020, 2, 20), "emd_present": "no"}
+    assert rules.state_from_marrow([_m(D(2020, 2, 20), 4, 0.0, emd=None), img], c, P)["state"] == "cr_mrd_negative"
+
+
+def test_crs_uncertain_stretch_stops_at_conditioning():
+    # (review) blinatumomab from 2020-01-01 without an end date and no later line; CRS grade 1 on day 2; a CRS
+    # episode after the conditioning of 2020-05-01 cannot belong to the course: max grade 1, any yes
+    c = {"course_id": "B", "therapy_class": "blinatumomab", "start_date": D(2020, 1, 1), "end_date": None}
+    tox = [{"toxicity": "crs", "onset_date": D(2020, 1, 2), "grade": 1},
+           {"toxicity": "crs", "onset_date": D(2020, 9, 1), "grade": 2}]
+    r = rules.toxicity_in_window(tox, c, [c], 14, [D(2020, 5, 1)])
+    assert (r["crs"]["max"], r["crs"]["any"]) == (1, True)
+    # without the stop the later episode might belong: unknown maximum
+    assert rules.toxicity_in_window(tox, c, [c], 14)["crs"]["max"] is None
+
+
 def test_mrd_start_response_explained_by_the_marrows_that_had_low_blasts():
     # started with MRD-only disease; in the window two marrows with 1% and 2% blasts, both MRD-positive: no CR
     # (conversion to MRD negativity required), and the explanation says so instead of "no marrow in CR"

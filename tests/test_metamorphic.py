@@ -441,7 +441,7 @@ PASS_THROUGH = {"blasts_mab1", "blina_cycles", "ino_cycles", "cyto_risk", "engra
                 "agvhd_skin_stage", "agvhd_liver_stage", "agvhd_lower_gi_stage", "agvhd_grade_from_stages"}
 CHILD_OF = {"mrd_mab1": "resp_mab1", "resp_mab1_date": "resp_mab1", "mrd_mab2": "resp_mab2",
             "resp_mab2_date": "resp_mab2", "cd19_event1_status": "cd19_event1", "cd22_event1_status": "cd22_event1",
-            "retreat_cr_days": "salvage_cr", "agvhd_ge2_date": "agvhd_ge2", "agvhd_ge3_date": "agvhd_ge3"}
+            "retreat_cr_days": "salvage_cr", "salvage_cr_date": "salvage_cr", "agvhd_ge2_date": "agvhd_ge2", "agvhd_ge3_date": "agvhd_ge3"}
 
 
 def _silent_unknowns(dc, dc2) -> list[str]:

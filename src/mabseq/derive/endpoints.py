@@ -40,6 +40,15 @@ def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
         add("efs_mab1", "mab1", efs_origin, t, 1)
     else:
         add("efs_mab1", "mab1", efs_origin, _days(efs_origin, last), int(dead))
+    # time to the post-mAb1 relapse/progression by CD19 at it (study-definition 6.1, Fig 3A relabelled): competing
+    # event types 1 = CD19-neg/dim, 2 = CD19-positive, 3 = CD19 unknown; without such an event, censored at the start
+    # of mAb2 (the event is the one between mAb1 and mAb2)
+    if v.get("seq") == "BF":
+        if ev1 is not None:
+            add("rel1_cd19_mab1", "mab1", m1, _days(m1, ev1),
+                {"negdim": 1, "pos": 2}.get(v.get("cd19_event1"), 3))
+        else:
+            add("rel1_cd19_mab1", "mab1", m1, _days(m1, m2), 0)
     # OS from the post-mAb1 relapse (entry = mAb2 start for the immortal-time guard)
     if ev1 is not None:
         add("os_relapse1", "post_mab1_relapse", ev1, _days(ev1, last), int(dead), entry=_days(ev1, m2))

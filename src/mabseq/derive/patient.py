@@ -278,14 +278,23 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         else:
             D.set(f"state_{k}", st["state"], st["why"])
     state = states["mab1"]["state"]
-    burden = "mrd" if state == "mrd" else ("morphologic" if state == "morphologic" else
-                                          ("mrd" if base.get("bm_blast_pct") is not None and
-                                           base["bm_blast_pct"] < 5 else "morphologic"))
-    D.set("burden_mab1", burden)
+    # disease burden at mAb1 (2.5): the start state, else the baseline blast count; unknown when neither is known
+    blasts = base.get("bm_blast_pct")
+    burden = "mrd" if state in ("mrd", "cr_mrd_negative") else "morphologic" if state == "morphologic" else \
+        None if blasts is None else ("mrd" if blasts < 5 else "morphologic")
+    if burden is None:
+        D.unknown("burden_mab1", "disease burden at mAb1 (2.5)", ("disease_state_at_start", "bm_blast_pct"),
+                  "the start state is unknown and no marrow blast count lies in the window before mAb1")
+    else:
+        D.set("burden_mab1", burden)
     site = rules.site_at(pd_.assessments, m1, params.marrow_lookback_days, params.mrd_threshold)
     if site == "unknown":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "bm_blast_pct", f"a marrow <= {params.marrow_lookback_days} "
                   "days before mAb1 has neither a blast count nor an MRD value")
+    elif site in ("unknown_nodata", "unknown_nomarrow"):
+        D.unknown("site_mab1", "site at mAb1 (2.5)", "marrow", f"no {'row' if site == 'unknown_nodata' else 'marrow'}"
+                  f" <= {params.marrow_lookback_days} days before mAb1" + (" (extramedullary disease without a "
+                  "marrow: isolated or not cannot be told)" if site == "unknown_nomarrow" else ""))
     elif site == "unknown_mrd":
         D.unknown("site_mab1", "site at mAb1 (2.5)", "mrd_value", f"a marrow <= {params.marrow_lookback_days} days "
                   "before mAb1 has < 5% blasts and no MRD value, and nothing else shows marrow disease")
@@ -490,11 +499,12 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     D.set("days_mab2_first_line", (post_lines[0]["start_date"] - m2).days if post_lines else None)
     D.set("cart_after_mab2", any(t["therapy_class"] == "car_t" for t in post_lines))
     D.set("retreat_agents", sorted({t["therapy_class"] for t in post_lines if t["therapy_class"] in MAB_CLASSES}))
-    salvage_resp, salvage_missing = [], []
+    salvage_resp, salvage_missing, salvage_dates = [], [], []
     for t in post_lines:
         win_end = rules.response_window_end(t, pd_.therapies, cond_dates, death, cut)
         r = rules.best_response(t, pd_.assessments, pd_.events, win_end, params)
         salvage_resp.append((t["therapy_class"], r["response"]))
+        salvage_dates.append(r["date"])
         if r["response"] is None:
             m = r.get("missing") or []
             salvage_missing.extend([m] if isinstance(m, str) else m)
@@ -511,7 +521,11 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
             break
     D.set("retreat_cr_days", dur, "from the CR to a re-treatment to the next relapse")
     # any CR to a salvage line: True on a CR, unknown when no CR but a line's response is unknown, else False
-    sal = [r for t, (_, r) in zip(post_lines, salvage_resp) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    counted = [i for i, t in enumerate(post_lines) if ev2 is None or t["start_date"] >= ev2["event_date"]]
+    sal = [salvage_resp[i][1] for i in counted]
+    # the date of the first CR to a salvage line (a time-dependent group: study-definition 6.1)
+    cr_dates = [salvage_dates[i] for i in counted if salvage_resp[i][1] == "cr" and salvage_dates[i] is not None]
+    D.set("salvage_cr_date", min(cr_dates) if cr_dates else None)
     if not post_lines:
         D.set("salvage_cr", None)
     elif "cr" not in sal and None in sal:
@@ -521,7 +535,8 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("salvage_cr", "cr" in sal)
 
     # ---- toxicities attributed to the antibodies (2.9) ------------------------------------------------------------
-    tox_b = rules.toxicity_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days)
+    tox_b = rules.toxicity_in_window(pd_.tox, blina, pd_.therapies, params.crs_window_after_days,
+                                     [d for d in cond_dates + [death, cut] if d])
     for kind in ("crs", "icans"):
         r = tox_b[kind]
         for name, key in ((f"{kind}_blina", "max"), (f"{kind}_any_blina", "any")):

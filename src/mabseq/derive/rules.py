@@ -75,24 +75,35 @@ def baseline_marrow(assessments: list[dict], when: dt.date, lookback: int) -> di
 
 
 def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold: float = 1e-4) -> str | None:
-    """Sites of disease at the start of a course: isolated marrow, isolated extramedullary, or both; None when no
-    disease is documented in the window. Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold``. Unknown is never
-    no: when nothing else shows marrow disease, a marrow of the window with neither a blast count nor an MRD value
-    gives ``"unknown"`` (it was once read as 0% blasts) and one with < 5% blasts but no MRD value
-    ``"unknown_mrd"`` (MRD-only disease is marrow disease); marrow disease with no row of the window recording EMD
-    (present or absent) gives ``"unknown_emd"`` ('marrow' and 'both' cannot be told apart), and so does a window
-    without marrow disease in which no row records EMD ('extramedullary' and none cannot be told apart)."""
+    """Sites of disease at the start of a course (SD 2.4/2.5): "marrow" (isolated), "extramedullary" (isolated) or
+    "both", from the rows of the ``lookback`` days before ``when``; None when the window's rows document no disease.
+    Marrow disease = blasts >= 5% or MRD >= ``mrd_threshold`` on any marrow of the window; EMD as
+    :func:`shows_emd`. Unknown is never no:
+
+    * ``"unknown_nodata"``: no row at all in the window; ``"unknown_nomarrow"``: EMD but no marrow (isolated EMD
+      needs a marrow without disease);
+    * when no marrow shows disease, the latest marrow decides: neither a blast count nor an MRD value gives
+      ``"unknown"`` (it was once read as 0% blasts), < 5% blasts without an MRD value ``"unknown_mrd"`` (MRD-only
+      disease is marrow disease);
+    * no row of the window recording EMD present or absent gives ``"unknown_emd"`` ('marrow' and 'both', or
+      'extramedullary' and none, cannot be told apart)."""
     win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
+    if not win:
+        return "unknown_nodata"
     marrows = [a for a in win if a["specimen"] == "marrow"]
     marrow = any((a.get("bm_blast_pct") is not None and a["bm_blast_pct"] >= 5) or
                  (a.get("mrd_value") is not None and a["mrd_value"] >= mrd_threshold) for a in marrows)
-    emd = any(a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3") for a in win)
-    emd_recorded = any(a.get("emd_present") in ("yes", "no") for a in win)
-    if not marrow and any(a.get("bm_blast_pct") is None and a.get("mrd_value") is None for a in marrows):
-        return "unknown"
-    if not marrow and any(a.get("mrd_value") is None for a in marrows):
-        return "unknown_mrd"
-    if not emd and not emd_recorded and win:
+    emd_rows = [shows_emd(a) for a in win]
+    emd = any(e is True for e in emd_rows)
+    if not marrows:
+        return "unknown_nomarrow" if emd else "unknown_nodata"
+    if not marrow:
+        last = marrows[-1]
+        if last.get("bm_blast_pct") is None and last.get("mrd_value") is None:
+            return "unknown"
+        if last.get("mrd_value") is None:
+            return "unknown_mrd"
+    if not emd and not any(e is False for e in emd_rows):
         return "unknown_emd"  # no row of the window says whether there was EMD
     if marrow and emd:
         return "both"
@@ -186,16 +197,33 @@ def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
     return response_any(r)
 
 
+def shows_emd(a: dict) -> bool | None:
+    """Whether an assessment row shows extramedullary disease (EMD present, or CNS2/CNS3 in the CSF: CC 5), False
+    when it records EMD absent, None when it records neither. One test for the start state and the site."""
+    if a.get("emd_present") == "yes" or a.get("cns_status") in ("cns2", "cns3"):
+        return True
+    return False if a.get("emd_present") == "no" else None
+
+
+MORPHOLOGIC_EVENTS = ("relapse", "progression", "refractory")
+
+
 def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParams,
                       events: list[dict] = ()) -> dict:
     """Disease state at the start of a course (study-definition 2.3, 2.5): the recorded
     ``disease_state_at_start``; when not recorded, derived from the latest marrow within
-    ``params.state_marrow_window_days`` before the first dose (the day itself included): blasts >= 5%, circulating
-    blasts or EMD -> morphologic; blasts < 5% with MRD >= ``mrd_threshold`` -> mrd; blasts < 5% MRD-negative ->
-    cr_mrd_negative. Extramedullary disease recorded on another specimen (imaging, CSF: the marrow row of an isolated
-    EMD relapse is clean) from that marrow's day to the first dose, or a relapse/progression dated after that marrow
-    and by the first dose, makes it morphologic (EMD seen before that marrow was answered by the course between). None (unknown) when there is no such marrow or its inputs cannot settle it. The explanation
-    names the marrow (and the row) used."""
+    ``params.state_marrow_window_days`` before the first dose (the day itself included) and the rows after it:
+
+    * morphologic: blasts >= 5%, circulating blasts, EMD on any row from that marrow's day to the first dose (the
+      marrow row of an isolated EMD relapse is clean; EMD seen before that marrow was answered by the course
+      between; :func:`shows_emd`), or a relapse/progression/refractoriness dated after the marrow;
+    * mrd: blasts < 5% with MRD >= ``mrd_threshold``, or an MRD relapse dated after an MRD-negative marrow;
+    * cr_mrd_negative: blasts < 5%, MRD-negative;
+    * for mrd and cr_mrd_negative the marrow must record no circulating blasts, and some row from its day must
+      record EMD absent (else morphologic cannot be ruled out: unknown).
+
+    None (unknown) when there is no such marrow or its inputs cannot settle it (the missing input named). The
+    explanation names the marrow (and the row) used."""
     rec = course.get("disease_state_at_start")
     if rec:
         return {"state": rec, "derived": False, "why": f"recorded {rec}", "missing": None}
@@ -208,28 +236,31 @@ def state_from_marrow(assessments: list[dict], course: dict, params: DeriveParam
     m = ms[-1]
     b = m.get("bm_blast_pct")
     tag = f"marrow {m['assessment_date']}"
-    emd = [a for a in assessments if a["specimen"] != "marrow" and m["assessment_date"] <= a["assessment_date"] <= s
-           and a.get("emd_present") == "yes"]
-    later = [e for e in events if m["assessment_date"] < e["event_date"] <= s and e["event_type"] in EVENT_TYPES]
-    if emd or later:
-        why = (f"not recorded; derived from {tag} and "
-               + (f"extramedullary disease on the {emd[-1]['specimen']} of {emd[-1]['assessment_date']}" if emd else
-                  f"the {later[0]['event_type']} of {later[0]['event_date']} after that marrow"))
-        return {"state": "morphologic", "derived": True, "missing": None, "why": why}
+    since = [a for a in assessments if m["assessment_date"] <= a["assessment_date"] <= s]
+    emd = [a for a in since if shows_emd(a)]
+    later = [e for e in events if m["assessment_date"] < e["event_date"] <= s]
+    morph_ev = [e for e in later if e["event_type"] in MORPHOLOGIC_EVENTS]
+    mrd_ev = [e for e in later if e["event_type"] == "mrd_relapse"]
+    if emd or morph_ev or m.get("pb_blasts") == "yes" or (b is not None and b >= 5):
+        what = (f"blasts {b:g}%" if b is not None and b >= 5 else "circulating blasts" if m.get("pb_blasts") == "yes"
+                else f"extramedullary disease on the {emd[-1]['specimen']} of {emd[-1]['assessment_date']}" if emd
+                else f"the {morph_ev[0]['event_type']} of {morph_ev[0]['event_date']} after that marrow")
+        return {"state": "morphologic", "derived": True, "missing": None,
+                "why": f"not recorded; derived from {tag}: {what}"}
     if b is None:
         return {"state": None, "derived": True, "missing": "bm_blast_pct",
                 "why": f"not recorded; {tag} has no blast count"}
-    if b >= 5 or m.get("pb_blasts") == "yes" or m.get("emd_present") == "yes":
-        return {"state": "morphologic", "derived": True, "missing": None,
-                "why": f"not recorded; derived from {tag}: blasts {b:g}%"
-                       + (", circulating blasts" if m.get("pb_blasts") == "yes" else "")
-                       + (", extramedullary disease" if m.get("emd_present") == "yes" else "")}
     neg = _mrd_negative(m, params.mrd_threshold)
+    if neg and mrd_ev:
+        return {"state": "mrd", "derived": True, "missing": None,
+                "why": f"not recorded; {tag} blasts {b:g}%, MRD-negative, then the MRD relapse of "
+                       f"{mrd_ev[0]['event_date']}"}
     if neg is None:
         return {"state": None, "derived": True, "missing": "mrd_value",
                 "why": f"not recorded; {tag} blasts {b:g}% (< 5%) without an MRD result"}
-    if m.get("pb_blasts") is None or m.get("emd_present") is None:
-        # < 5% blasts but circulating blasts or EMD not recorded: morphologic cannot be ruled out
+    if m.get("pb_blasts") is None or not any(shows_emd(a) is False for a in since):
+        # < 5% blasts: morphologic is ruled out only by no circulating blasts and EMD recorded absent (on any row
+        # from the marrow's day)
         miss = "pb_blasts" if m.get("pb_blasts") is None else "emd_present"
         return {"state": None, "derived": True, "missing": miss,
                 "why": f"not recorded; {tag} blasts {b:g}% (< 5%) but {miss} not recorded"}
@@ -423,7 +454,8 @@ def no_tx_reason_fallback(values: dict, fu: dict, params: DeriveParams | None = 
 
 
 # ---- toxicity (2.9) -------------------------------------------------------------------------------------------
-def toxicity_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int) -> dict[str, dict]:
+def toxicity_in_window(tox: list[dict], course: dict, therapies: list[dict], after_days: int,
+                       stops: list[dt.date] = ()) -> dict[str, dict]:
     """CRS and ICANS attributed to a course (SD 2.9): the episodes from its first infusion to ``after_days`` after
     its end, cut at the next line. For each kind: ``max`` (the highest recorded grade; no episode = 0), ``any``
     (an episode of grade >= 1 or without a grade: the toxicity occurred) and ``missing`` (the inputs that left a
@@ -431,7 +463,8 @@ def toxicity_in_window(tox: list[dict], course: dict, therapies: list[dict], aft
 
     * episodes only without a grade: ``max`` None (the grade is unknown), ``any`` True;
     * a course without an end date: the window is known to run to ``after_days`` after the first dose, and may run
-      to the next line; an episode in that uncertain stretch makes ``max`` None when it could raise the maximum,
+      to the day before the next line, conditioning, death or the cut-off (``stops``); an episode in that uncertain
+      stretch makes ``max`` None when it could raise the maximum,
       and ``any`` None when it is the only evidence of the toxicity."""
     s = course["start_date"]
     end = course.get("end_date")
@@ -440,7 +473,8 @@ def toxicity_in_window(tox: list[dict], course: dict, therapies: list[dict], aft
     sure = shift(end or s, after_days)
     if cap is not None:
         sure = min(sure, cap)
-    maybe = sure if end is not None else (cap or dt.date.max)
+    ends = nxt + [d for d in stops if d > s]  # the uncertain stretch also stops at conditioning, death, the cut-off
+    maybe = sure if end is not None else max(sure, min(ends) - ONE_DAY) if ends else dt.date.max
     out = {}
     for kind in ("crs", "icans"):
         eps = [x for x in tox if x["toxicity"] == kind and s <= x["onset_date"] <= sure]

@@ -12,6 +12,7 @@ import os
 import pickle
 
 from ..studies.run import StudyRun, fidelity_of, output_files, shared
+from .table_export import table_csvs
 
 _CACHE: dict = {}  # in a worker: the results of the current run, unpickled once
 
@@ -150,6 +151,7 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
         step("results, fidelity and Word tables")
         files: dict[str, str | bytes] = dict(output_files(run, shareable=shareable))
         files["tables.docx"] = docx_bytes(res)
+        files.update(table_csvs(res))  # one CSV per table, to restyle in a notebook (table_export.py)
         step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
         figs: dict[str, bytes] = {}
         for part in pending.get():

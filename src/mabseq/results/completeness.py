@@ -23,7 +23,7 @@ VARIABLES = [
 # labels of the other derived values that can be unknown for want of an input (their rows name the input)
 UNKNOWN_LABELS = {
     "cd22_event1": "CD22 at the relapse after mAb1", "cd19_event2": "CD19 at the relapse after mAb2",
-    "site_mab1": "Site of disease at mAb1", "tx_status": "Disease status at alloHSCT",
+    "site_mab1": "Site of disease at mAb1", "burden_mab1": "Disease burden at mAb1", "tx_status": "Disease status at alloHSCT",
     "no_tx_reason": "Reason for no alloHSCT", "crs_blina": "CRS grade with blinatumomab",
     "icans_blina": "ICANS grade with blinatumomab", "days_mab2_tx": "Days from mAb2 to alloHSCT",
     "crs_any_blina": "CRS (any grade) with blinatumomab", "icans_any_blina": "ICANS (any grade) with blinatumomab",

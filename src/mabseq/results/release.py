@@ -77,8 +77,8 @@ FREE_TEXT_ALLOWED: dict[str, tuple[str, dict[str, str]]] = {
     # Table 3 and the text classify the GVHD prophylaxis (criteria.transplant.gvhd_prophylaxis_category)
     "tx_gvhd_prophylaxis": ("Table 3: GVHD prophylaxis category", _vocabulary("transplants", "gvhd_prophylaxis")),
     # the text counts inotuzumab given with mini-hyper-CVD or with vincristine, and any chemotherapy partner
-    "ino_plus_chemo": ("Results text: inotuzumab with mini-hyper-CVD, with vincristine, or with other chemotherapy",
-                       {"mini_hyper_cvd": "mini_hyper_cvd", "vincristine": "vincristine"}),
+    "ino_plus_chemo": ("Results text: inotuzumab alone (none), with mini-hyper-CVD, vincristine or other chemotherapy",
+                       {"mini_hyper_cvd": "mini_hyper_cvd", "vincristine": "vincristine", "none": "none"}),
 }
 OTHER = "other"
 

@@ -27,12 +27,13 @@ from .group_tests import (
 from .kaplan_meier import KaplanMeier, Quantile, kaplan_meier, median_followup
 from .logrank import LogRankResult, logrank_test
 from .time_dependent import mantel_byar, simon_makuch
+from .truncation import QuasiIndependence, quasi_independence_test
 
 __all__ = [
     "KaplanMeier", "Quantile", "kaplan_meier", "median_followup",
     "LogRankResult", "logrank_test",
     "CumulativeIncidence", "cumulative_incidence", "gray_test", "FineGrayResult", "fine_gray",
-    "CoxResult", "cox_ph", "mantel_byar", "simon_makuch",
+    "CoxResult", "cox_ph", "mantel_byar", "simon_makuch", "QuasiIndependence", "quasi_independence_test",
     "TestResult", "TEST_LABELS", "TESTS", "kruskal_wallis", "wilcoxon_rank_sum", "chi_square", "fisher_exact",
     "compare_categorical", "expected_counts", "crosstab",
     "quantile", "summarize", "Summary", "clopper_pearson", "Proportion",

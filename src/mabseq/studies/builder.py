@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.records import Curve, Record, ResultSet, TableSpec
+from ..results.rfilter import r_and, r_expr
 from ..stats import (
     clopper_pearson,
     compare_categorical,
@@ -30,11 +31,15 @@ MONTH_DAYS = 30.4375
 
 @dataclass
 class Pop:
-    """An analysis set: its name (e.g. "BF"), a label for tables, and its rows of the per-patient dataset."""
+    """An analysis set: its name (e.g. "BF"), a label for tables, and its rows of the per-patient dataset.
+    ``expr`` is its definition as an R expression on the columns of ``adsl.csv`` (results/rfilter.py), for the R
+    check; None when a filter has no R translation. A Pop made directly from a frame is the whole dataset
+    ("TRUE"): were it not, the R check would disagree on its counts."""
 
     name: str
     label: str
     frame: pd.DataFrame
+    expr: str | None = "TRUE"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -46,7 +51,8 @@ class Pop:
 
     def where(self, name: str, label: str, mask) -> "Pop":
         m = mask(self.frame) if callable(mask) else mask
-        return Pop(name, label, self.frame[np.asarray(m, dtype=bool)])
+        expr = r_and(self.expr, r_expr(mask, logical=True, frame=self.frame))
+        return Pop(name, label, self.frame[np.asarray(m, dtype=bool)], expr)
 
 
 @dataclass
@@ -202,6 +208,11 @@ class Builder:
     block: str = ""
     extension: bool = False
 
+    def _check(self, rid: str, kind: str, groups: Sequence[Pop], **kw) -> None:
+        """How the R check (results/rscript.py) recomputes record ``rid`` from adsl.csv and adtte.csv: its kind,
+        each group by its R definition (``Pop.expr``, None when untranslatable) and the kind's arguments."""
+        self.results.checks.append({"id": rid, "kind": kind, "groups": {g.name: g.expr for g in groups}, **kw})
+
     # ---- counts ---------------------------------------------------------------------------------------------------
     def n_pct(self, id_n: str | None, id_pct: str | None, pop: Pop, var, *, quantity: str, paper: bool = True,
               decimals: int = 1, rule: str = "", denominator: Pop | None = None, variable: str = "",
@@ -214,6 +225,11 @@ class Builder:
         pts = tuple(pop.frame["patient_id"][mask])
         common = dict(quantity=quantity, denominator=den, population=(denominator or pop).name, patients=pts,
                       rule=rule, block=self.block, extension=self.extension, variable=variable, level=level)
+        var_r = r_expr(var, logical=True, frame=pop.frame)
+        if id_n:
+            self._check(id_n, "count", [pop], var=var_r)
+        if id_pct and den:
+            self._check(id_pct, "pct", [pop], var=var_r, den=(denominator or pop).expr)
         if id_n:
             self.results.add(Record(id_n, n, "n", paper_ref=id_n if paper else "", decimals=0, method="count",
                                     **common))
@@ -226,6 +242,8 @@ class Builder:
 
     def count(self, id_: str, value: int, pop: Pop, *, quantity: str, patients=(), paper: bool = True,
               statistic: str = "n", rule: str = "", denominator: int | None = None) -> None:
+        if statistic == "count_of" and int(value) == pop.n:  # a group's size: the R check counts the group
+            self._check(id_, "count", [pop], var="TRUE")
         self.results.add(Record(id_, int(value), statistic, quantity=quantity, population=pop.name,
                                 patients=tuple(patients), paper_ref=id_ if paper else "", decimals=0,
                                 denominator=denominator, method="count", rule=rule, block=self.block,
@@ -253,6 +271,10 @@ class Builder:
             else:
                 v = float(x.max())
             rid = f"{prefix}_{st}{suffix}"
+            if v is not None:
+                self._check(rid, "quantile" if st in ("median", "q1", "q3") else st, [pop],
+                            var=r_expr(var, frame=pop.frame), p={"median": 0.5, "q1": 0.25, "q3": 0.75}.get(st),
+                            qtype=self.params.quantile_type)
             note = no_value_reason(pop) if x.size == 0 else (
                 f"n = {x.size} of {pop.n} (missing left out)" if x.size < pop.n else "")
             self.results.add(Record(rid, v, st, quantity=quantity, population=pop.name, patients=pts,
@@ -277,6 +299,8 @@ class Builder:
         if not why and len(set(vals)) < 2:
             why = "not tested: every recorded value is the same"
         p_val = None if why else kruskal_wallis(np.array(vals, float), np.array(grp)).p_value
+        if p_val is not None:
+            self._check(id_, "kruskal", pops, var=r_expr(var, frame=pops[0].frame))
         self._p(id_, p_val, "Kruskal-Wallis" if not why else "not tested", quantity, pops, paper, why)
         return p_val
 
@@ -302,6 +326,8 @@ class Builder:
         else:
             r = compare_categorical(table, min_expected=self.params.chisq_min_expected)
             p_val, method = r.p_value, r.test
+            self._check(id_, "categorical", pops, var=r_expr(var, frame=pops[0].frame),
+                        min_expected=self.params.chisq_min_expected, method=method)
         self._p(id_, p_val, method, quantity, pops, paper, why)
         return p_val
 
@@ -320,6 +346,8 @@ class Builder:
             return
         ci = clopper_pearson(n, N)
         for st, v in (("ci_low_pct", ci.lower), ("ci_high_pct", ci.upper)):
+            self._check(f"{id_prefix}_{st}", {"ci_low_pct": "cp_lower", "ci_high_pct": "cp_upper"}[st], [pop],
+                        var=r_expr(var, logical=True, frame=pop.frame), scale=100)
             self.results.add(Record(f"{id_prefix}_{st}", 100 * v, st, quantity=f"{quantity} (Clopper-Pearson 95% CI)",
                                     denominator=N, population=pop.name, patients=tuple(pop.frame["patient_id"][mask]),
                                     decimals=1, method="Clopper-Pearson", block="EXT: exact intervals",
@@ -402,6 +430,9 @@ class Builder:
             for t in months:
                 risk.append({"group": g.name, "time": t, "n_risk": int(((t_arr >= t) & (e_arr < t)).sum()
                                                                       if entry else (t_arr >= t).sum())})
+                if store_curve:
+                    self._check(f"{curve_id}/at_risk/{g.name}/{t}", "at_risk", [g], endpoint=endpoint, time=t,
+                                entry=entry, value=risk[-1]["n_risk"], scale=1)
             if at is not None and ids and g.name in ids:
                 stem = ids[g.name]
                 longest = float(d["time"].max())
@@ -423,7 +454,7 @@ class Builder:
                     if v is not None:
                         self.results.checks.append({"id": rid, "kind": {"_pct": "km_surv", "_ci_low": "km_lower",
                                                                          "_ci_high": "km_upper"}[suffix],
-                                                    "endpoint": endpoint, "groups": {g.name: list(d["patient_id"])},
+                                                    "endpoint": endpoint, "groups": {g.name: g.expr},
                                                     "time": at, "entry": entry, "scale": 100})
                     self.results.add(Record(rid, v, st, quantity=quantity or title, population=g.name,
                                             patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
@@ -441,7 +472,7 @@ class Builder:
                     how, caution = median_method(fit, key)
                     self.results.checks.append({"id": rid, "kind": {"median": "km_median", "ci_low": "km_median_lower",
                                                                      "ci_high": "km_median_upper"}[key],
-                                                "endpoint": endpoint, "groups": {g.name: list(d["patient_id"])},
+                                                "endpoint": endpoint, "groups": {g.name: g.expr},
                                                 "time": None, "entry": entry, "scale": 1})
                     self.results.add(Record(rid, val, "median" if key == "median" else "days",
                                             quantity=f"median {title} (days)", population=g.name,
@@ -456,10 +487,9 @@ class Builder:
                 lr = logrank_test(allg["time"].to_numpy(float), allg["status"].to_numpy(int), allg["_g"].to_numpy(),
                                   entry=allg["entry"].to_numpy(float) if entry else None)
                 p_val, method, note = lr.p_value, "log-rank" + (" with delayed entry" if entry else ""), ""
-                if not entry:  # survdiff takes right-censored data only
-                    self.results.checks.append({"id": test_id, "kind": "logrank", "endpoint": endpoint,
-                                                "groups": {n: list(data[n]["patient_id"]) for n in names},
-                                                "time": None, "entry": False, "scale": 1})
+                # survdiff takes right-censored data only; with delayed entry: coxph's score test
+                self._check(test_id, "logrank_entry" if entry else "logrank", groups, endpoint=endpoint,
+                            entry=entry, scale=1)
                 if p_val is None or not np.isfinite(p_val):
                     note = "not tested: no event in any group"
             else:
@@ -499,9 +529,8 @@ class Builder:
         note = "" if v is not None else ("not estimated: too few patients alive at last contact for a reverse "
                                          "Kaplan-Meier median")
         if v is not None:
-            self.results.checks.append({"id": id_, "kind": "followup", "endpoint": endpoint,
-                                        "groups": {pop.name: list(d["patient_id"])}, "time": None, "entry": False,
-                                        "scale": 1 / MONTH_DAYS if months else 1})
+            self._check(id_, "followup", [pop], endpoint=endpoint, entry=False,
+                        scale=1 / MONTH_DAYS if months else 1)
         self.results.add(Record(id_, v, "median", note=note, **common))
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
@@ -533,6 +562,10 @@ class Builder:
         t_arr = d["time"].to_numpy(float)
         risk = pd.DataFrame([{"group": pop.name, "time": t, "n_risk": int((t_arr >= t).sum())}
                              for t in at_risk_days(float(t_arr.max()) if len(t_arr) else 0.0)])
+        if len(tab):
+            for t, n in zip(risk["time"], risk["n_risk"]):
+                self._check(f"{curve_id}/at_risk/{pop.name}/{t}", "at_risk", [pop], endpoint=endpoint, time=int(t),
+                            entry=False, value=int(n), scale=1)
         self.results.meta.setdefault("group_labels", {})[pop.name] = pop.label
         pts = ci.at(list(at))
         found = {(int(r["cause"]), int(r["time"])): r for _, r in pts.iterrows()} if len(pts) else {}
@@ -560,10 +593,11 @@ class Builder:
                         f"not estimated: follow-up ends before day {t} (longest {longest:g} days)"
                     if vals[0] is not None and (vals[1] is None or vals[2] is None):
                         note = f"interval not estimable: no {name} event by day {t}"
-                    if vals[0] is not None:
-                        self.results.checks.append({"id": stem + "_pct", "kind": "cif_est", "endpoint": endpoint,
-                                                    "groups": {pop.name: list(d["patient_id"])}, "time": int(t),
-                                                    "cause": int(code), "entry": False, "scale": 100})
+                    for sfx, kind, v in (("_pct", "cif_est", vals[0]), ("_ci_low", "cif_lower", vals[1]),
+                                         ("_ci_high", "cif_upper", vals[2])):
+                        if v is not None:
+                            self._check(stem + sfx, kind, [pop], endpoint=endpoint, time=int(t), cause=int(code),
+                                        entry=False, scale=100)
                 for st, v in zip(("estimate_pct", "ci_low_pct", "ci_high_pct"), vals):
                     add(stem, name, t, v, st, note, tuple(d["patient_id"]))
 

@@ -282,7 +282,7 @@ def _table2(b: Builder, P) -> None:
 
 
 P_SIGNIFICANT = 0.05  # the paper's Methods: "A P value < .05 was considered statistically significant"
-# study-definition 1.8: the Table 2 P values the printed counts cannot reproduce (ids and codes: results/fidelity.py)
+# study-definition 1.8: the Table 2 P values the printed counts cannot reproduce (ids and codes: data/paper/reference.csv)
 PUBLISHED_P_DIFFERS = {
     "I21": "the published P values of the MLL and CNS rows appear swapped (inconsistencies I21)",
     "I22": "the published P cannot be reproduced from the published counts (inconsistencies I22)",
@@ -292,11 +292,11 @@ PUBLISHED_P_DIFFERS = {
 def mark_published_differences(res: ResultSet) -> None:
     """The P values study-definition 1.8 names carry a footnote: computed from the data, and why the published one
     differs. Shown wherever the value is shown (Table 2 marks it and prints the footnote)."""
-    from ..results.fidelity import EXCLUDED
-    for rid, why in EXCLUDED.items():
-        code = why.split()[0]
-        if rid.startswith("t2_") and rid.endswith("_p") and code in PUBLISHED_P_DIFFERS and rid in res.records:
-            res.records[rid].footnote = f"P computed from these data; {PUBLISHED_P_DIFFERS[code]}."
+    from ..results.fidelity import reference
+    for rid, ref in reference().items():
+        code = re.search(r"\b(I2[12])\b", ref["note"]) if ref["assert"] == "no" else None
+        if code and rid.startswith("t2_") and rid.endswith("_p") and rid in res.records:
+            res.records[rid].footnote = f"P computed from these data; {PUBLISHED_P_DIFFERS[code.group(1)]}."
 
 
 def _as_yes_no(f: pd.DataFrame, var) -> pd.Series:
@@ -472,7 +472,9 @@ def _survival(b: Builder, P) -> None:
 
 def _extensions(b: Builder, P) -> None:
     from .paper_extensions import add_extensions
+    from .paper_immortal import add_immortal_time
     add_extensions(b, P)
+    add_immortal_time(b, P)
 
 
 __all__ = ["run", "PaperParams", "populations", "NAME", "TITLE", "MONTH_DAYS"]

@@ -1,0 +1,40 @@
+"""Read a study's results back from ``results.json`` (what `mabseq run` or `report` wrote) into a ResultSet, so a
+notebook can select records, redraw a table or restyle it (render/table_export.py) without re-running the study.
+Records, tables, curves, the flow diagram, text and meta come back; the file is data, read with ``json`` only."""
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+
+from .records import Curve, Record, ResultSet, TableSpec
+
+_RECORD_FIELDS = {f.name for f in fields(Record)}
+_TABLE_FIELDS = {f.name for f in fields(TableSpec)}
+
+
+def load_results(path: str | Path) -> ResultSet:
+    d = json.loads(Path(path).read_text(encoding="utf-8"))
+    res = ResultSet(d.get("study", ""), d.get("source", ""), bool(d.get("synthetic")))
+    res.meta = dict(d.get("meta", {}))
+    for r in d.get("records", []):
+        kw = {k: v for k, v in r.items() if k in _RECORD_FIELDS}
+        kw["patients"] = tuple(kw.get("patients", ()))
+        res.add(Record(**kw))
+    for t in d.get("tables", []):
+        spec = TableSpec(**{k: v for k, v in t.items() if k in _TABLE_FIELDS})
+        res.tables[spec.id] = spec
+    for c in d.get("curves", []):
+        res.curves[c["id"]] = Curve(c["id"], c["kind"], c["title"], c["population"], c["endpoint"],
+                                    pd.DataFrame(c.get("steps", [])), pd.DataFrame(c.get("at_risk", [])),
+                                    c.get("test_id", ""), c.get("time_unit", "days"), c.get("block", ""),
+                                    bool(c.get("extension")), c.get("note", ""))
+    flow = d.get("flow", {})
+    res.flow.boxes = list(flow.get("boxes", []))
+    res.flow.edges = [tuple(e) for e in flow.get("edges", [])]
+    res.flow.excluded = list(flow.get("excluded", []))
+    res.text = dict(d.get("text", {}))
+    res.timelines = pd.DataFrame(d.get("timelines", []))
+    return res
