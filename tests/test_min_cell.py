@@ -175,7 +175,8 @@ def hand_curve() -> ResultSet:
                           "upper": [0.9, 0.6, 0.5, 0.8, 0.7, 1.0]})
     at_risk = pd.DataFrame({"group": ["FULL"] * 3 + ["B"] * 3 + ["C"] * 3, "time": [0, 183, 365] * 3,
                             "n_risk": [12, 9, 4, 6, 2, 0, 3, 1, 0]})
-    res.curves["c"] = Curve("c", "km", "Hand curve", "FULL vs B vs C", "os_mab2", steps, at_risk)
+    res.curves["c"] = Curve("c", "km", "Hand curve", "FULL vs B vs C", "os_mab2", steps, at_risk,
+                            labels={"FULL": "All patients"})  # the labels come with the curve
     res.add(Record("c_s1y_C", 66.7, "estimate_pct", population="C", patients=("P10", "P11", "P12")))
     res.add(Record("c_s1y_B", 33.3, "estimate_pct", population="B", patients=tuple(P[:6])))
     return res

@@ -32,8 +32,10 @@ def test_tables_in_gtsummary_conventions(run):
     row = next(r for r in g.rows if r[0] == "alloHSCT after mAb2")
     n = int(adsl["tx"].sum())
     assert row[1] == f"{n} ({style_percent(100 * n / len(adsl))}%)"
+    # the twin has 4 inotuzumab-first patients: below the plan's minimum of 5 (study-definition 6.6), so no test
     p = res.records["table2_tx_p"]
-    assert row[4] == style_pvalue(p.value) and p.method in ("Fisher's exact test", "Pearson's Chi-squared test")
+    assert n_if == 4 and p.value is None and row[4] == "" and p.method == "not tested"
+    assert p.note == "not tested: 'Inotuzumab first' has 4 patients, below the minimum of 5 (study-definition 6.6)"
     # SOS is only assessed after transplant: the others are Unknown, left out of the denominator
     labels = [r[0] for r in g.rows]
     i = labels.index("Hepatic SOS after alloHSCT (EBMT)")
@@ -47,16 +49,18 @@ def test_survival_table_and_figures(run):
     est = res.records["t3_os_mab1_12m_overall_pct"]
     lo, hi = res.records["t3_os_mab1_12m_overall_ci_low"], res.records["t3_os_mab1_12m_overall_ci_high"]
     assert g.rows[1][1] == f"{style_percent(est.value)}% ({style_percent(lo.value)}%, {style_percent(hi.value)}%)"
-    # OS from mAb1 is left-truncated at mAb2 (immortal-time guard): its estimate uses delayed entry
-    assert res.records["t3_os_mab1_p"].method == "log-rank with delayed entry"
-    assert res.records["t3_efs_mab1_p"].method == "log-rank"
+    # OS from mAb1 is left-truncated at mAb2 (immortal-time guard): its estimate uses delayed entry. The twin's
+    # 4 inotuzumab-first patients are below the minimum of 5: no curve and no test (the synthetic cohort below tests)
+    assert res.records["t3_os_mab1_p"].value is None and res.records["t3_os_mab1_p"].method.startswith("not tested")
+    assert set(res.curves["os_mab1_by_mab1"].steps["group"]) == {"BF"}
     check = next(c for c in res.checks if c["id"] == "t3_os_mab1_12m_overall_pct")
     assert check["entry"] is True
     assert "immortal" in " ".join(res.tables["table3"].footnotes)
-    assert set(res.curves) == {"os_mab1_by_mab1", "efs_mab1_by_mab1", "os_mab2_by_mab1", "cir_nrm_mab2"}
+    assert set(res.curves) == {"os_mab1_by_mab1", "efs_mab1_by_mab1", "os_mab2_by_mab1", "failure_mab2",
+                               "cir_nrm_cr2"}
     # every km record is among the checks R recomputes
     ids = {c["id"] for c in res.checks}
-    assert {"t3_os_mab1_12m_bf_pct", "t3_efs_mab1_p", "cif_mab2_relapse_d365_pct"} <= ids
+    assert {"t3_os_mab1_12m_bf_pct", "cif_mab2_failure_d365_pct", "cif_cr2_relapse_d365_pct"} <= ids
 
 
 def test_no_fidelity_and_text_filled(run):
@@ -71,8 +75,10 @@ def test_no_fidelity_and_text_filled(run):
     from mabseq.render.text import paragraphs
     filled = " ".join(p for _, ps in paragraphs(res) for p in ps)
     assert "{" not in filled and "NA" not in filled.split()
-    assert "log-rank P = " + style_pvalue(res.records["t3_os_mab1_p"].value) in filled
-    assert "{t3_os_mab1_p}" in text  # the number comes from the record, not the template
+    # no group comparison in the text when a group is below the minimum size; the reason is given instead
+    assert "log-rank P" not in filled and "{t3_os_mab1_p}" not in text
+    assert "not compared ('Inotuzumab first' has 4 patients, below the minimum of 5" in filled
+    assert "{t3_os_mab1_12m_overall_pct}" in text  # the number comes from the record, not the template
     # percentages in the text are shown as in the tables (style_percent)
     est = res.records["t3_os_mab1_12m_overall_pct"].value
     assert f"was {style_percent(est)}% (95% CI" in filled
@@ -83,7 +89,8 @@ def test_report_command(tmp_path):
     r = CliRunner().invoke(app, ["report", "--study", "sequence", "--out", str(out), "--quiet"])
     assert r.exit_code == 0, r.output
     figs = sorted(p.name for p in (out / "figures").iterdir())
-    assert len(figs) == (4 + 2) * 4 + 1 and "os_mab1_by_mab1_8cm.pdf" in figs
+    # 5 curves (3 KM, treatment failure, relapse from CR) + flow and swimmer, each in 4 files, + one more file
+    assert len(figs) == (5 + 2) * 4 + 1 and "os_mab1_by_mab1_8cm.pdf" in figs
     html = (out / "report.html").read_text()
     for tid in ("table1", "table2", "table3"):
         assert f'id="{tid}"' in html

@@ -211,7 +211,7 @@ def test_all_excluded_sequence(study):
     assert o.res.meta["n_included"] == 0 and len(o.run.derived.excluded) == 29
     for tid in ("table1", "table2", "table3"):
         assert table_reason(o.html, tid) == NOBODY + "."
-    for fid in ("os_mab1_by_mab1", "cir_nrm_mab2"):
+    for fid in ("os_mab1_by_mab1", "failure_mab2", "cir_nrm_cr2"):
         assert NOBODY in figure_reason(o.html, fid)
     assert text_reason(o.html, "Patients") == NOBODY + "."
     assert [b["n"] for b in o.res.flow.boxes] == [29, 0]
@@ -242,8 +242,10 @@ def test_one_patient(study):
     assert figure_reason(o.html, "fig2a_os_mab2").endswith(why + ".")
     assert text_reason(o.html, "Inotuzumab first") == "not computed: no patient in the group 'Inotuzumab mAb1'."
     s = study("one_patient", "sequence")
-    # T01: mAb2 from 2017-07-29, died 2020-05-09 = 1015 days later, so S(365) = 100% and the median is day 1015
-    assert s.value("t3_os_mab2_12m_bf_pct") == 100 and s.value("t3_os_mab2_median_median_bf") == 1015
+    # one patient: below the plan's minimum of 5 for a curve (study-definition 6.6), so no estimate
+    assert s.value("t3_os_mab2_12m_bf_pct") is None and s.value("t3_os_mab2_median_median_bf") is None
+    assert s.note("t3_os_mab2_12m_bf_pct") == ("not analysed: 'Blinatumomab first' has 1 patient with "
+                                               "time-to-event data, below the minimum of 5")
     assert s.note("t3_os_mab2_12m_if_pct") == "not computed: no patient in the group 'Inotuzumab first'"
     assert "not tested: only one group" in section(s.html, "Survival")
     assert s.res.tables["table1"].columns == ["Characteristic", "Overall, N = 1", "Blinatumomab first, N = 1"]
@@ -330,10 +332,13 @@ def test_group_below_minimum(study):
 
 
 def test_one_patient_group_in_sequence(study):
-    """Every BF patient and one IF patient (T26): the sequence preset analyses any non-empty group."""
+    """Every BF patient and one IF patient (T26): the sequence preset obeys the plan's minimum group size (5;
+    study-definition 6.6): no estimate and no test for the one IF patient, the reason instead."""
     s = study("one_ino_first", "sequence")
-    # T26: mAb2 from 2016-04-06, died 2017-05-03 = 392 days later: S(365) = 100%, median 392
-    assert s.value("t3_os_mab2_12m_if_pct") == 100 and s.value("t3_os_mab2_median_median_if") == 392
+    assert s.value("t3_os_mab2_12m_if_pct") is None and s.value("t3_os_mab2_median_median_if") is None
+    assert s.note("t3_os_mab2_12m_if_pct") == ("not analysed: 'Inotuzumab first' has 1 patient with time-to-event "
+                                               "data, below the minimum of 5")
+    assert s.value("t3_os_mab2_p") is None and s.value("table2_tx_p") is None
     o = study("one_ino_first")
     assert o.value("t1_n_ino1") == 1 and o.value("txt_surv_n_ino_not_analyzed") == 1
 
@@ -354,7 +359,7 @@ def test_censored_at_day_0(study):
     assert "none of the 25 patients of 'Blinatumomab first' has follow-up after the start of mAb2" in \
         figure_reason(s.html, "os_mab1_by_mab1")
     assert s.note("t3_os_mab2_12m_overall_pct") == "not estimated: follow-up ends before day 365 (longest 0 days)"
-    assert "not computed: no event (relapse, nrm)" in figure_reason(s.html, "cir_nrm_mab2")
+    assert "not computed: no event (failure, death_no_failure)" in figure_reason(s.html, "failure_mab2")
     o = study("censored_day0")
     assert o.value("txt_died_n") == 0 and table_reason(o.html, "table3").startswith("not computed: no patient")
 

@@ -52,11 +52,20 @@ def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
     # OS from the post-mAb1 relapse (entry = mAb2 start for the immortal-time guard)
     if ev1 is not None:
         add("os_relapse1", "post_mab1_relapse", ev1, _days(ev1, last), int(dead), entry=_days(ev1, m2))
-    # cumulative incidence of relapse/progression after mAb2, death without it competing
+    # cumulative incidence of treatment failure after mAb2 (relapse, progression, or the documented failure of a
+    # non-responder), death without it competing
     if ev2 is not None and ev2 <= last:
         add("cir_mab2", "mab2", m2, _days(m2, ev2), 1)
     else:
         add("cir_mab2", "mab2", m2, _days(m2, last), 2 if dead else 0)
+    # relapse from the CR reached after mAb2 (EXT): origin the CR date, among patients in CR after mAb2; a
+    # non-responder's treatment failure is not a relapse and is not counted here (cir_mab2 counts it)
+    cr2 = v.get("resp_mab2_date") if v.get("resp_mab2") == "cr" else None
+    if cr2 is not None and cr2 <= last and (ev2 is None or ev2 > cr2):
+        if ev2 is not None and ev2 <= last:
+            add("cir_cr2", "cr_mab2", cr2, _days(cr2, ev2), 1)
+        else:
+            add("cir_cr2", "cr_mab2", cr2, _days(cr2, last), 2 if dead else 0)
     # after alloHSCT
     if v.get("tx"):
         d0 = v["tx_date"]

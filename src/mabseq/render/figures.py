@@ -53,18 +53,6 @@ HASH_SALT = "mabseq"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 SINGLE = "#222222"
 
-# display labels of the study's analysis sets and competing causes (the Curve stores only the set name); a study can
-# override or extend them with results.meta["group_labels"]
-GROUP_LABELS = {
-    "FULL": "All patients", "BF": "Blinatumomab mAb1", "IF": "Inotuzumab mAb1",
-    "BF-INT": "Interim therapy", "BF-NOINT": "No interim therapy",
-    "BF-CD19N": "CD19 neg/dim relapse", "BF-CD19P": "CD19 pos relapse",
-    "BF-CRB": "CR to blinatumomab", "BF-NCRB": "No CR to blinatumomab",
-    "BF-CRI": "CR to inotuzumab", "BF-NCRI": "No CR to inotuzumab",
-    "TX": "alloHSCT after mAb2", "NTX": "No alloHSCT after mAb2", "CR2": "CR after mAb2",
-    "NTX-SALV-CR": "CR to salvage", "NTX-SALV-NCR": "No CR to salvage",
-    "relapse": "Relapse", "nrm": "Non-relapse mortality", "agvhd2_4": "Acute GVHD grade II-IV", "death": "Death",
-}
 ORIGINS = {"mab1": "mAb1", "mab2": "mAb2", "tx": "alloHSCT", "relapse1": "relapse after mAb1"}
 ENDPOINTS = {"os": "overall survival", "efs": "event-free survival", "lfs": "leukemia-free survival",
              "pfs": "progression-free survival"}
@@ -236,11 +224,9 @@ def _tick_label(v: float) -> str:
     return f"{v:g}".replace("-", "\u2212")
 
 
-def _group_label(results: ResultSet, name: str) -> str:
-    labels = results.meta.get("group_labels") if isinstance(results.meta, dict) else None
-    if labels and name in labels:
-        return str(labels[name])
-    return GROUP_LABELS.get(str(name), str(name))
+def _group_label(curve: Curve, name) -> str:
+    """A group's (or cause's) label as the curve carries it (set by the study preset), else its name."""
+    return str((curve.labels or {}).get(name, name))
 
 
 def _origin_label(endpoint: str) -> str:
@@ -272,16 +258,6 @@ def p_text(results: ResultSet, test_id: str) -> str | None:
         return "Log-rank test: not tested" if "rank" in (rec.method or "log-rank") else "Test: not tested"
     s = format_p(rec.value, results.meta.get("conventions", "paper"))
     return f"P {s[0]} {s[1:]}" if s[:1] in "<>" else f"P = {s}"
-
-
-def _group_n(steps: pd.DataFrame) -> int | None:
-    """Patients in a group as the steps show them: everyone at risk at the first time, or everyone who leaves the
-    risk set (with delayed entry the first risk set is smaller)."""
-    if not {"n_risk", "n_event", "n_censor"} <= set(steps.columns) or not len(steps):
-        return None
-    first = int(steps["n_risk"].iloc[0])
-    leaving = int(steps["n_event"].sum() + steps["n_censor"].sum())
-    return max(first, leaving)
 
 
 # ---- Kaplan-Meier and cumulative incidence ---------------------------------------------------------------------
@@ -340,24 +316,23 @@ def _km_figure(results: ResultSet, curve: Curve, width_cm: float, rc: dict) -> F
         if cif:  # no interval while nothing has happened: the band is the point 0
             lo = np.where(np.isnan(lo) & (est == 0), 0.0, lo)
             hi = np.where(np.isnan(hi) & (est == 0), 0.0, hi)
-        # delayed entry (e.g. a Simon-Makuch group entered at transplant): the curve starts where its steps start
-        delayed = (not cif and len(d) and "n_risk" in d and "n_event" in d and "n_censor" in d
-                   and int(d["n_risk"].iloc[0]) < int(d["n_event"].sum() + d["n_censor"].sum())) or \
-            (not cif and len(d) and "delayed_entry" in d and bool(d["delayed_entry"].iloc[0]))
-        x = np.concatenate([[t[0] if delayed else 0.0], t])
+        x0 = _curve_start(d, cif)
+        x = np.concatenate([[x0], t])
         y = np.concatenate([[start], est])
         ylo = np.concatenate([[start], lo])
         yhi = np.concatenate([[start], hi])
         c = colours[g]
-        ax.fill_between(x, ylo, yhi, step="post", color=c, alpha=0.14, linewidth=0, zorder=1)
+        bx, blo, bhi, bok = band_segments(x, ylo, yhi)
+        ax.fill_between(bx, blo, bhi, where=bok, color=c, alpha=0.14, linewidth=0, zorder=1, label="band")
         ax.step(x, y, where="post", color=c, zorder=3, clip_on=False, solid_joinstyle="miter")
-        if "n_censor" in d or "censored" in d:  # counts, or with suppressed counts the marks alone
-            cens = d["n_censor"].to_numpy(float) > 0 if "n_censor" in d else d["censored"].to_numpy(bool)
+        # censor marks: a curve with group switches (Simon-Makuch) stores which censorings are true ones
+        if "censored" in d or "n_censor" in d:
+            cens = d["censored"].to_numpy(bool) if "censored" in d else d["n_censor"].to_numpy(float) > 0
             if cens.any():
                 ax.plot(t[cens], est[cens], linestyle="none", marker="+", markersize=ms,
                         markeredgewidth=rc["lines.linewidth"] * 0.7, color=c, zorder=4, clip_on=False)
-        n = d["group_n"].iloc[0] if "group_n" in d else _group_n(d)  # suppressed: as the results show it
-        label = _group_label(results, g) + (f" (n = {n})" if n is not None and n != "" else "")
+        n = d["group_n"].iloc[0] if "group_n" in d else None  # the size the results store (suppressed: as shown)
+        label = _group_label(curve, g) + (f" (n = {n})" if n is not None and n != "" else "")
         handles.append(Line2D([], [], color=c, label=label))
 
     ax.set_xlim(ticks[0], ticks[-1])
@@ -383,11 +358,35 @@ def _km_figure(results: ResultSet, curve: Curve, width_cm: float, rc: dict) -> F
             ax.text(0.03, 0.04, pt, transform=ax.transAxes, ha="left", va="bottom", fontsize=small)
 
     if rax is not None:
-        _risk_table(rax, risk, risk_groups, ticks, colours, results, width_cm, small, legend_key=not cif)
+        _risk_table(rax, risk, risk_groups, ticks, colours, curve, width_cm, small, legend_key=not cif)
     return fig
 
 
-def _risk_table(rax, risk: pd.DataFrame, groups: list, ticks: np.ndarray, colours: dict, results: ResultSet,
+def _curve_start(d: pd.DataFrame, cif: bool) -> float:
+    """Where a group's curve starts: the time the results store (the first entry into a group entered after the
+    origin, e.g. the first transplant), else the origin; with suppressed counts a delayed-entry group starts at its
+    first step."""
+    if "curve_start" in d and len(d) and pd.notna(d["curve_start"].iloc[0]):
+        return float(d["curve_start"].iloc[0]) / MONTH_DAYS
+    if not cif and len(d) and "delayed_entry" in d and bool(d["delayed_entry"].iloc[0]):
+        return float(d["time"].iloc[0]) / MONTH_DAYS
+    return 0.0
+
+
+def band_segments(x: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """A pointwise band as a step function to draw: the interval stored at ``x[i]`` holds until ``x[i + 1]`` (R's
+    ``plot.survfit(conf.int = TRUE)``), so the band before a final drop to 0 (where R gives no interval) runs to the
+    last time. Returns the segment ends ``x[0], x[1], x[1], x[2], ..., x[-1], x[-1]``, the lower and upper limit of
+    each and whether the segment is drawn (both limits known)."""
+    x, lo, hi = (np.asarray(v, dtype=float) for v in (x, lo, hi))
+    if not len(x):
+        return x, lo, hi, np.zeros(0, dtype=bool)
+    ends = np.column_stack([x, np.append(x[1:], x[-1])]).ravel()
+    ok = np.repeat(np.isfinite(lo) & np.isfinite(hi), 2)
+    return ends, np.repeat(np.nan_to_num(lo), 2), np.repeat(np.nan_to_num(hi), 2), ok
+
+
+def _risk_table(rax, risk: pd.DataFrame, groups: list, ticks: np.ndarray, colours: dict, curve: Curve,
                 width_cm: float, small: float, legend_key: bool = True) -> None:
     """Numbers at risk (as stored in curve.at_risk) under the x ticks, one row per group. A narrow figure labels
     the rows with the group's line colour (``legend_key``) or, for the single population row of a
@@ -404,7 +403,7 @@ def _risk_table(rax, risk: pd.DataFrame, groups: list, ticks: np.ndarray, colour
     rax.set_ylim(n - 0.5, -0.6)
     rax.set_yticks(range(n))
     compact = width_cm < 12
-    labels = rax.set_yticklabels([("\u25ac\u25ac" if legend_key else "") if compact else _group_label(results, g)
+    labels = rax.set_yticklabels([("\u25ac\u25ac" if legend_key else "") if compact else _group_label(curve, g)
                                   for g in groups],
                                  fontsize=small)
     for lab, g in zip(labels, groups):
@@ -533,7 +532,7 @@ class _Box:
     y: float  # top
     w: float
     h: float
-    lines: list = field(default_factory=list)  # (text, bold, align)
+    lines: list = field(default_factory=list)  # (text, style: "" | "bold" | "italic", align)
     id: str = ""
 
 
@@ -552,21 +551,22 @@ _TTP = TextToPath()
 
 
 @lru_cache(maxsize=4096)
-def _text_width(s: str, size: float, bold: bool = False) -> float:
+def _text_width(s: str, size: float, bold: bool = False, italic: bool = False) -> float:
     """Width of ``s`` in the units of ``size`` (DejaVu Sans metrics, the font of every figure)."""
     if not s:
         return 0.0
-    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
+    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal",
+                          style="italic" if italic else "normal")
     w, _, _ = _TTP.get_text_width_height_descent(s, prop, ismath=False)
     return float(w)
 
 
-def _wrap(text: str, width: float, size: float, bold: bool = False, indent: str = "") -> list[str]:
+def _wrap(text: str, width: float, size: float, bold: bool = False, indent: str = "", italic: bool = False) -> list[str]:
     words = [w for w in re.split(r" +", str(text).replace("\n", " ")) if w]
     lines, cur = [], ""
     for w in words:
         cand = f"{cur} {w}" if cur else (indent + w if lines else w)
-        if cur and _text_width(cand, size, bold) > width:
+        if cur and _text_width(cand, size, bold, italic) > width:
             lines.append(cur)
             cur = indent + w
         else:
@@ -619,9 +619,12 @@ def _flow_layout(results: ResultSet, width: float, fs: float) -> _FlowLayout:
         made = []
         for j, b in enumerate(bs):
             bw = min(slot - hgap, inner * 0.62)
-            lines = [(s, False, "middle") for s in _wrap(b.get("label", ""), bw - 2 * pad, fs)]
-            lines.append((f"n = {b.get('n', '')}", True, "middle"))  # its own line
-            need = max(_text_width(s, fs, bold) for s, bold, _ in lines) + 2 * pad
+            lines = [(s, "", "middle") for s in _wrap(b.get("label", ""), bw - 2 * pad, fs)]
+            lines.append((f"n = {b.get('n', '')}", "bold", "middle"))  # its own line
+            # why the boxes below do not add up to this one (patients in two of them, in none): stored with the flow
+            note = re.sub(r"\bn = (\S+)", lambda m: _n(m.group(1)), str(b.get("note") or ""))
+            lines += [(s, "italic", "middle") for s in _wrap(note, bw - 2 * pad, fs, italic=True) if note]
+            need = max(_text_width(s, fs, st == "bold", st == "italic") for s, st, _ in lines) + 2 * pad
             bw = min(max(bw, need), slot - 0.3 * hgap)
             cx = margin + slot * (j + 0.5)
             made.append(_Box(cx - bw / 2, y, bw, 2 * pad + len(lines) * line_h, lines, str(b.get("id", ""))))
@@ -638,11 +641,11 @@ def _flow_layout(results: ResultSet, width: float, fs: float) -> _FlowLayout:
             ex_w = min(inner * 0.46, width - margin - ex_x)
             total = sum(k for _, k in reasons) if all(isinstance(k, int) for _, k in reasons) else \
                 results.meta.get("n_excluded", "")  # suppressed: the total as the results show it
-            lines = [(s, True, "start") for s in _wrap(f"Excluded ({_n(total)})", ex_w - 2 * pad, fs, True)]
+            lines = [(s, "bold", "start") for s in _wrap(f"Excluded ({_n(total)})", ex_w - 2 * pad, fs, True)]
             for r, k in reasons:
-                lines += [(s, False, "start") for s in _wrap(f"\u2022 {r} ({_n(k)})", ex_w - 2 * pad, fs,
-                                                             indent="\u2002\u2002")]
-            ex_w = min(ex_w, max(_text_width(t, fs, bold) for t, bold, _ in lines) + 2 * pad + 0.5 * fs)
+                lines += [(s, "", "start") for s in _wrap(f"\u2022 {r} ({_n(k)})", ex_w - 2 * pad, fs,
+                                                          indent="\u2002\u2002")]
+            ex_w = min(ex_w, max(_text_width(t, fs, st == "bold") for t, st, _ in lines) + 2 * pad + 0.5 * fs)
             ex_y = y - vgap + 0.6 * vgap
             excluded = _Box(ex_x, ex_y, ex_w, 2 * pad + len(lines) * line_h, lines, "excluded")
             ex_edge = [(cx, ex_y + excluded.h / 2), (ex_x, ex_y + excluded.h / 2)]
@@ -701,10 +704,10 @@ def flow_svg(results: ResultSet) -> str:
         out.append(f'<g class="box" data-box={quoteattr(b.id)}>')
         out.append(f'<rect x="{_f(b.x)}" y="{_f(b.y)}" width="{_f(b.w)}" height="{_f(b.h)}" fill="#fff" '
                    f'stroke="#000" stroke-width="1"/>')
-        for i, (s, bold, align) in enumerate(b.lines):
+        for i, (s, style, align) in enumerate(b.lines):
             yb = b.y + pad + line_h * (i + 0.5) + 0.36 * fs
             x = b.x + b.w / 2 if align == "middle" else b.x + pad
-            weight = ' font-weight="bold"' if bold else ""
+            weight = {"bold": ' font-weight="bold"', "italic": ' font-style="italic"'}.get(style, "")
             out.append(f'<text x="{_f(x)}" y="{_f(yb)}" text-anchor="{align}"{weight} '
                        f'xml:space="preserve">{escape(s)}</text>')
         out.append("</g>")
@@ -751,9 +754,10 @@ def flow_figure(results: ResultSet, *, width_cm: float = 17.0) -> Figure:
         for b in list(L.boxes.values()) + ([L.excluded] if L.excluded is not None else []):
             ax.add_patch(Rectangle((b.x, b.y), b.w, b.h, facecolor="white", edgecolor="black", linewidth=lw,
                                    zorder=3))
-            for i, (s, bold, align) in enumerate(b.lines):
+            for i, (s, style, align) in enumerate(b.lines):
                 yb = b.y + pad + line_h * (i + 0.5) + 0.36 * fs
                 x = b.x + b.w / 2 if align == "middle" else b.x + pad
                 ax.text(x, yb, s, ha="center" if align == "middle" else "left", va="baseline", fontsize=fs,
-                        fontweight="bold" if bold else "normal", zorder=4)
+                        fontweight="bold" if style == "bold" else "normal",
+                        fontstyle="italic" if style == "italic" else "normal", zorder=4)
         return fig

@@ -31,6 +31,8 @@ def load_results(path: str | Path) -> ResultSet:
                                     pd.DataFrame(c.get("steps", [])), pd.DataFrame(c.get("at_risk", [])),
                                     c.get("test_id", ""), c.get("time_unit", "days"), c.get("block", ""),
                                     bool(c.get("extension")), c.get("note", ""))
+        if "labels" in c:
+            res.curves[c["id"]].labels = dict(c["labels"])
     flow = d.get("flow", {})
     res.flow.boxes = list(flow.get("boxes", []))
     res.flow.edges = [tuple(e) for e in flow.get("edges", [])]

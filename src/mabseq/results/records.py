@@ -2,8 +2,8 @@
 
 * :class:`Record`: one number (or label), with its stable id, population, method and provenance (which patients,
   which rule), and ``paper_ref``: the id in ``published-results.csv`` when it corresponds to a published number.
-* :class:`Curve`: Kaplan-Meier or cumulative-incidence steps with intervals, numbers at risk at chosen times, and
-  the id of the test record that compares its groups.
+* :class:`Curve`: Kaplan-Meier or cumulative-incidence steps with intervals, numbers at risk at chosen times, the
+  id of the test record that compares its groups, and the display label of each group (set by the preset).
 * :class:`Flow`: the patient-flow graph (boxes with counts and patients, edges) and the excluded patients with
   their reasons.
 * :class:`TableSpec`: the layout of a table (rows of labels and record ids); cells are rendered from the records.
@@ -73,11 +73,13 @@ class Curve:
     block: str = ""
     extension: bool = False
     note: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # group (or cause) -> display label, set by the preset
 
 
 @dataclass
 class Flow:
-    boxes: list[dict] = field(default_factory=list)  # id, label, n, patients, level
+    boxes: list[dict] = field(default_factory=list)  # id, label, n, patients, level (+ note: why its children do not
+    #                                                 sum to it, e.g. patients in two boxes)
     edges: list[tuple[str, str]] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)  # patient_id, reason
     # the excluded patients counted by reason (reason, n), most frequent first, as the report shows them (n is the
@@ -181,7 +183,7 @@ class ResultSet:
             "records": [_record_json(r) for r in self.records.values()],
             "curves": [{"id": c.id, "kind": c.kind, "title": c.title, "population": c.population,
                         "endpoint": c.endpoint, "test_id": c.test_id, "time_unit": c.time_unit, "block": c.block,
-                        "extension": c.extension, "note": c.note,
+                        "extension": c.extension, "note": c.note, "labels": dict(sorted(c.labels.items())),
                         "steps": _frame_json(c.steps), "at_risk": _frame_json(c.at_risk)}
                        for c in self.curves.values()],
             "tables": [asdict(t) for t in self.tables.values()],

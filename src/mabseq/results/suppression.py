@@ -287,6 +287,8 @@ def suppress_small_cells(results: ResultSet, k: int) -> None:
         if m is not None:
             b["n"] = m
             b["patients"] = []
+        if b.get("note"):
+            b["note"] = scrub_counts(b["note"], k, hidden_sizes)
     _aggregate_excluded(results, cells)
     _meta_counts(results, cells, k)
     for spec in results.tables.values():
@@ -371,7 +373,8 @@ def _suppress_curve(c, k: int, hidden_sizes: set, hidden_pops: set) -> None:
             small.append(str(g))
             continue
         d["delayed_entry"] = first < leaving
-        d["group_n"] = shown(max(first, leaving), True)
+        # the legend's n: the group's size as the study stored it (at the origin), else the patients of the steps
+        d["group_n"] = shown(d["group_n"].iloc[0] if "group_n" in d else max(first, leaving), True)
         parts.append(d)
     st = pd.concat(parts).sort_index(kind="mergesort") if parts else \
         st.iloc[0:0].assign(delayed_entry=False, group_n="")
@@ -379,8 +382,9 @@ def _suppress_curve(c, k: int, hidden_sizes: set, hidden_pops: set) -> None:
         if c.at_risk is not None and len(c.at_risk):
             c.at_risk = c.at_risk[~c.at_risk["group"].astype(str).isin(small)].reset_index(drop=True)
         c.note = (c.note + "; " if c.note else "") + f"groups of fewer than {k} patients not drawn"
-    st["censored"] = st["n_censor"] > 0
-    c.steps = st.drop(columns=["n_risk", "n_event", "n_censor"])
+    if "censored" not in st:  # a curve with group switches says itself which censorings are true ones
+        st["censored"] = st["n_censor"] > 0
+    c.steps = st.drop(columns=[x for x in ("n_risk", "n_event", "n_censor", "n_switch") if x in st])
 
 
 def exclusion_counts(results: ResultSet) -> list[tuple[str, int | str]]:

@@ -27,6 +27,8 @@ from ..stats import (
 )
 
 MONTH_DAYS = 30.4375
+# display labels of the usual competing causes (a preset adds its own to results.meta["group_labels"])
+CAUSE_LABELS = {"relapse": "Relapse", "nrm": "Non-relapse mortality", "death": "Death"}
 
 
 @dataclass
@@ -207,6 +209,10 @@ class Builder:
     params: AnalysisParams = field(default_factory=AnalysisParams)
     block: str = ""
     extension: bool = False
+    # the cohort and derivation parameters behind ``adtte``, for analyses that re-derive it under another definition
+    # (the plan's sensitivity analyses); None when the preset does not pass them
+    cohort: object = None
+    derive_params: object = None
 
     def _check(self, rid: str, kind: str, groups: Sequence[Pop], **kw) -> None:
         """How the R check (results/rscript.py) recomputes record ``rid`` from adsl.csv and adtte.csv: its kind,
@@ -424,7 +430,13 @@ class Builder:
             tab.insert(0, "group", g.name)
             if cut_at_risk:
                 tab = tab[tab["n_risk"] >= cut_at_risk]
-            steps.append(tab[["group", "time", "n_risk", "n_event", "n_censor", "estimate", "lower", "upper"]])
+            tab = tab[["group", "time", "n_risk", "n_event", "n_censor", "estimate", "lower", "upper"]]
+            # the legend's n: the group's size at the origin, not the patients the steps show (with delayed entry
+            # some are never at risk after entry); the curve starts at the first entry
+            tab = tab.assign(group_n=g.n)
+            if entry:
+                tab = tab.assign(curve_start=float(d["entry"].min()))
+            steps.append(tab)
             t_arr = d["time"].to_numpy(float)
             e_arr = d["entry"].to_numpy(float) if entry else np.zeros(len(d))
             for t in months:
@@ -504,13 +516,54 @@ class Builder:
         if not store_curve:
             return
         if steps:
+            entry_notes = [f"'{g.label}': {patients(never[g.name])} of {g.n} without follow-up after entry left out"
+                           for g in groups if g.name in data and never.get(g.name)]
             self.results.curves[curve_id] = Curve(curve_id, "km", title, " vs ".join(g.name for g in groups),
                                                   endpoint, pd.concat(steps, ignore_index=True), pd.DataFrame(risk),
                                                   test_id, block=self.block, extension=self.extension,
-                                                  note="; ".join(left_out))
+                                                  note="; ".join(left_out + entry_notes),
+                                                  labels={g.name: g.label for g in groups})
         else:
             not_computed(self.results, curve_id, title, "; ".join(dict.fromkeys(left_out)), kind="figure",
                          block=self.block)
+
+    def time_dependent_km(self, curve_id: str, title: str, patient_ids, start, stop, event, group, *,
+                          population: str, endpoint: str, test_id: str = "", labels: dict | None = None,
+                          note: str = "") -> None:
+        """Simon-Makuch curves of a group a patient enters after the origin (e.g. at transplant), from
+        counting-process intervals (start, stop] with ``event`` at ``stop``, one row per patient and group.
+
+        Per group the steps are Kaplan-Meier with delayed entry (R ``survfit(Surv(start, stop, event) ~ group)``,
+        whose ``n_censor`` counts the switches too), plus ``n_switch``: the patients leaving the group at that time
+        because they enter another (an interval ending without event where the same patient's next interval
+        starts), and ``censored``: whether a true censoring (``n_censor - n_switch > 0``) happens there, so that a
+        switch is not drawn as a censor mark. ``curve_start`` is the first entry into the group (the transplant
+        curve starts at the first transplant), ``group_n`` the patients ever in the group. The numbers at risk at
+        the 6-month ticks t are the intervals with start < t <= stop (at the origin: start <= 0 < stop)."""
+        from ..stats import simon_makuch
+        pid = np.asarray(patient_ids, dtype=object)
+        st, sp = np.asarray(start, float), np.asarray(stop, float)
+        ev, grp = np.asarray(event, int), np.asarray(group, dtype=object)
+        nxt = {(p, a) for p, a in zip(pid, st)}  # a patient's interval starting at a time
+        switch = np.array([e == 0 and (p, b) in nxt for p, b, e in zip(pid, sp, ev)], dtype=bool)
+        steps, risk = [], []
+        ticks = at_risk_days(float(sp.max()) if len(sp) else 0.0)
+        for g, fit in simon_makuch(st, sp, ev, grp).items():
+            m = grp == g
+            tab = fit.table.rename(columns={"surv": "estimate"})
+            sw = pd.Series(sp[m & switch]).value_counts()
+            n_switch = tab["time"].map(sw).fillna(0).astype(int)
+            tab = tab.assign(group=g, n_switch=n_switch, censored=(tab["n_censor"] - n_switch) > 0,
+                             group_n=len(set(pid[m])), curve_start=float(st[m].min()))
+            steps.append(tab[["group", "time", "n_risk", "n_event", "n_censor", "n_switch", "censored", "estimate",
+                              "lower", "upper", "group_n", "curve_start"]])
+            for t in ticks:
+                inside = ((st[m] < t) & (t <= sp[m])) if t > 0 else ((st[m] <= 0) & (sp[m] > 0))
+                risk.append({"group": g, "time": t, "n_risk": int(inside.sum())})
+        self.results.curves[curve_id] = Curve(
+            curve_id, "km", title, population, endpoint, pd.concat(steps, ignore_index=True), pd.DataFrame(risk),
+            test_id, block=self.block, extension=self.extension, note=note,
+            labels={g: (labels or {}).get(g, str(g)) for g in dict.fromkeys(grp)})
 
     def followup(self, id_: str, pop: Pop, endpoint: str, *, quantity: str, paper: bool = True,
                  months: bool = True) -> None:
@@ -534,16 +587,20 @@ class Builder:
         self.results.add(Record(id_, v, "median", note=note, **common))
 
     def cif(self, curve_id: str, title: str, pop: Pop, endpoint: str, *, causes: dict[int, str],
-            at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True) -> None:
+            at: Sequence[int] = (100, 365, 730), id_stem: str = "", extension: bool = True,
+            labels: dict[str, str] | None = None, cause_labels: dict[str, str] | None = None) -> None:
         """Aalen-Johansen cumulative incidence (cmprsk's variance, log(-log) CI) with estimates at ``at`` (EXT in
         the paper preset). A cause without events has incidence 0; a time after the last follow-up is not
-        estimated; a population below ``min_group_n`` gets no curve (listed as not computed)."""
+        estimated; a population below ``min_group_n`` gets no curve (listed as not computed). The curve's labels:
+        ``labels``, else the study's ``meta["group_labels"]``, else :data:`CAUSE_LABELS`, else the cause name."""
         d = self.tte(pop, endpoint)
+        word = (cause_labels or {}).get  # a cause's words in the records' quantity (default: its name)
 
         def add(stem, name, t, v, st, note, patients):
             self.results.add(Record(stem + {"estimate_pct": "_pct", "ci_low_pct": "_ci_low",
                                             "ci_high_pct": "_ci_high"}[st], v, st,
-                                    quantity=f"{title}: {name} at day {t}", population=pop.name, patients=patients,
+                                    quantity=f"{title}: {word(name, name)} at day {t}", population=pop.name,
+                                    patients=patients,
                                     decimals=1, method="Aalen-Johansen, cmprsk variance, log(-log) CI",
                                     block=self.block, extension=extension, note=note, analysis=curve_id,
                                     variable=name, level=f"day {t}"))
@@ -572,9 +629,12 @@ class Builder:
         longest = float(t_arr.max())
         no_event = [name for code, name in causes.items() if not (d["status"] == code).any()]
         if len(steps):
+            known = {**CAUSE_LABELS, **self.results.meta.get("group_labels", {}), **(labels or {})}
             self.results.curves[curve_id] = Curve(
                 curve_id, "cif", title, pop.name, endpoint, steps, risk, block=self.block, extension=extension,
-                note=("no " + " and no ".join(no_event) + " event: incidence 0 throughout") if no_event else "")
+                note=("no " + " and no ".join(no_event) + " event: incidence 0 throughout") if no_event else "",
+                labels={pop.name: pop.label, **{c: known.get(c, c.replace("_", " ").capitalize())
+                                                for c in causes.values()}})
         else:
             not_computed(self.results, curve_id, title, f"not computed: no event ({', '.join(causes.values())}) in "
                          f"the {len(d)} patients of '{pop.label}'", kind="figure", block=self.block)

@@ -1,46 +1,109 @@
-"""The patient-flow (consort) diagram of a sequential-antibody cohort, shared by the study presets."""
+"""The patient-flow (consort) diagram of a sequential-antibody cohort, shared by the study presets.
+
+Counts are conserved stage by stage (the "Kirchhoff" rule of R's ``consort``): the boxes of a split hold disjoint
+parts of the box above them and add up to it; boxes that merge add up to the box they flow into; where patients may
+be in two boxes at once (alloHSCT and CAR T cells) or in none, the box above carries a ``note`` that counts them.
+"""
 from __future__ import annotations
 
 from ..results.records import ResultSet
-from .builder import NOBODY, Pop, eq as _eq, not_computed
+from .builder import NOBODY, Pop, not_computed
+
+
+def _ids(frame, mask) -> tuple[str, ...]:
+    return tuple(frame["patient_id"][mask.to_numpy(dtype=bool)])
+
+
+def _known_true(s):
+    return s.apply(lambda v: v is True or v == True).astype(bool)  # noqa: E712
+
+
+def _known_false(s):
+    return s.apply(lambda v: v is False or v == False).astype(bool)  # noqa: E712
+
+
+def _split(frame, column: str, levels, unknown: str) -> list[tuple[str, str, tuple]]:
+    """The parts of ``frame`` by ``column``: one (key, label, ids) per level in ``levels`` (shown even when empty),
+    and the patients with any other value (not known) as a last part when there are any."""
+    parts, seen = [], None
+    for key, label, test in levels:
+        mask = test(frame[column])
+        seen = mask if seen is None else (seen | mask)
+        parts.append((key, label, _ids(frame, mask)))
+    rest = _ids(frame, ~seen)
+    if rest:
+        parts.append(("unknown", unknown, rest))
+    return parts
+
+
+def overlap_note(ids, children: list[tuple], unknown=(), *, twice: str = "both", none: str = "neither") -> str:
+    """Why the boxes below a box of patients ``ids`` do not add up to it: patients in more than one of them, in
+    none of them, and (of those in none) whose status is not known (``children``: the boxes' patient lists), as
+    'both: n = 1; neither: n = 4; not known: n = 1'. '' when they are a partition."""
+    sets = [set(c) for c in children]
+    union = set().union(*sets) if sets else set()
+    outside = set(ids) - union
+    k_unknown = len(outside & set(unknown))
+    counts = ((twice, sum(len(s) for s in sets) - len(union)), (none, len(outside) - k_unknown),
+              ("not known", k_unknown))
+    return "; ".join(f"{what}: n = {k}" for what, k in counts if k)
 
 
 def sequence_flow(res: ResultSet, dc, P) -> None:
-    """The consort diagram of a two-antibody sequence cohort (paper Figure 1): screened, included, then per mAb1
-    agent the response to mAb1, interim therapy, mAb2, response to mAb2, and alloHSCT or CAR T cells after mAb2.
-    ``P`` holds the populations FULL, BF and IF; every box count is the length of its patient list."""
+    """The consort diagram of a two-antibody sequence cohort (paper Figure 1): screened, included (the excluded
+    with their reasons beside), then per mAb1 agent the response to mAb1, interim therapy or none, mAb2, the
+    response to mAb2, and alloHSCT / CAR T cells after mAb2 of each response group. ``P`` holds the populations
+    FULL, BF and IF; every box count is the length of its patient list."""
     f = res.flow
     screened = len(dc.adsl) + len(dc.excluded)
     # the categories only: the per-patient detail (dates) goes to excluded.csv and `explain`, never the results
     f.excluded = dc.excluded[["patient_id", "reason"]].to_dict("records")
 
-    def box(id_, label, pop_or_ids, level):
-        ids = pop_or_ids.ids if isinstance(pop_or_ids, Pop) else tuple(pop_or_ids)
-        f.boxes.append({"id": id_, "label": label, "n": len(ids), "patients": list(ids), "level": level})
+    def box(id_, label, ids, level, note=""):
+        b = {"id": id_, "label": label, "n": len(ids), "patients": list(ids), "level": level}
+        if note:
+            b["note"] = note
+        f.boxes.append(b)
+        return id_
 
     f.boxes.append({"id": "screened", "label": "Patients in the data set", "n": screened,
                     "patients": sorted(list(dc.adsl["patient_id"]) + list(dc.excluded["patient_id"])), "level": 0})
-    box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"], 1)
+    box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"].ids, 1)
     f.edges.append(("screened", "included"))
     if not P["FULL"].n:  # nobody included: the flow ends here, the exclusion box says why
         return
+    cr, nr = (lambda s: s == "cr"), (lambda s: s == "nr")
     for seq, a1, a2 in (("BF", "Blinatumomab", "inotuzumab"), ("IF", "Inotuzumab", "blinatumomab")):
-        pop = P[seq]
-        box(seq, f"{a1} mAb1", pop, 2)
+        pop: Pop = P[seq]
+        fr = pop.frame
+        box(seq, f"{a1} mAb1", pop.ids, 2)
         f.edges.append(("included", seq))
-        cr = pop.where(f"{seq}-CR1", "", _eq("resp_mab1", "cr"))
-        box(f"{seq}_cr1", "CR after mAb1", cr, 3)
-        box(f"{seq}_nr1", "No response to mAb1", pop.where("x", "", _eq("resp_mab1", "nr")), 3)
-        f.edges += [(seq, f"{seq}_cr1"), (seq, f"{seq}_nr1")]
-        box(f"{seq}_int", "Interim therapy before mAb2", pop.where("x", "", lambda d: d["interim"] == True), 4)  # noqa
-        box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop, 5)
-        box(f"{seq}_cr2", "CR after mAb2", pop.where("x", "", _eq("resp_mab2", "cr")), 6)
-        box(f"{seq}_nr2", "No response to mAb2", pop.where("x", "", _eq("resp_mab2", "nr")), 6)
-        box(f"{seq}_tx", "alloHSCT after mAb2", pop.where("x", "", lambda d: d["tx"] == True), 7)  # noqa: E712
-        box(f"{seq}_cart", "CAR T cells after mAb2", pop.where("x", "", lambda d: d["cart_after_mab2"] == True), 7)  # noqa
-        f.edges += [(f"{seq}_cr1", f"{seq}_int"), (f"{seq}_nr1", f"{seq}_int"), (f"{seq}_int", f"{seq}_mab2"),
-                    (f"{seq}_mab2", f"{seq}_cr2"), (f"{seq}_mab2", f"{seq}_nr2"), (f"{seq}_cr2", f"{seq}_tx"),
-                    (f"{seq}_cr2", f"{seq}_cart")]
+        # response to mAb1: a split of the arm
+        resp1 = [box(f"{seq}_{k}1", lab, ids, 3) for k, lab, ids in _split(
+            fr, "resp_mab1", [("cr", "CR after mAb1", cr), ("nr", "No response to mAb1", nr)],
+            "Response to mAb1 not known")]
+        f.edges += [(seq, r) for r in resp1]
+        # interim therapy: the same patients split again (every response box flows into both)
+        interim = [box(f"{seq}_{k}", lab, ids, 4) for k, lab, ids in _split(
+            fr, "interim", [("int", "Interim therapy before mAb2", _known_true),
+                            ("noint", "No interim therapy", _known_false)], "Interim therapy not known")]
+        f.edges += [(r, i) for r in resp1 for i in interim]
+        mab2 = box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop.ids, 5)
+        f.edges += [(i, mab2) for i in interim]
+        # response to mAb2, then alloHSCT / CAR T cells after mAb2 within each response group
+        for k, lab, ids in _split(fr, "resp_mab2", [("cr", "CR after mAb2", cr), ("nr", "No response to mAb2", nr)],
+                                  "Response to mAb2 not known"):
+            sub = fr[fr["patient_id"].isin(ids)]
+            kids = [(f"{seq}_{k}2_tx", "alloHSCT after mAb2", _ids(sub, _known_true(sub["tx"]))),
+                    (f"{seq}_{k}2_cart", "CAR T cells after mAb2", _ids(sub, _known_true(sub["cart_after_mab2"])))]
+            kids = [c for c in kids if k == "cr" or c[2]]  # after CR always shown; otherwise only when it happened
+            unknown = _ids(sub, ~(_known_true(sub["tx"]) | _known_false(sub["tx"]))
+                           | ~(_known_true(sub["cart_after_mab2"]) | _known_false(sub["cart_after_mab2"])))
+            note = overlap_note(ids, [c[2] for c in kids], unknown) if kids else ""
+            parent = box(f"{seq}_{k}2", lab, ids, 6, note)
+            f.edges.append((mab2, parent))
+            for cid, clab, cids in kids:
+                f.edges.append((parent, box(cid, clab, cids, 7)))
 
 
 def swimmer_reason(res: ResultSet) -> None:

@@ -19,6 +19,10 @@ from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, 
 from .flow import sequence_flow, swimmer_reason
 
 NAME = "paper"
+# display labels of the competing causes of the preset's cumulative-incidence curves (the groups' labels are their
+# populations' labels); Builder.cif puts them on each curve, the figures read them from there
+CAUSE_LABELS = {"relapse": "Relapse", "nrm": "Non-relapse mortality", "agvhd2_4": "Acute GVHD grade II-IV",
+                "agvhd3_4": "Acute GVHD grade III-IV", "death": "Death"}
 TITLE = ("Outcomes of relapsed B-cell ALL after sequential treatment with blinatumomab and inotuzumab "
          "(Wudhikarn et al., Blood Adv 2022)")
 
@@ -63,12 +67,13 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
         source: str = "") -> tuple[ResultSet, object]:
     params = params or PaperParams()
     dc, res = start_study(cohort, params.derive, NAME, TITLE, synthetic=synthetic, source=source)
+    res.meta["group_labels"] = dict(CAUSE_LABELS)
     adsl = dc.adsl
     from .paper_paragraphs import PARAGRAPHS
     if not len(adsl):
         return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
-    b = Builder(res, dc.adtte, params.analysis)
+    b = Builder(res, dc.adtte, params.analysis, cohort=cohort, derive_params=params.derive)
     _flow(res, dc, P)
     _table1(b, P)
     _table2(b, P)

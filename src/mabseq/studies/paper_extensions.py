@@ -1,6 +1,8 @@
 """Beyond the paper (study-definition section 6), on by default and shown beside the paper's numbers, never part of
-fidelity: the immortal-time guard, exact intervals for proportions, cumulative incidences after alloHSCT, the EFS
-definition sensitivity. Every p-value here is exploratory and unadjusted.
+fidelity: the immortal-time guard, exact intervals for proportions, cumulative incidences after alloHSCT (relapse and
+NRM with Gray's test by conditioning intensity, aGVHD grade II-IV and III-IV), treatment-failure incidence from mAb2
+beside relapse incidence from CR, and the sensitivity analyses (the ungraded aGVHD case, the EFS definitions;
+studies/plan_analyses.py). Every p-value here is exploratory and unadjusted.
 """
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..results.records import Curve, Record
-from ..stats import cox_ph, logrank_test, mantel_byar, quantile, simon_makuch
+from ..results.records import Record
+from ..stats import cox_ph, logrank_test, mantel_byar, quantile
 from .builder import Builder, eq as _eq, mark_not_computed, not_computed
+from .plan_analyses import agvhd_ungraded_sensitivity, efs_definition_sensitivity, failure_and_relapse, \
+    gray_by_conditioning
 
 
 def add_extensions(b: Builder, P: dict) -> None:
@@ -69,7 +73,7 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
     b.block = "EXT: immortal time"
     full = P["FULL"]
     d = b.tte(full, "os_mab2").merge(full.frame[["patient_id", "tx", "days_mab2_tx"]], on="patient_id")
-    start, stop, event, group = [], [], [], []
+    start, stop, event, group, pids = [], [], [], [], []
     for _, r in d.iterrows():
         t, e = float(r["time"]), int(r["status"])
         u = r["days_mab2_tx"] if r["tx"] == True else None  # noqa: E712
@@ -78,11 +82,13 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             stop += [float(u), t]
             event += [0, e]
             group += ["no alloHSCT yet", "after alloHSCT"]
+            pids += [r["patient_id"]] * 2
         else:
             start.append(0.0)
             stop.append(t)
             event.append(e)
             group.append("no alloHSCT yet" if u is None or pd.isna(u) or u >= t else "after alloHSCT")
+            pids.append(r["patient_id"])
     start, stop, event, group = map(np.asarray, (start, stop, event, group))
     n_tx, n_no = int((group == "after alloHSCT").sum()), int((group == "no alloHSCT yet").sum())
     if len(set(group)) == 2:
@@ -91,17 +97,10 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
                              "time-dependent group (Mantel-Byar)", population="FULL", patients=full.ids, decimals=2,
                              method="Mantel-Byar (log-rank with time-dependent group)", block=b.block,
                              extension=True, note="exploratory, unadjusted"))
-        curves = simon_makuch(start, stop, event, group)
-        steps = []
-        for g, fit in curves.items():
-            tab = fit.table.rename(columns={"surv": "estimate"})
-            tab.insert(0, "group", g)
-            steps.append(tab[["group", "time", "n_risk", "n_event", "n_censor", "estimate", "lower", "upper"]])
-        b.results.curves["ext_simon_makuch_tx"] = Curve(
-            "ext_simon_makuch_tx", "km", "Simon-Makuch: OS after mAb2 with alloHSCT as a time-dependent group",
-            "FULL", "os_mab2", pd.concat(steps, ignore_index=True), pd.DataFrame(columns=["group", "time", "n_risk"]),
-            "ext_mantel_byar_tx_p", block=b.block, extension=True,
-            note="display only: not survival functions of fixed groups")
+        b.time_dependent_km("ext_simon_makuch_tx", "Simon-Makuch: OS after mAb2 with alloHSCT as a time-dependent "
+                            "group", pids, start, stop, event, group, population="FULL", endpoint="os_mab2",
+                            test_id="ext_mantel_byar_tx_p", note="display only: not survival functions of fixed groups",
+                            labels={"no alloHSCT yet": "No alloHSCT yet", "after alloHSCT": "After alloHSCT"})
         n_events = int(event.sum())
         if n_events < 10:
             b.results.add(Record("ext_cox_tx_hr", None, "hr", quantity="Cox, alloHSCT as a time-varying covariate "
@@ -168,41 +167,51 @@ def _cumulative_incidence(b: Builder, P: dict) -> None:
     b.block = "EXT: cumulative incidence"
     b.cif("ext_cir_nrm_tx", "Relapse and non-relapse mortality after alloHSCT", P["TX"], "cir_tx",
           causes={1: "relapse", 2: "nrm"}, at=(100, 365, 730), id_stem="ext_tx")
-    b.cif("ext_cir_nrm_mab2", "Relapse/progression and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
-          causes={1: "relapse", 2: "nrm"}, at=(100, 365, 730), id_stem="ext_mab2")
+    gray_by_conditioning(b, P["TX-MAC"], P["TX-RIC"], P["TX"])
+    failure_and_relapse(b, P["FULL"], P["CR2"], at=(100, 365, 730), failure_curve="ext_failure_mab2",
+                        failure_stem="ext_mab2", relapse_curve="ext_cir_nrm_cr2", relapse_stem="ext_cr2")
     b.cif("ext_agvhd24_tx", "Acute GVHD grade II-IV after alloHSCT (death competing)", P["TX"], "agvhd24_tx",
           causes={1: "agvhd2_4", 2: "death"}, at=(100, 180), id_stem="ext_tx")
     _agvhd_left_out(b, P["TX"], "ext_agvhd24_tx", "ext_tx_agvhd2_4_")
+    b.cif("ext_agvhd34_tx", "Acute GVHD grade III-IV after alloHSCT (death competing)", P["TX"], "agvhd34_tx",
+          causes={1: "agvhd3_4", 2: "death"}, at=(100, 180), id_stem="ext_tx34")
+    _agvhd_left_out(b, P["TX"], "ext_agvhd34_tx", "ext_tx34_agvhd3_4_", grade=3)
+    b.block = "EXT: sensitivity"
+    agvhd_ungraded_sensitivity(b, P["TX"])
+    efs_definition_sensitivity(b, b.cohort, b.derive_params)
 
 
-def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str) -> None:
-    """The aGVHD incidence needs the date grade II was reached. Patients with a grade >= II but no date (a
-    transplant-level maximum grade) and patients whose grade is unknown are left out of it (derive/endpoints.py;
+def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str, grade: int = 2) -> None:
+    """The aGVHD incidence needs the date grade II (III) was reached. Patients with a grade >= II (III) but no date
+    (a transplant-level maximum grade) and patients whose grade is unknown are left out of it (derive/endpoints.py;
     no date is imputed): counted here, in a record and in the notes of the curve and of its estimates."""
     f = tx.frame
-    if not tx.n or "agvhd_ge2" not in f:
+    ge, roman = f"agvhd_ge{grade}", {2: "II", 3: "III"}[grade]
+    if not tx.n or ge not in f:
         return
-    undated = f["agvhd_ge2_undated"] == True  # noqa: E712
-    unknown = f["agvhd_ge2"].isna() & ~undated
+    undated = f[f"{ge}_undated"] == True  # noqa: E712
+    unknown = f[ge].isna() & ~undated
     k, u = int(undated.sum()), int(unknown.sum())
     b.count(stem + "undated_n", k, tx, patients=tuple(f["patient_id"][undated]), paper=False,
-            quantity="transplanted patients with aGVHD grade >= II recorded without a date (left out of the incidence)")
+            quantity=f"transplanted patients with aGVHD grade >= {roman} recorded without a date (left out of the "
+                     "incidence)")
     b.count(stem + "unknown_n", u, tx, patients=tuple(f["patient_id"][unknown]), paper=False,
-            quantity="transplanted patients whose aGVHD grade II-IV status is unknown (left out of the incidence)")
+            quantity=f"transplanted patients whose aGVHD grade {roman}-IV status is unknown (left out of the "
+                     "incidence)")
     parts = []
     if k:
-        parts.append(f"{k} patient{'s' if k != 1 else ''} with aGVHD grade >= II but no onset date (a transplant-level "
-                     "maximum grade) left out: their curve could not be drawn, and no date is imputed")
+        parts.append(f"{k} patient{'s' if k != 1 else ''} with aGVHD grade >= {roman} but no onset date (a "
+                     "transplant-level maximum grade) left out: their curve could not be drawn, and no date is imputed")
     if u:
-        parts.append(f"{u} patient{'s' if u != 1 else ''} whose aGVHD grade (II-IV or not) is unknown left out")
+        parts.append(f"{u} patient{'s' if u != 1 else ''} whose aGVHD grade ({roman}-IV or not) is unknown left out")
     if not parts:
         return
     msg = "; ".join(parts)
     ids = [rid for rid in b.results.records if rid.startswith(stem) and not rid.endswith(("undated_n", "unknown_n"))]
-    d = b.tte(tx, "agvhd24_tx")
+    d = b.tte(tx, f"agvhd{grade}4_tx")
     if k and not (d["status"] == 1).any():
         # every grade II-IV case is undated: an incidence of 0 among the others would be a silent wrong number
-        reason = (f"not computed: all {k} aGVHD grade II-IV case{'s' if k != 1 else ''} of '{tx.label}' have no onset "
+        reason = (f"not computed: all {k} aGVHD grade {roman}-IV case{'s' if k != 1 else ''} of '{tx.label}' have no onset "
                   f"date (a transplant-level maximum grade), so no incidence curve can be drawn; {msg}")
         if curve_id in b.results.curves:
             not_computed(b.results, curve_id, b.results.curves.pop(curve_id).title, reason, kind="figure",

@@ -41,22 +41,28 @@ def add_immortal_time(b: Builder, P: dict) -> None:
     cr_ino = _days_between(bf, "mab2_start", "resp_mab2_date", (bf["resp_mab2"] == "cr") & ~consolidation)
     cr_ino.update({p: 0.0 for p in bf.loc[consolidation, "patient_id"]})
     known = P["BF"].where("BF-RESP2", "Blinatumomab mAb1, response to mAb2 known and dated",
-                          lambda f: (f["resp_mab2"] == "nr") | f["patient_id"].isin(list(cr_ino)))
+                          lambda f: (f["resp_mab2"] == "nr") | ((f["resp_mab2"] == "cr") & (
+                              f["resp_mab2_date"].notna() | (f["state_mab2"] == "cr_mrd_negative"))))
+    sw_ino = ('ifelse(.eq(`resp_mab2`, "cr") & .eq(`state_mab2`, "cr_mrd_negative"), 0, '
+              'ifelse(.eq(`resp_mab2`, "cr"), `resp_mab2_day` - `mab2_start_day`, NA))')
     switch_analysis(b, "cr_ino", "OS after mAb2 by CR to inotuzumab mAb2", known, "os_mab2", cr_ino,
-                    ("no CR to inotuzumab yet", "after CR to inotuzumab"), left_out=P["BF"].n - known.n)
+                    ("no CR to inotuzumab yet", "after CR to inotuzumab"), left_out=P["BF"].n - known.n,
+                    switch_r=sw_ino)
     salv = P["NTX-SALV"].frame
     cr_salv = _days_between(salv, "mab2_start", "salvage_cr_date", salv["salvage_cr"] == True)  # noqa: E712
     known = P["NTX-SALV"].where("NTX-SALV-KNOWN", "Further lines after mAb2, salvage response known and dated",
-                                lambda f: (f["salvage_cr"] == False) | f["patient_id"].isin(list(cr_salv)))  # noqa: E712
+                                lambda f: (f["salvage_cr"] == False) | (  # noqa: E712
+                                    (f["salvage_cr"] == True) & f["salvage_cr_date"].notna()))  # noqa: E712
     switch_analysis(b, "salvage_cr", "OS after mAb2 by CR to salvage", known, "os_mab2", cr_salv,
-                    ("no CR to salvage yet", "after CR to salvage"), left_out=P["NTX-SALV"].n - known.n)
+                    ("no CR to salvage yet", "after CR to salvage"), left_out=P["NTX-SALV"].n - known.n,
+                    switch_r="ifelse(.eq(`salvage_cr`, TRUE), `salvage_cr_day` - `mab2_start_day`, NA)")
     b.block = "EXT: Figure 3A relabelled"
     causes = {1: ("cd19negdim", "CD19-neg/dim relapse"), 2: ("cd19pos", "CD19-positive relapse"),
               3: ("cd19unknown", "relapse with CD19 unknown")}
-    b.results.meta.setdefault("group_labels", {}).update({k: label for k, label in causes.values()})
     b.cif("ext_rel1_cd19", "Time to the post-blinatumomab relapse/progression by CD19 at it (among those later "
           "given inotuzumab; descriptive)", P["BF"], "rel1_cd19_mab1",
-          causes={code: k for code, (k, _) in causes.items()}, at=(90, 180, 365), id_stem="ext_rel1_cd19")
+          causes={code: k for code, (k, _) in causes.items()}, at=(90, 180, 365), id_stem="ext_rel1_cd19",
+          labels=dict(causes.values()))
     b.block = "EXT: immortal time"
     for endpoint, pop, what in (("os_mab1", P["FULL"], "OS from mAb1"),
                                 ("os_relapse1", P["BF"], "OS from the post-blinatumomab relapse")):
@@ -94,9 +100,10 @@ def counting_process(d: pd.DataFrame, switch: dict[str, float], labels: tuple[st
 
 
 def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, switch: dict[str, float],
-                    labels: tuple[str, str], left_out: int = 0) -> None:
+                    labels: tuple[str, str], left_out: int = 0, switch_r: str | None = None) -> None:
     """Mantel-Byar, time-varying Cox and the landmark analyses of a group entered at a time after the origin.
-    ``left_out`` patients of the wider population had an unknown group (said in every record's note)."""
+    ``left_out`` patients of the wider population had an unknown group (said in every record's note);
+    ``switch_r`` is the switch day as an R expression on adsl.csv, for the R check (results/rscript.py)."""
     d = b.tte(pop, endpoint)
     rid = f"ext_{stem}"
     note = NOTE + (f"; {left_out} patient{'s' if left_out != 1 else ''} left out: response unknown or undated"
@@ -111,35 +118,43 @@ def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, 
         not_computed(b.results, f"{rid}_td", f"{title} (time-dependent group)", f"not computed: every patient of "
                      f"'{pop.label}' is in one group ({group[0]})", kind="analysis", block=b.block)
     else:
+        chk = dict(endpoint=endpoint, var=switch_r) if switch_r and pop.expr else None
+        if chk:
+            b._check(f"{rid}_mantel_byar_p", "mantel_byar", [pop], **chk)
         mb = mantel_byar(start, stop, event, group)
         b.results.add(Record(f"{rid}_mantel_byar_p", mb.p_value, "p_value", quantity=f"{title}: Mantel-Byar",
                              population=pop.name, patients=ids, decimals=2, method="Mantel-Byar (log-rank with "
                              "the group as a time-dependent covariate, hypergeometric variance)", block=b.block,
                              extension=True, note=note))
-        _time_varying_cox(b, rid, title, pop, ids, start, stop, event, group == labels[1], note)
-    _landmarks(b, rid, title, pop, d, switch, labels, note)
+        if _time_varying_cox(b, rid, title, pop, ids, start, stop, event, group == labels[1], note) and chk:
+            for st, stat in (("hr", "hr"), ("ci_low", "lower"), ("ci_high", "upper"), ("p", "p")):
+                b._check(f"{rid}_cox_{st}", "cox_td", [pop], stat=stat, **chk)
+    _landmarks(b, rid, title, pop, d, switch, labels, note,
+               dict(endpoint=endpoint, var=switch_r) if switch_r and pop.expr else None)
 
 
-def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x, note: str) -> None:
+def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x, note: str) -> bool:
+    """The Cox model's records; whether it was estimated."""
     n_events = int(event.sum())
     q = f"{title}: Cox, response as a time-varying covariate (Efron)"
     if n_events < 10:
         b.results.add(Record(f"{rid}_cox_hr", None, "hr", quantity=q, population=pop.name, patients=ids,
                              block=b.block, extension=True, note=f"not estimated: {n_events} event"
                              f"{'s' if n_events != 1 else ''}, fewer than the 10 a Cox model needs (SD 6.1)"))
-        return
+        return False
     try:
         fit = cox_ph(stop, event, x.astype(float)[:, None], entry=start, names=["response (time-varying)"])
     except (ValueError, np.linalg.LinAlgError) as exc:
         b.results.add(Record(f"{rid}_cox_hr", None, "hr", quantity=q, population=pop.name, patients=ids,
                              block=b.block, extension=True, note=f"not estimated: {exc}"))
-        return
+        return False
     s = fit.summary.iloc[0]
     for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["hr_lower"]), ("ci_high", s["hr_upper"]),
                   ("p", float(chi2.sf(fit.lrt, 1)))):
         b.results.add(Record(f"{rid}_cox_{st}", float(v), "p_value" if st == "p" else st, quantity=q,
                              population=pop.name, patients=ids, decimals=2, method="coxph (start, stop], Efron; "
                              "HR with Wald 95% CI, likelihood-ratio p", block=b.block, extension=True, note=note))
+    return True
 
 
 def landmark_days(days: np.ndarray, sizes_at, min_n: int) -> tuple[int, list[int]]:
@@ -154,7 +169,7 @@ def landmark_days(days: np.ndarray, sizes_at, min_n: int) -> tuple[int, list[int
 
 
 def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, switch: dict, labels,
-               note: str) -> None:
+               note: str, chk: dict | None = None) -> None:
     """Each landmark L: the patients followed beyond L (an event or censoring on day L or before is excluded);
     a response on day L or before puts a patient in the "with" group."""
     days = np.array([u for pid, u in switch.items() if pid in set(d["patient_id"])], float)
@@ -191,6 +206,8 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
                     block=b.block, extension=True)
         why = "" if ok else f"not tested: a group below {b.params.min_group_n} patients (SD 6.6)"
         p = logrank_test(t[alive] - L, e[alive], grp[alive]).p_value if ok else None
+        if ok and chk:
+            b._check(f"{stem}_p", "landmark_logrank", [pop], time=int(L), **chk)
         b.results.add(Record(f"{stem}_p", p, "p_value", quantity=f"{title}: landmark day {L} ({kind}), log-rank "
                              "from the landmark", decimals=2, method="log-rank on the patients alive at the "
                              "landmark, groups fixed at it (excluded: event or censoring on or before day L)",
@@ -201,14 +218,20 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
                          ("without_n", n_without, f"{before} at the landmark")):
             b.results.add(Record(f"{stem}_{st}", v, "n", quantity=f"{title}: landmark day {L}: {q}", decimals=0,
                                  **base))
+            if chk:
+                b._check(f"{stem}_{st}", "landmark_n", [pop], time=int(L), stat=st[:-2], **chk)
         for g, label in (("with", after), ("without", before)):
             m = alive & (grp == g)
-            _conditional_s365(b, f"{stem}_{g}_s365", f"{title}: S(365 from the origin | alive at day {L}), "
-                              f"{label}", t[m], e[m], L, base)
+            if _conditional_s365(b, f"{stem}_{g}_s365", f"{title}: S(365 from the origin | alive at day {L}), "
+                                 f"{label}", t[m], e[m], L, base) and chk:
+                for suffix, st in (("_pct", "surv"), ("_ci_low", "lower"), ("_ci_high", "upper")):
+                    b._check(f"{stem}_{g}_s365{suffix}", "landmark_km", [pop], time=int(L), stat=f"{g}:{st}",
+                             scale=100, **chk)
 
 
-def _conditional_s365(b: Builder, stem: str, quantity: str, t, e, L: int, base: dict) -> None:
-    """S(365 | alive at L) = the Kaplan-Meier of the time after L at 365 - L among those alive at L (log CI)."""
+def _conditional_s365(b: Builder, stem: str, quantity: str, t, e, L: int, base: dict) -> bool:
+    """S(365 | alive at L) = the Kaplan-Meier of the time after L at 365 - L among those alive at L (log CI);
+    whether it was estimated (all three values)."""
     vals, note = (None, None, None), ""
     if L >= 365:
         note = f"not estimated: the landmark (day {L}) is not before day 365"
@@ -226,6 +249,7 @@ def _conditional_s365(b: Builder, stem: str, quantity: str, t, e, L: int, base: 
                           ("_ci_high", "ci_high_pct", vals[2])):
         b.results.add(Record(stem + suffix, v, st, quantity=quantity, decimals=1, method="Kaplan-Meier from the "
                              "landmark, log CI", note=note, **base))
+    return all(v is not None for v in vals)
 
 
 def _quasi_independence(b: Builder, endpoint: str, pop: Pop, what: str) -> None:

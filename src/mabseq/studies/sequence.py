@@ -5,8 +5,9 @@ the same cohort model, clinical criteria and derivations as the paper preset, an
 R users get from gtsummary (reporting-conventions.md 1.1-1.4): Table 1 as ``tbl_summary(by = mAb1) |> add_overall()
 |> add_p()``; Table 2 the responses, antigen escape, transplant and toxicities in the same form; Table 3 the
 12-month survival estimates and medians as ``tbl_survfit`` shows them (``estimate% (low%, high%)``, log-rank p);
-Kaplan-Meier figures by mAb1 and the cumulative incidence of relapse and non-relapse mortality. There is no
-published reference, so the report has no fidelity table.
+Kaplan-Meier figures by mAb1, the cumulative incidence of treatment failure after mAb2 and, beside it, of relapse
+from the CR date among the patients in CR after mAb2. There is no published reference, so the report has no fidelity
+table.
 
 The analysis plan, in one place:
 
@@ -15,7 +16,10 @@ The analysis plan, in one place:
 * tests: Wilcoxon rank sum (two groups) or Kruskal-Wallis; Pearson chi-square without correction when every expected
   count is >= 5, otherwise Fisher's exact test; log-rank for survival;
 * survival: Kaplan-Meier with log intervals (R survfit's default), estimates at day 365; medians by R's rule;
-* no minimum group size: every group with patients is analysed.
+* the plan's minimum group size (study-definition 6.6, ``min_group_n=5``): no test and no curve for a group of fewer
+  than 5 patients; its counts and summaries are still shown;
+* selection artefacts flagged: a comparison that differs between the groups by how the cohort is selected (every
+  patient had to receive both antibodies) carries the flag in its record's note and in a table footnote.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from ..results.records import Record, ResultSet, TableSpec
 from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq,
                       mark_not_computed, not_computed, start_study, tables_empty)
 from .flow import sequence_flow, swimmer_reason
+from .plan_analyses import failure_and_relapse
 from .summary_table import Variable, tbl_summary
 
 NAME = "sequence"
@@ -40,7 +45,7 @@ CONVENTIONS = "gtsummary"
 class SequenceParams:
     derive: DeriveParams = field(default_factory=DeriveParams)
     analysis: AnalysisParams = field(default_factory=lambda: AnalysisParams(
-        quantile_type=2, chisq_min_expected=5.0, min_group_n=1))
+        quantile_type=2, chisq_min_expected=5.0, min_group_n=5))
 
 
 def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
@@ -160,8 +165,10 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
     if not toxicity:  # every toxicity row unknown: its counts and test carry the reason (the Unknown counts stay)
         mark_not_computed(res, [i for i in res.records if i.startswith(tuple(f"table2_{c}_" for c in TOXICITY_COLUMNS))
                                 and "_unknown_" not in i], NO_TOXICITY)
+    _min_size_rule(b, groups, ("table1", "table2"))
     _survival(b, P, groups)
-    _text(res)
+    _flag_artefacts(b)
+    _text(res, uncompared=too_small(b, groups) if len(groups) > 1 else "")
     res.timelines = dc.timelines
     swimmer_reason(res)
     return res, dc
@@ -180,7 +187,8 @@ def _nobody_included(res: ResultSet, dc) -> ResultSet:
         not_computed(res, tid, title, NOBODY, kind="table", block=title.split(".")[0])
     for _, label, curve_id, entry in SURVIVAL:
         not_computed(res, curve_id, f"{label} by the antibody given first", NOBODY, kind="figure", block="Table 3")
-    not_computed(res, "cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", NOBODY, kind="figure",
+    not_computed(res, "failure_mab2", "Treatment failure after mAb2", NOBODY, kind="figure", block="Figures")
+    not_computed(res, "cir_nrm_cr2", "Relapse after CR to mAb2, from the CR date", NOBODY, kind="figure",
                  block="Figures")
     _text(res)
     for section in res.text:
@@ -227,8 +235,9 @@ def _survival(b: Builder, P, groups) -> None:
          "p-value: log-rank test (with delayed entry for overall survival from mAb1)."],
         "Table 3", pct_style="percent", conventions=CONVENTIONS)
     b.block = "Figures"
-    b.cif("cir_nrm_mab2", "Relapse and non-relapse mortality after mAb2", P["FULL"], "cir_mab2",
-          causes={1: "relapse", 2: "nrm"}, at=(365,), id_stem="cif_mab2", extension=False)
+    cr2 = P["FULL"].where("CR2", "CR after mAb2", eq("resp_mab2", "cr"))
+    failure_and_relapse(b, P["FULL"], cr2, at=(365,), failure_curve="failure_mab2", failure_stem="cif_mab2",
+                        relapse_curve="cir_nrm_cr2", relapse_stem="cif_cr2", extension=False)
     _absent_group(b, P, groups)
 
 
@@ -254,6 +263,52 @@ def _absent_group(b: Builder, P, groups) -> None:
                                      block=b.block))
 
 
+def too_small(b: Builder, groups) -> str:
+    """Why the mAb1 groups are not compared (a group below ``min_group_n``; study-definition 6.6), or ''."""
+    small = [g for g in groups if g.n < b.params.min_group_n]
+    if not small:
+        return ""
+    return ("not tested: " + "; ".join(f"'{g.label}' has {g.n} patient{'s' if g.n != 1 else ''}" for g in small)
+            + f", below the minimum of {b.params.min_group_n} (study-definition 6.6)")
+
+
+def _min_size_rule(b: Builder, groups, table_ids) -> None:
+    """No test for a group of fewer than ``min_group_n``: the tables' p-values become records without a value and
+    the reason (gtsummary's add_p ignores group size; the plan does not), and the p-value footnote says so."""
+    why = too_small(b, groups)
+    if not why or len(groups) < 2:
+        return
+    for tid in table_ids:
+        spec = b.results.tables[tid]
+        ids = [r["p"] for r in spec.rows if r.get("p")]
+        mark_not_computed(b.results, ids, why)
+        for rid in ids:
+            b.results.records[rid].method = "not tested"
+        spec.footnotes = [f for f in spec.footnotes if not f.startswith("p-value:")] + \
+            [f"No p-values: {why.removeprefix('not tested: ')}."]
+
+
+# comparisons by mAb1 that the cohort's selection decides (every patient had to receive both antibodies): the flag
+# goes into the record's note (and a footnote), whether or not the test could be run
+SELECTION_ARTEFACT = (
+    "selection artefact: every patient had to receive mAb2, and the second antibody follows the failure of the first "
+    "in most patients given blinatumomab first (inotuzumab is given for relapsed or refractory disease), while "
+    "patients given inotuzumab first can receive blinatumomab in remission (MRD or consolidation); a difference in "
+    "relapse after mAb1 reflects how the cohort was selected, not the antibodies' effect")
+ARTEFACT_RECORDS = ("table2_relapse_mab1_p", "t3_efs_mab1_p")  # EFS from mAb1 ends at that relapse
+
+
+def _flag_artefacts(b: Builder, ids=ARTEFACT_RECORDS) -> None:
+    for rid in ids:
+        r = b.results.records.get(rid)
+        if r is not None:
+            r.note = f"{r.note}; {SELECTION_ARTEFACT}" if r.note else SELECTION_ARTEFACT
+    spec = b.results.tables.get("table2")
+    if spec is not None and "table2_relapse_mab1_p" in ids:
+        spec.footnotes = list(spec.footnotes) + [
+            "Relapse or progression after mAb1 by the antibody given first: " + SELECTION_ARTEFACT + "."]
+
+
 PARAGRAPHS = {
     "Patients": [
         "The patients who received both antibodies had a median age at diagnosis of {table1_age_dx_median_overall} "
@@ -267,14 +322,26 @@ PARAGRAPHS = {
         "{t3_os_mab1_12m_overall_pct}% (95% CI, {t3_os_mab1_12m_overall_ci_low}%-{t3_os_mab1_12m_overall_ci_high}%): "
         "{t3_os_mab1_12m_bf_pct}% with blinatumomab first and {t3_os_mab1_12m_if_pct}% with inotuzumab first "
         "(log-rank P = {t3_os_mab1_p}). One-year event-free survival from mAb1 was {t3_efs_mab1_12m_overall_pct}%.",
-        "The cumulative incidence of relapse one year after mAb2 was {cif_mab2_relapse_d365_pct}% and of "
-        "non-relapse mortality {cif_mab2_nrm_d365_pct}%.",
+        "The cumulative incidence of treatment failure (relapse, progression or no response) one year after mAb2 was "
+        "{cif_mab2_failure_d365_pct}%, and of death without it {cif_mab2_death_no_failure_d365_pct}%. Among the "
+        "patients in CR after mAb2, the cumulative incidence of relapse one year after the CR date was "
+        "{cif_cr2_relapse_d365_pct}% and of non-relapse mortality {cif_cr2_nrm_d365_pct}%.",
     ],
 }
+# the survival sentence when the groups cannot be compared (a group below the minimum size): no group estimates
+SURVIVAL_UNCOMPARED = (
+    "One-year overall survival from mAb1, counting patients at risk from the start of mAb2, was "
+    "{t3_os_mab1_12m_overall_pct}% (95% CI, {t3_os_mab1_12m_overall_ci_low}%-{t3_os_mab1_12m_overall_ci_high}%); "
+    "the groups by the antibody given first were not compared ({why}). One-year event-free survival "
+    "from mAb1 was {t3_efs_mab1_12m_overall_pct}%.")
 
 
-def _text(res: ResultSet) -> None:
+def _text(res: ResultSet, uncompared: str = "") -> None:
+    """The Results paragraphs; ``uncompared`` (why the mAb1 groups are not compared) replaces the comparison."""
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
+    if uncompared:
+        why = uncompared.removeprefix("not tested: ").replace("{", "(").replace("}", ")")
+        res.text["Survival"][0] = SURVIVAL_UNCOMPARED.replace("{why}", why)
 
 
 __all__ = ["run", "SequenceParams", "populations", "analysis_frame", "NAME", "TITLE", "TABLE1", "TABLE2"]
