@@ -35,9 +35,10 @@ def hand_results() -> ResultSet:
         res.add(Record(f"n_{col}", len(ids), "count_of", population=pop, patients=tuple(sorted(ids))))
         for var, vids in VARS.items():
             pts = tuple(sorted(vids & ids))
-            res.add(Record(f"{var}_n_{col}", len(pts), "n", population=pop, denominator=len(ids), patients=pts))
+            res.add(Record(f"{var}_n_{col}", len(pts), "n", population=pop, denominator=len(ids), patients=pts,
+                           variable=var))  # the key a table finds the percentage by (with population, statistic)
             res.add(Record(f"{var}_pct_{col}", 100 * len(pts) / len(ids), "pct", population=pop,
-                           denominator=len(ids), patients=pts, decimals=1))
+                           denominator=len(ids), patients=pts, decimals=1, variable=var))
         res.add(Record(f"age_median_{col}", 40.0 + len(ids), "median", population=pop, denominator=len(ids),
                        patients=tuple(sorted(ids)), decimals=1))
     res.records["age_median_b"].note = "n = 3 of 12 (missing left out)"

@@ -62,17 +62,20 @@ def build_docx(results: ResultSet, table_ids=("table1", "table2", "table3", "com
             c.text = escape_control(h, keep_newlines=False)
             c.paragraphs[0].runs[0].bold = True
             _border(c, top=12, bottom=6)
-        for i, (row, ind, kind) in enumerate(zip(g.rows, g.indents, g.kinds), start=1):
+        strong = g.strong or [[False] * len(r) for r in g.rows]
+        for i, (row, ind, kind, bold) in enumerate(zip(g.rows, g.indents, g.kinds, strong), start=1):
             for j, v in enumerate(row):
                 c = cells[i][j]
                 c.text = escape_control(v, keep_newlines=False)
                 para = c.paragraphs[0]
                 if j == 0:
                     para.paragraph_format.left_indent = Cm(0.35 * ind)
-                    if kind == "header":
-                        para.runs[0].bold = True if para.runs else None
+                    if kind == "header" and para.runs:
+                        para.runs[0].bold = True
                 else:
                     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                    if bold[j] and para.runs:  # a P below the table's threshold
+                        para.runs[0].bold = True
                 if i == len(g.rows):
                     _border(c, bottom=12)
         for f in g.footnotes:

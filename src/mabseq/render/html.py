@@ -8,11 +8,11 @@ import jinja2
 from markupsafe import Markup
 import pandas as pd
 
-from ..results.format import fmt_num, format_p
+from ..results.format import format_p
 from ..results.records import ResultSet
-from .tables import grid, na_reasons
+from .tables import STATISTIC_LABELS, grid, na_reasons, with_interval
 from ..results.fidelity import PUBLISHED_STUDIES
-from ..results.suppression import exclusion_counts, footnote
+from ..results.suppression import footnote
 from ..safe_text import escape_control
 from .text import sections
 
@@ -41,7 +41,8 @@ h1{font-size:20px;margin:4px 0 8px} h2{font-size:16px;border-bottom:1px solid #9
 h3{font-size:14px;margin:16px 0 6px} .synthetic{background:#fff3cd;border:1px solid #e0b000;padding:8px;font-weight:bold}
 table{border-collapse:collapse;margin:8px 0 4px;font-size:12px} th,td{padding:3px 8px;text-align:left;vertical-align:top}
 thead th{border-top:2px solid #000;border-bottom:1px solid #000} tbody tr:last-child td{border-bottom:2px solid #000}
-td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td{font-weight:bold}
+td.num{text-align:center} td.i1{padding-left:22px} td.i2{padding-left:38px} tr.header td:first-child{font-weight:bold}
+td.sig{font-weight:bold}
 .foot{font-size:11px;color:#444;margin:2px 0} figure{margin:12px 0} figcaption{font-size:12px;color:#333}
 .ok{color:#1b7a1b} .bad{color:#b00020} .muted{color:#777} .svgbox svg{max-width:100%;height:auto}
 nav a{margin-right:10px} .small{font-size:11px} .not-computed{color:#8a4b00;font-style:italic}
@@ -78,7 +79,7 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for t in tables %}<h3>{{ t.title }}</h3>
 {% if t.reason %}<p class="not-computed" id="{{ t.id }}-not-computed">{{ t.reason }}.</p>{% endif %}
 {% if t.header %}<table class="study-table" id="{{ t.id }}"><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
-{% for row, ind, kind in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}">{{ c }}</td>{% endfor %}</tr>
+{% for row, ind, kind, bold in t.rows %}<tr class="{{ kind }}">{% for c in row %}<td class="{% if loop.first %}i{{ ind }}{% else %}num{% endif %}{% if bold[loop.index0] %} sig{% endif %}">{{ c }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>{% endif %}
 {% for f in t.footnotes %}<p class="foot">{{ f }}</p>{% endfor %}
 {% if t.na %}<p class="foot na-reasons">Cells without a value: {{ t.na|join('; ') }}.</p>{% endif %}
@@ -147,16 +148,9 @@ def _status_class(status: str) -> str:
     return {"match": "ok", "differs": "bad"}.get(status, "muted")
 
 
-def _shown(r, conventions: str = "paper") -> str:
-    if r.suppressed:
-        return r.suppressed
-    if r.value is None:
-        return "NA"
-    if r.statistic == "p_value":
-        return format_p(r.value, conventions)
-    if isinstance(r.value, str):
-        return r.value
-    return fmt_num(r.value, r.decimals if r.decimals is not None else 2)
+def _notes(r) -> str:
+    """The record's note and its warning (once: a warning may already stand in the note)."""
+    return "; ".join(x for x in (r.note, "" if r.warning in r.note else r.warning) if x)
 
 
 def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, figure_svgs: dict | None = None,
@@ -169,7 +163,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         if tid in results.tables:
             g = grid(results, results.tables[tid])
             tables.append({"id": tid, "title": g.title, "header": g.header,
-                           "rows": list(zip(g.rows, g.indents, g.kinds)), "footnotes": g.footnotes,
+                           "rows": list(zip(g.rows, g.indents, g.kinds, g.strong)), "footnotes": g.footnotes,
                            "na": na_reasons(results, results.tables[tid]),
                            "reason": nc[tid]["reason"] if tid in nc else ""})
         elif tid in nc:  # not computed: its title and the reason, from the results
@@ -178,14 +172,8 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
     quality = []
     if "completeness" in results.tables:
         g = grid(results, results.tables["completeness"])
-        rows = []
-        for row, ind, kind in zip(g.rows, g.indents, g.kinds):
-            if kind == "value":
-                rid = results.tables["completeness"].rows[len(rows)]["cells"][0]
-                row = [row[0], _shown(results.records[rid]) if results.records[rid].value is None else
-                       fmt_num(results.records[rid].value, 1)]
-            rows.append((row, ind, kind))
-        quality.append({"title": g.title, "header": g.header, "rows": rows, "footnotes": g.footnotes,
+        quality.append({"title": g.title, "header": g.header, "rows": list(zip(g.rows, g.indents, g.kinds)),
+                        "footnotes": g.footnotes,
                         "na": na_reasons(results, results.tables["completeness"])})
     figs = []
     for cid, c in results.curves.items():
@@ -203,9 +191,10 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         figs.append({"id": cid, "svg": Markup(svg), "title": c.title, "caption": cap, "reason": ""})
     figs += [{"id": k, "svg": "", "title": v["title"], "caption": "", "reason": v["reason"]} for k, v in nc.items()
              if v["kind"] == "figure" and k != "swimmer" and k not in results.curves]
-    ext = [{"quantity": r.quantity, "population": r.population, "shown": _shown(r, conv), "method": r.method,
-            "note": r.note} for r in results.records.values() if r.extension and r.statistic in
-           ("p_value", "estimate_pct", "pct", "hr")]
+    ext = [{"quantity": f"{r.quantity}: {STATISTIC_LABELS[r.statistic]}", "population": r.population,
+            "shown": with_interval(results, r, conv), "method": r.method,
+            "note": _notes(r)}
+           for r in results.records.values() if r.extension and r.statistic in STATISTIC_LABELS]
     ext += [{"quantity": v["title"], "population": "", "shown": "not computed", "method": "", "note": v["reason"]}
             for v in nc.values() if v["kind"] == "analysis"]
     fid_rows, fid_summary = [], ""
@@ -221,7 +210,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
                              "status": r["status"], "detail": detail, "cls": _status_class(r["status"])})
         counts = fidelity["status"].value_counts()
         fid_summary = "; ".join(f"{k}: {int(v)}" for k, v in sorted(counts.items()))
-    excluded = exclusion_counts(results)
+    excluded = [(e["reason"], e["n"]) for e in results.flow.reasons]
     if results.study in PUBLISHED_STUDIES:
         ext_nav, ext_intro = "Beyond the paper", ("Analyses the paper did not report: they guard against "
                                                   "immortal-time bias, give exact intervals and cumulative incidences.")

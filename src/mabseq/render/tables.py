@@ -3,7 +3,7 @@ suppressed record (results/suppression.py) shows its marker (``<5``, ``*``) inst
 percentage is then left out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..results.format import fmt_num, format_p, style_percent
 from ..results.records import ResultSet, TableSpec
@@ -17,40 +17,75 @@ class Grid:
     indents: list[int]
     kinds: list[str]
     footnotes: list[str]
+    strong: list[list[bool]] = field(default_factory=list)  # per cell: shown in bold (a P below the threshold)
 
 
-def _pct_id(n_id: str) -> str:
-    return n_id.replace("_n_", "_pct_", 1) if "_n_" in n_id else (n_id[:-2] + "_pct" if n_id.endswith("_n") else "")
+FOOTNOTE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u2016", "\u00b6")  # dagger, double dagger, section, ...
 
 
 def cell(results: ResultSet, rid: str, kind: str, decimals: int | None = None, pct_style: str = "paren") -> str:
-    """Format one cell: 'n (x.x)' for counts, 'median (q1-q3)' or 'median (min-max)' for summaries."""
+    """Format one cell: 'n (x.x)' for counts, 'median (q1-q3)' or 'median (min-max)' for summaries. The parts are
+    the records of the same key with the statistics pct, q1/q3 or min/max (``ResultSet.sibling``), each at its own
+    decimals (a row's ``decimals`` sets the median's)."""
     if not rid or rid not in results.records:
         return ""
     r = results.records[rid]
     if r.suppressed:
         return r.suppressed
     if kind == "n_pct":
-        pid = _pct_id(rid)
-        pr = results.records.get(pid)
+        pr = results.sibling(r, "pct")
         n = fmt_num(r.value, 0)
         if pr is None or pr.value is None or pr.suppressed:
             return n
         pct = fmt_num(pr.value, pr.decimals if pr.decimals is not None else 1)
         return f"{n} ({pct}%)" if pct_style == "percent" else f"{n} ({pct})"
     if kind in ("median_iqr", "median_range"):
-        base = rid[: -len("_median")] if rid.endswith("_median") else rid.rsplit("_median", 1)[0]
-        suffix = "" if rid.endswith("_median") else rid.rsplit("_median", 1)[1]
-        lo, hi = ("q1", "q3") if kind == "median_iqr" else ("min", "max")
-        d = decimals if decimals is not None else (r.decimals or 0)
-        med = fmt_num(r.value, d)
-        a = results.records.get(f"{base}_{lo}{suffix}")
-        b = results.records.get(f"{base}_{hi}{suffix}")
+        med = fmt_num(r.value, decimals if decimals is not None else (r.decimals or 0))
+        a, b = (results.sibling(r, st) for st in (("q1", "q3") if kind == "median_iqr" else ("min", "max")))
         if a is None or b is None or a.value is None:
             return med
-        dd = 1 if (base.endswith("cd34_dose") and kind == "median_iqr") else d
-        return f"{med} ({fmt_num(a.value, dd)}-{fmt_num(b.value, dd)})"
+        return f"{med} ({fmt_num(a.value, a.decimals or 0)}-{fmt_num(b.value, b.decimals or 0)})"
     return fmt_num(r.value, r.decimals or 0)
+
+
+STATISTIC_LABELS = {"pct": "n/N (%), exact 95% CI", "estimate_pct": "estimate, % (95% CI)",
+                    "hr": "hazard ratio (95% CI)", "p_value": "P"}
+INTERVAL_STATISTICS = {"pct": ("ci_low_pct", "ci_high_pct"), "estimate_pct": ("ci_low_pct", "ci_high_pct"),
+                       "hr": ("ci_low", "ci_high")}
+
+
+def _limits(results: ResultSet, r) -> str:
+    """'a-b' from the record's interval siblings, '' if it has none (or they are not estimable)."""
+    if r.statistic not in INTERVAL_STATISTICS:
+        return ""
+    lo, hi = (results.sibling(r, st) for st in INTERVAL_STATISTICS[r.statistic])
+    if lo is None or hi is None or lo.value is None or hi.value is None or lo.suppressed or hi.suppressed:
+        return ""
+    return f"{fmt_num(lo.value, lo.decimals or 0)}-{fmt_num(hi.value, hi.decimals or 0)}"
+
+
+def with_interval(results: ResultSet, r, conventions: str = "paper") -> str:
+    """A value of the analyses beyond the tables, with the interval the results hold for it: 'n/N (x%; exact 95%
+    CI, a-b)' for a proportion, 'x% (95% CI, a-b)' for a survival or incidence estimate, 'HR (95% CI, a-b)' for a
+    hazard ratio, the formatted P for a test."""
+    if r.suppressed:
+        return r.suppressed
+    if r.value is None:
+        return "NA"
+    if r.statistic == "p_value":
+        return format_p(r.value, conventions)
+    if isinstance(r.value, str):
+        return r.value
+    v = fmt_num(r.value, r.decimals if r.decimals is not None else 2)
+    ci = _limits(results, r)
+    if r.statistic == "pct":
+        n = results.sibling(r, "n")
+        if n is not None and n.value is not None and not n.suppressed and r.denominator:
+            return f"{fmt_num(n.value, 0)}/{r.denominator} ({v}%" + (f"; exact 95% CI, {ci})" if ci else ")")
+        return f"{v}% (exact 95% CI, {ci})" if ci else f"{v}%"
+    if r.statistic == "estimate_pct":
+        return f"{v}% (95% CI, {ci})" if ci else f"{v}%"
+    return f"{v} (95% CI, {ci})" if ci else v
 
 
 EM_DASH = "\u2014"
@@ -87,8 +122,24 @@ def gts_cell(results: ResultSet, row: dict, j: int) -> str:
     return f"{num(r.value)} ({num(lo.value)}, {num(hi.value)})"
 
 
+def _p_cell(results: ResultSet, spec: TableSpec, row: dict) -> tuple[str, bool, str]:
+    """The P column of a row: its display text, whether it is bold (below the table's ``p_threshold``) and the
+    footnote its record carries."""
+    p = row.get("p")
+    r = results.records.get(p) if p else None
+    if r is None or r.value is None:
+        if r is not None and r.suppressed:
+            return r.suppressed, False, ""
+        return ("" if (not p or spec.conventions == "gtsummary") else "NA"), False, ""  # gtsummary leaves it blank
+    bold = spec.p_threshold is not None and r.value < spec.p_threshold
+    return format_p(r.value, spec.conventions), bold, r.footnote
+
+
 def grid(results: ResultSet, spec: TableSpec) -> Grid:
-    rows, indents, kinds = [], [], []
+    """The table as display strings. A value whose record carries a footnote gets a mark (dagger, double dagger,
+    ... in the order the footnotes first appear) and the footnote joins the table's."""
+    rows, indents, kinds, strong = [], [], [], []
+    marks: dict[str, str] = {}
     has_p = spec.columns and spec.columns[-1] in ("P", "p-value")
     for row in spec.rows:
         cells = [row["label"]]
@@ -99,15 +150,21 @@ def grid(results: ResultSet, spec: TableSpec) -> Grid:
                 cells.append(cell(results, rid, row["kind"], row.get("decimals"), spec.pct_style))
         while len(cells) < len(spec.columns) - (1 if has_p else 0):
             cells.append("")
+        bold = [False] * len(cells)
         if has_p:
-            p = row.get("p")
-            untested = "" if (not p or spec.conventions == "gtsummary") else "NA"  # gtsummary leaves it blank
-            cells.append(format_p(results.records[p].value, spec.conventions) if p and p in results.records and
-                         results.records[p].value is not None else untested)
+            text, is_bold, note = _p_cell(results, spec, row)
+            if note:
+                text += marks.setdefault(note, FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
+            cells.append(text)
+            bold.append(is_bold)
         rows.append(cells)
+        strong.append(bold)
         indents.append(row.get("indent", 0))
         kinds.append(row["kind"])
-    return Grid(spec.title, list(spec.columns), rows, indents, kinds, list(spec.footnotes))
+    notes = list(spec.footnotes) + [f"{m}{note}" for note, m in marks.items()]
+    if spec.p_threshold is not None and any(any(b) for b in strong):
+        notes.append(f"P values below {format_p(spec.p_threshold, spec.conventions)} are in bold.")
+    return Grid(spec.title, list(spec.columns), rows, indents, kinds, notes, strong)
 
 
 def na_reasons(results: ResultSet, spec: TableSpec) -> list[str]:
@@ -119,10 +176,12 @@ def na_reasons(results: ResultSet, spec: TableSpec) -> list[str]:
         ids = list(row.get("cells", [])) + [row.get("p") or ""]
         for key in ("pct", "lo", "hi"):
             ids += list(row.get(key, []))
-        if row.get("kind") == "n_pct":
-            ids += [_pct_id(i) for i in row.get("cells", []) if i]
-        for rid in ids:
-            r = results.records.get(rid) if rid else None
+        recs = [results.records.get(rid) if rid else None for rid in ids]
+        if row.get("kind") in ("n_pct", "median_iqr", "median_range"):
+            parts = {"n_pct": ("pct",), "median_iqr": ("q1", "q3"), "median_range": ("min", "max")}[row["kind"]]
+            recs += [results.sibling(r, st) for r in recs[:len(row.get("cells", []))] if r is not None
+                     for st in parts]
+        for r in recs:
             if r is not None and r.value is None and r.note:
                 out[r.note] = None
     return list(out)

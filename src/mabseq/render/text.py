@@ -12,9 +12,31 @@ _HIDDEN = "\x00"  # a suppressed record while the sentence is filled
 _HIDDEN_PCT = re.compile(r" ?\(\s*\x00%?\)|\x00%")
 
 
+def _number(results: ResultSet, r, conventions: str) -> str:
+    if conventions == "gtsummary" and r.statistic in PERCENT_STATISTICS:
+        return style_percent(r.value)  # as the tables show it
+    return fmt_num(r.value, r.decimals if r.decimals is not None else 0)
+
+
+def estimate(results: ResultSet, r, conventions: str = "paper") -> str:
+    """``{id:est}``: a percentage estimate with its 95% interval (the records of the same key with the statistics
+    ci_low_pct and ci_high_pct) and its warning: '45.5% (95% CI, 24.4-84.6)', '20.0% (95% CI, 3.1-58.0; unstable:
+    fewer than 5 at risk)'. The parts are the results'; this only writes them."""
+    lo, hi = results.sibling(r, "ci_low_pct"), results.sibling(r, "ci_high_pct")
+    inside = []
+    if lo is not None and hi is not None and lo.value is not None and hi.value is not None \
+            and not lo.suppressed and not hi.suppressed:
+        inside.append(f"95% CI, {_number(results, lo, conventions)}-{_number(results, hi, conventions)}")
+    if r.warning:
+        inside.append(r.warning)
+    out = f"{_number(results, r, conventions)}%"
+    return f"{out} ({'; '.join(inside)})" if inside else out
+
+
 def fill(results: ResultSet, template: str) -> str:
     """Each ``{record_id}`` replaced by its value at the record's decimals; p-values in the study's conventions
-    (``results.meta["conventions"]``: 'paper' or 'gtsummary')."""
+    (``results.meta["conventions"]``: 'paper' or 'gtsummary'); ``{record_id:est}`` a percentage with its interval
+    and warning (:func:`estimate`)."""
     conventions = results.meta.get("conventions", "paper")
     hidden_pct: list[str] = []
 
@@ -28,13 +50,13 @@ def fill(results: ResultSet, template: str) -> str:
             return r.suppressed
         if r is None or r.value is None:
             return "NA"
+        if style == "est":
+            return estimate(results, r, conventions)
         if style == "p" or r.statistic == "p_value":
             return format_p(r.value, conventions)
         if isinstance(r.value, str):
             return r.value
-        if conventions == "gtsummary" and r.statistic in PERCENT_STATISTICS:
-            return style_percent(r.value)  # as the tables show it
-        return fmt_num(r.value, r.decimals if r.decimals is not None else 0)
+        return _number(results, r, conventions)
     out = _PLACEHOLDER.sub(sub, template)
     if hidden_pct:  # 'n (x%)' -> 'n'; a percentage alone shows the marker
         out = _HIDDEN_PCT.sub(lambda m: "" if m.group(0).startswith((" ", "(")) else "*", out)

@@ -41,6 +41,22 @@ class Record:
     note: str = ""
     extension: bool = False  # beyond the paper (EXT): shown, never part of fidelity
     suppressed: str = ""  # small-cell suppression (results/suppression.py): what to show instead; value is None
+    # the keys a renderer selects a record by (with population and statistic): the analysis (a table, a curve, a
+    # block), the variable (a table row, an endpoint, a cause) and its level (a category, a time point); unset, add()
+    # takes the block and the quantity
+    analysis: str = ""
+    variable: str = ""
+    level: str = ""
+    footnote: str = ""  # a footnote the value carries wherever it is shown (e.g. 'differs from the published P')
+    warning: str = ""  # a caution shown beside the value (e.g. 'unstable: fewer than 5 at risk')
+
+
+KEY_FIELDS = ("analysis", "population", "variable", "level", "statistic")
+
+
+def record_key(r: Record, statistic: str | None = None) -> tuple[str, ...]:
+    """The record's key (``KEY_FIELDS``), with another statistic if given: the key of its sibling."""
+    return (r.analysis, r.population, r.variable, r.level, r.statistic if statistic is None else statistic)
 
 
 @dataclass
@@ -66,6 +82,9 @@ class Flow:
     #                                                 sum to it, e.g. patients in two boxes)
     edges: list[tuple[str, str]] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)  # patient_id, reason
+    # the excluded patients counted by reason (reason, n), most frequent first, as the report shows them (n is the
+    # marker when suppressed); set once the results are final (studies/run.py)
+    reasons: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +100,7 @@ class TableSpec:
     block: str = ""
     pct_style: str = "paren"  # "paren": n (x.x); "percent": n (x.x%)
     conventions: str = "paper"  # "paper" (study-definition 1.4) or "gtsummary" (reporting-conventions 1.1-1.3)
+    p_threshold: float | None = None  # P values below it are shown in bold (the plan's significance level)
 
 
 class ResultSet:
@@ -97,14 +117,37 @@ class ResultSet:
         self.meta: dict[str, Any] = {}
         # how to recompute survival and competing-risk records in R from the analysis datasets (see rscript.py)
         self.checks: list[dict] = []
+        self._index: dict[tuple, list[str]] = {}
+        self._indexed = 0
 
     # ---- adding -----------------------------------------------------------------------------------------------
     def add(self, rec: Record) -> Record:
         if rec.id in self.records:
             raise ValueError(f"result id {rec.id!r} added twice")
         rec.value = _clean(rec.value)  # NaN and numpy scalars become None and plain numbers
+        rec.analysis = rec.analysis or rec.block
+        rec.variable = rec.variable or rec.quantity
         self.records[rec.id] = rec
         return rec
+
+    # ---- selecting by key -----------------------------------------------------------------------------------------
+    def find(self, key: tuple) -> Record | None:
+        """The record with this key (``record_key``), None if there is none; an ambiguous key is an error (two
+        records a table could show in one cell)."""
+        if getattr(self, "_indexed", -1) != len(self.records):
+            self._index = {}
+            for r in self.records.values():
+                self._index.setdefault(record_key(r), []).append(r.id)
+            self._indexed = len(self.records)
+        ids = self._index.get(tuple(key), [])
+        if len(ids) > 1:
+            raise LookupError(f"records {ids} share the key {tuple(key)}")
+        return self.records[ids[0]] if ids else None
+
+    def sibling(self, r: Record, statistic: str) -> Record | None:
+        """The record of the same analysis, population, variable and level with another statistic (the percentage
+        of a count, the interval of an estimate)."""
+        return self.find(record_key(r, statistic))
 
     def rec(self, id: str, value, statistic: str, **kw) -> Record:
         return self.add(Record(id, _clean(value), statistic, **kw))
@@ -122,8 +165,9 @@ class ResultSet:
             d = asdict(r)
             d["patients"] = ";".join(r.patients)
             rows.append(d)
-        cols = ["id", "block", "population", "quantity", "statistic", "value", "suppressed", "denominator",
-                "decimals", "method", "rule", "paper_ref", "extension", "note", "patients"]
+        cols = ["id", "block", "analysis", "population", "variable", "level", "quantity", "statistic", "value",
+                "suppressed", "denominator", "decimals", "method", "rule", "paper_ref", "extension", "note",
+                "footnote", "warning", "patients"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_csv(self) -> str:
@@ -144,7 +188,7 @@ class ResultSet:
                        for c in self.curves.values()],
             "tables": [asdict(t) for t in self.tables.values()],
             "flow": {"boxes": self.flow.boxes, "edges": [list(e) for e in self.flow.edges],
-                     "excluded": self.flow.excluded},
+                     "excluded": self.flow.excluded, "reasons": self.flow.reasons},
             "timelines": _frame_json(self.timelines),
             "text": self.text,
             "r_checks": self.checks,

@@ -161,6 +161,38 @@ def at_risk_days(max_days: float, every_months: int = 6) -> list[int]:
     return [int(round(m * MONTH_DAYS)) for m in range(0, last + 1, every_months)]
 
 
+UNSTABLE = "unstable: fewer than 5 at risk"  # study-definition 6.6
+MEDIAN_LEVEL = {"median": "median", "ci_low": "median CI low", "ci_high": "median CI high"}
+
+
+MEDIAN_RULE = "Kaplan-Meier median as R print(survfit) and summary(survfit)$table give it"
+MEDIAN_LIMIT = {"ci_low": "lower", "ci_high": "upper"}
+
+
+def median_method(fit, key: str) -> tuple[str, str]:
+    """How a Kaplan-Meier median (or its limit) was read, and a caution where R's two readings differ. ``fit.median``
+    follows print()/summary()$table: the first time S <= 0.5, averaged with the next drop if S is exactly 0.5 there.
+    R's quantile() instead takes the midpoint to the curve's last time when S stays at 0.5 to the end of follow-up
+    (e.g. 261 against 673.5): then both are named."""
+    m, q = fit.median, fit.quantile(0.5)
+    table_v, quant_v = (m.estimate, q.estimate) if key == "median" else (getattr(m, MEDIAN_LIMIT[key]),
+                                                                         getattr(q, MEDIAN_LIMIT[key]))
+    what = "median" if key == "median" else f"{MEDIAN_LIMIT[key]} 95% limit of the median"
+    method = MEDIAN_RULE if key == "median" else f"{MEDIAN_RULE} ({what})"
+    if np.isfinite(table_v) and np.isfinite(quant_v) and abs(table_v - quant_v) > 1e-9:
+        return method, (f"S stays at exactly 0.5 from day {table_v:g} to the end of follow-up: R print(survfit) "
+                        f"gives {table_v:g}, R quantile(survfit, 0.5) gives {quant_v:g}")
+    return method, ""
+
+
+def _km_level(statistic: str, rid: str, at, median_ids, group: str) -> str:
+    """The level key of a Kaplan-Meier record: the time point of S(at), or which median statistic."""
+    for key, mid in (median_ids or {}).get(group, {}).items():
+        if mid == rid:
+            return MEDIAN_LEVEL[key]
+    return f"day {at}"
+
+
 def _col(frame: pd.DataFrame, var: str | Callable) -> pd.Series:
     return var(frame) if callable(var) else frame[var]
 
@@ -189,7 +221,8 @@ class Builder:
 
     # ---- counts ---------------------------------------------------------------------------------------------------
     def n_pct(self, id_n: str | None, id_pct: str | None, pop: Pop, var, *, quantity: str, paper: bool = True,
-              decimals: int = 1, rule: str = "", denominator: Pop | None = None) -> int:
+              decimals: int = 1, rule: str = "", denominator: Pop | None = None, variable: str = "",
+              level: str = "") -> int:
         """Count of ``var`` true in ``pop`` and its percentage of the population (or of ``denominator``). Missing
         counts as 'no' and stays in the denominator (study-definition 1.3)."""
         mask = _truth(_col(pop.frame, var))
@@ -197,7 +230,7 @@ class Builder:
         den = denominator.n if denominator is not None else pop.n
         pts = tuple(pop.frame["patient_id"][mask])
         common = dict(quantity=quantity, denominator=den, population=(denominator or pop).name, patients=pts,
-                      rule=rule, block=self.block, extension=self.extension)
+                      rule=rule, block=self.block, extension=self.extension, variable=variable, level=level)
         var_r = r_expr(var, logical=True, frame=pop.frame)
         if id_n:
             self._check(id_n, "count", [pop], var=var_r)
@@ -224,8 +257,10 @@ class Builder:
 
     # ---- continuous summaries ---------------------------------------------------------------------------------------
     def summary(self, prefix: str, suffix: str, pop: Pop, var, *, stats: Sequence[str] = ("median", "q1", "q3"),
-                quantity: str, decimals: int = 0, paper: bool = True, rule: str = "") -> dict:
-        """Median with IQR or range (R quantile type 7); missing values are left out and their number noted."""
+                quantity: str, decimals: int | dict = 0, paper: bool = True, rule: str = "",
+                variable: str = "", level: str = "") -> dict:
+        """Median with IQR or range (R quantile type 7); missing values are left out and their number noted.
+        ``decimals`` per statistic if a dict (a median printed at 2 decimals, its IQR at 1)."""
         s = pd.to_numeric(_col(pop.frame, var), errors="coerce")
         ok = s.notna().to_numpy()
         x = s[ok].to_numpy(dtype=float)
@@ -249,9 +284,11 @@ class Builder:
             note = no_value_reason(pop) if x.size == 0 else (
                 f"n = {x.size} of {pop.n} (missing left out)" if x.size < pop.n else "")
             self.results.add(Record(rid, v, st, quantity=quantity, population=pop.name, patients=pts,
-                                    paper_ref=rid if paper else "", decimals=decimals,
+                                    paper_ref=rid if paper else "",
+                                    decimals=decimals.get(st, 0) if isinstance(decimals, dict) else decimals,
                                     method=f"R quantile type {self.params.quantile_type}", rule=rule, note=note,
-                                    block=self.block, extension=self.extension, denominator=int(x.size)))
+                                    block=self.block, extension=self.extension, denominator=int(x.size),
+                                    variable=variable, level=level))
             out[st] = v
         return out
 
@@ -320,7 +357,7 @@ class Builder:
             self.results.add(Record(f"{id_prefix}_{st}", 100 * v, st, quantity=f"{quantity} (Clopper-Pearson 95% CI)",
                                     denominator=N, population=pop.name, patients=tuple(pop.frame["patient_id"][mask]),
                                     decimals=1, method="Clopper-Pearson", block="EXT: exact intervals",
-                                    extension=True))
+                                    extension=True, variable=quantity))
 
     # ---- survival ---------------------------------------------------------------------------------------------------
     def tte(self, pop: Pop, endpoint: str) -> pd.DataFrame:
@@ -382,7 +419,8 @@ class Builder:
                     self.results.add(Record(rid, None, st, quantity=quantity or title, population=g.name,
                                             patients=tuple(d["patient_id"]),
                                             paper_ref=rid if not self.extension else "", note=note,
-                                            block=self.block, extension=self.extension))
+                                            block=self.block, extension=self.extension, analysis=curve_id,
+                                            variable=endpoint, level=_km_level(st, rid, at, median_ids, g.name)))
                 continue
             data[g.name] = d
             fit = kaplan_meier(d["time"].to_numpy(float), d["status"].to_numpy(int),
@@ -416,8 +454,8 @@ class Builder:
                 else:
                     row = fit.at([at]).iloc[0]
                     vals = (100 * row["surv"], 100 * row["lower"], 100 * row["upper"])
-                    n_at = int((d["time"] >= at).sum())
-                    note = "unstable: fewer than 5 at risk" if n_at < 5 else ""
+                    n_at = int(((d["time"] >= at) & (d["entry"] < at)).sum() if entry else (d["time"] >= at).sum())
+                    note = UNSTABLE if n_at < 5 else ""
                     if any(v is None or not np.isfinite(v) for v in vals[1:]):
                         note = "; ".join(x for x in (note, "interval not estimable (no variance: every patient "
                                                            "with an event or none)") if x)
@@ -433,7 +471,9 @@ class Builder:
                     self.results.add(Record(rid, v, st, quantity=quantity or title, population=g.name,
                                             patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
                                             decimals=1, method=f"Kaplan-Meier S({at}), {self.params.km_conf_type} CI",
-                                            note=note, block=self.block, extension=self.extension))
+                                            note=note, block=self.block, extension=self.extension, analysis=curve_id,
+                                            variable=endpoint, level=f"day {at}",
+                                            warning=UNSTABLE if UNSTABLE in note else ""))
             if median_ids and g.name in median_ids:
                 m = fit.median
                 for key, v in zip(("median", "ci_low", "ci_high"), (m.estimate, m.lower, m.upper)):
@@ -441,6 +481,7 @@ class Builder:
                     if not rid:
                         continue
                     val = "NR" if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+                    how, caution = median_method(fit, key)
                     self.results.checks.append({"id": rid, "kind": {"median": "km_median", "ci_low": "km_median_lower",
                                                                      "ci_high": "km_median_upper"}[key],
                                                 "endpoint": endpoint, "groups": {g.name: g.expr},
@@ -448,8 +489,9 @@ class Builder:
                     self.results.add(Record(rid, val, "median" if key == "median" else "days",
                                             quantity=f"median {title} (days)", population=g.name,
                                             patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
-                                            decimals=0, method="R quantile.survfit median", block=self.block,
-                                            extension=self.extension, note=with_entry_note(g, "")))
+                                            decimals=0, method=how, block=self.block, warning=caution,
+                                            extension=self.extension, note=with_entry_note(g, ""), analysis=curve_id,
+                                            variable=endpoint, level=MEDIAN_LEVEL[key]))
         if test_id:
             names = list(data)
             if len(names) >= 2 and len(names) == len(groups):
@@ -466,7 +508,7 @@ class Builder:
                 p_val, method = None, f"not tested (a group below {self.params.min_group_n})"
                 note = "not tested: " + "; ".join(x.split(": ", 1)[-1] for x in left_out) if left_out else \
                     "not tested: fewer than two groups"
-            self.results.add(Record(test_id, p_val, "p_value", quantity=f"{title} (log-rank)",
+            self.results.add(Record(test_id, p_val, "p_value", quantity=f"{title} (log-rank)", analysis=curve_id,
                                     population=" vs ".join(g.name for g in groups),
                                     patients=tuple(i for g in groups for i in g.ids),
                                     paper_ref=test_id if paper_test and not self.extension else "", decimals=2,
@@ -560,7 +602,8 @@ class Builder:
                                     quantity=f"{title}: {word(name, name)} at day {t}", population=pop.name,
                                     patients=patients,
                                     decimals=1, method="Aalen-Johansen, cmprsk variance, log(-log) CI",
-                                    block=self.block, extension=extension, note=note))
+                                    block=self.block, extension=extension, note=note, analysis=curve_id,
+                                    variable=name, level=f"day {t}"))
 
         if len(d) < self.params.min_group_n:
             reason = "; ".join(x for x in (too_small_reason(pop, len(d), self.params.min_group_n), undated(pop)) if x)

@@ -157,13 +157,14 @@ def _table1(b: Builder, P) -> None:
 
     def cat(stem, label, var, indent=0):
         for suffix, pop in T1_COLS:
-            b.n_pct(f"t1_{stem}_n_{suffix}", f"t1_{stem}_pct_{suffix}", P[pop], var, quantity=label)
+            b.n_pct(f"t1_{stem}_n_{suffix}", f"t1_{stem}_pct_{suffix}", P[pop], var, quantity=label, variable=stem)
         rows.append({"label": label, "kind": "n_pct", "indent": indent,
                      "cells": [f"t1_{stem}_n_{s}" for s, _ in T1_COLS], "p": ""})
 
     def cont(stem, label, var, stats, decimals=0):
         for suffix, pop in T1_COLS:
-            b.summary(f"t1_{stem}", f"_{suffix}", P[pop], var, stats=stats, quantity=label, decimals=decimals)
+            b.summary(f"t1_{stem}", f"_{suffix}", P[pop], var, stats=stats, quantity=label, decimals=decimals,
+                      variable=stem)
         kind = "median_iqr" if "q1" in stats else "median_range"
         rows.append({"label": label, "kind": kind, "indent": 0, "cells": [f"t1_{stem}_median_{s}" for s, _ in T1_COLS],
                      "p": "", "decimals": decimals})
@@ -217,7 +218,7 @@ def _table2(b: Builder, P) -> None:
 
     def cat(stem, label, var, test=True, indent=0, test_var=None, p_id=None):
         for suffix, pop in T2_COLS:
-            b.n_pct(f"t2_{stem}_n_{suffix}", f"t2_{stem}_pct_{suffix}", P[pop], var, quantity=label)
+            b.n_pct(f"t2_{stem}_n_{suffix}", f"t2_{stem}_pct_{suffix}", P[pop], var, quantity=label, variable=stem)
         pid = ""
         if test:
             pid = p_id or f"t2_{stem}_p"
@@ -233,7 +234,7 @@ def _table2(b: Builder, P) -> None:
     def cont(stem, label, var, stats):
         for suffix, pop in T2_COLS:
             b.summary(f"t2_{stem}", f"_{suffix}", P[pop], var, stats=stats, quantity=label, decimals=1
-                      if stem == "age_dx" else 0)
+                      if stem == "age_dx" else 0, variable=stem)
         b.kw(f"t2_{stem}_p", groups, var, quantity=label)
         rows.append({"label": label, "kind": "median_iqr" if "q1" in stats else "median_range", "indent": 0,
                      "cells": [f"t2_{stem}_median_{s}" for s, _ in T2_COLS], "p": f"t2_{stem}_p",
@@ -281,7 +282,26 @@ def _table2(b: Builder, P) -> None:
          f"Received interim therapy (n = {P['BF-INT'].n})", "P"], rows,
         ["Kruskal-Wallis test for continuous rows; Pearson chi-square without continuity correction when the "
          "smallest expected count is at least 3, otherwise Fisher's exact test (Fisher-Freeman-Halton for larger "
-         "tables).", "MLL, mixed lymphoid lineage."], "Table 2", pct_style="percent")
+         "tables).", "MLL, mixed lymphoid lineage."], "Table 2", pct_style="percent", p_threshold=P_SIGNIFICANT)
+    mark_published_differences(b.results)
+
+
+P_SIGNIFICANT = 0.05  # the paper's Methods: "A P value < .05 was considered statistically significant"
+# study-definition 1.8: the Table 2 P values the printed counts cannot reproduce (ids and codes: data/paper/reference.csv)
+PUBLISHED_P_DIFFERS = {
+    "I21": "the published P values of the MLL and CNS rows appear swapped (inconsistencies I21)",
+    "I22": "the published P cannot be reproduced from the published counts (inconsistencies I22)",
+}
+
+
+def mark_published_differences(res: ResultSet) -> None:
+    """The P values study-definition 1.8 names carry a footnote: computed from the data, and why the published one
+    differs. Shown wherever the value is shown (Table 2 marks it and prints the footnote)."""
+    from ..results.fidelity import reference
+    for rid, ref in reference().items():
+        code = re.search(r"\b(I2[12])\b", ref["note"]) if ref["assert"] == "no" else None
+        if code and rid.startswith("t2_") and rid.endswith("_p") and rid in res.records:
+            res.records[rid].footnote = f"P computed from these data; {PUBLISHED_P_DIFFERS[code.group(1)]}."
 
 
 def _as_yes_no(f: pd.DataFrame, var) -> pd.Series:
@@ -299,14 +319,15 @@ def _table3(b: Builder, P) -> None:
     rows = []
 
     def cat(stem, label, var, indent=1, denominator=None, pop=None):
-        b.n_pct(f"t3_{stem}_n", f"t3_{stem}_pct", pop or tx, var, quantity=label, denominator=denominator)
+        b.n_pct(f"t3_{stem}_n", f"t3_{stem}_pct", pop or tx, var, quantity=label, denominator=denominator,
+                variable=stem)
         rows.append({"label": label, "kind": "n_pct", "indent": indent, "cells": [f"t3_{stem}_n"], "p": ""})
 
     def head(label):
         rows.append({"label": label, "kind": "header", "indent": 0, "cells": [], "p": ""})
 
     b.count("t3_n", tx.n, tx, quantity="column size (patients)", patients=tx.ids, statistic="count_of")
-    b.summary("t3_age_tx", "", tx, "age_tx", quantity="age at transplantation (years)", decimals=0)
+    b.summary("t3_age_tx", "", tx, "age_tx", quantity="age at transplantation (years)", decimals=0, variable="age_tx")
     rows.append({"label": "Median age at transplantation (IQR, y)", "kind": "median_iqr", "indent": 0,
                  "cells": ["t3_age_tx_median"], "p": "", "decimals": 0})
     head("Disease status at the time of transplantation")
@@ -366,11 +387,12 @@ def _table3(b: Builder, P) -> None:
                            ("gvhdppx_mtx_cni", "Methotrexate, calcineurin inhibitor", "CNI_MTX"),
                            ("gvhdppx_cni_mmf", "Calcineurin inhibitor, mycophenolate mofetil", "CNI_MMF")):
         cat(stem, lab, lambda f, v=val: ppx.loc[f.index] == v)
-    b.summary("t3_cd34_dose", "", tx, "tx_cd34_dose", quantity="CD34+ dose (x10^6 cells/kg)", decimals=2)
+    b.summary("t3_cd34_dose", "", tx, "tx_cd34_dose", quantity="CD34+ dose (x10^6 cells/kg)",
+              decimals={"median": 2, "q1": 1, "q3": 1}, variable="cd34_dose")  # as printed: 5.02 (4.7-7.4)
     rows.append({"label": "Median number of CD34+ dose (IQR, x10^6 cells/kg)", "kind": "median_iqr", "indent": 0,
                  "cells": ["t3_cd34_dose_median"], "p": "", "decimals": 2})
     b.summary("t3_engraft_anc", "", P["TX-ENG"], "engraft_days",
-              quantity="time from infusion to neutrophil engraftment (days)")
+              quantity="time from infusion to neutrophil engraftment (days)", variable="engraft_anc")
     rows.append({"label": "Median time from infusion to neutrophil engraftment (IQR, d)", "kind": "median_iqr",
                  "indent": 0, "cells": ["t3_engraft_anc_median"], "p": "", "decimals": 0})
     head("GVHD")
@@ -403,6 +425,7 @@ def _agvhd_table3(b: Builder, tx: Pop, gr: Pop, rows: list) -> list[str]:
     notes = []
     if unknown.any():
         b.n_pct("t3_agvhd_unknown_n", "t3_agvhd_unknown_pct", tx, lambda fr: fr["agvhd"].isna(), paper=False,
+                variable="agvhd_unknown",
                 quantity="acute GVHD not recorded (unknown)",
                 rule="derive/agvhd.py: no episode, staging or transplant-level maximum grade")
         rows.append({"label": "aGVHD not recorded (unknown)", "kind": "n_pct", "indent": 1,

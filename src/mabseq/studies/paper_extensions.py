@@ -157,7 +157,8 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
                                  population="FULL alive at landmark", patients=tuple(alive["patient_id"]),
                                  decimals=2, method="log-rank from the landmark", block=b.block, extension=True,
                                  note=f"{'chosen landmark' if L == lm else 'sensitivity'}; excluded {len(d) - len(alive)}"
-                                      f" (event or censored before); reclassified {reclass}; groups {dict(sizes)}"
+                                      f" (event or censored before); reclassified {reclass}; groups "
+                                      + ", ".join(f"{k} {int(v)}" for k, v in sizes.items())
                                       + ("" if ok else f"; not tested (a group below {b.params.min_group_n})")))
         b.results.meta["landmark_tx_days"] = lm
 

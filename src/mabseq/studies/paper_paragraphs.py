@@ -9,10 +9,12 @@ PARAGRAPHS: dict[str, list[str]] = {
         "{txt_n_total} patients received both blinatumomab and inotuzumab for relapsed or refractory B-ALL. "
         "{txt_blina_mab1_n} ({txt_blina_mab1_pct}%) received blinatumomab as the first antibody (mAb1) and "
         "inotuzumab as the second (mAb2); {txt_ino_mab1_n} ({txt_ino_mab1_pct}%) received inotuzumab first.",
-        "{txt_cr_after_mab1_n} ({txt_cr_after_mab1_pct}%) patients attained CR after mAb1 (MRD-negative CR in "
+        "{txt_cr_after_mab1_n} ({txt_cr_after_mab1_pct}%; exact 95% CI, {ext_cr_mab1_ci_low_pct}-"
+        "{ext_cr_mab1_ci_high_pct}) patients attained CR after mAb1 (MRD-negative CR in "
         "{txt_mrdneg_cr_after_mab1_n} [{txt_mrdneg_cr_after_mab1_pct}%]): {txt_cr_after_blina_mab1_n} of "
         "{txt_bl_n} after blinatumomab and {txt_cr_after_ino_mab1_n} of {txt_in_n} after inotuzumab. "
-        "{txt_cr_after_mab2_n} ({txt_cr_after_mab2_pct}%) achieved CR after mAb2. The median time between mAb1 and "
+        "{txt_cr_after_mab2_n} ({txt_cr_after_mab2_pct}%; exact 95% CI, {ext_cr_mab2_ci_low_pct}-"
+        "{ext_cr_mab2_ci_high_pct}) achieved CR after mAb2. The median time between mAb1 and "
         "mAb2 was {txt_time_mab1_mab2_median} days (IQR, {txt_time_mab1_mab2_q1}-{txt_time_mab1_mab2_q3}). "
         "{txt_interim_n} patients ({txt_interim_pct}%) received interim non-antibody salvage before mAb2. "
         "{txt_allohsct_after_mab2_n} ({txt_allohsct_after_mab2_pct}%) underwent alloHSCT after mAb2.",
@@ -21,16 +23,17 @@ PARAGRAPHS: dict[str, list[str]] = {
         "Of the {txt_bl_n} patients who received blinatumomab as mAb1, {txt_bl_mrd_at_mab1_n} "
         "({txt_bl_mrd_at_mab1_pct}%) had MRD and {txt_bl_morph_at_mab1_n} ({txt_bl_morph_at_mab1_pct}%) morphologic "
         "disease at its start. The median number of blinatumomab cycles was {txt_bl_blina_cycles_median} (range, "
-        "{txt_bl_blina_cycles_min}-{txt_bl_blina_cycles_max}). {txt_bl_cr_blina_n} ({txt_bl_cr_blina_pct}%) "
-        "achieved CR, MRD-negative in {txt_bl_mrdneg_cr_blina_n}. CRS and ICANS of any grade occurred in "
+        "{txt_bl_blina_cycles_min}-{txt_bl_blina_cycles_max}). {txt_bl_cr_blina_n} ({txt_bl_cr_blina_pct}%; "
+        "exact 95% CI, {ext_cr_blina_bf_ci_low_pct}-{ext_cr_blina_bf_ci_high_pct}) achieved CR, MRD-negative in "
+        "{txt_bl_mrdneg_cr_blina_n}. CRS and ICANS of any grade occurred in "
         "{txt_bl_crs_pct}% and {txt_bl_icans_pct}%.",
         "At relapse or progression after blinatumomab, {txt_bl_cd19_negdim_n} ({txt_bl_cd19_negdim_pct}%) had "
         "CD19-negative/dim disease and {txt_bl_cd19_pos_n} ({txt_bl_cd19_pos_pct}%) CD19-positive disease. The "
         "median time from blinatumomab to relapse was {txt_bl_time_to_relapse_median_cd19pos} days with CD19-positive "
         "and {txt_bl_time_to_relapse_median_cd19negdim} days with CD19-negative/dim relapse "
         "(P = {txt_bl_time_to_relapse_cd19_p:p}).",
-        "The CR rate after inotuzumab mAb2 was {txt_bl_cr_ino_pct}% ({txt_bl_cr_ino_n} of {txt_bl_n}; MRD-negative "
-        "CR {txt_bl_mrdneg_cr_ino_pct}%): {txt_bl_cr_ino_n_cd19negdim} of {txt_bl_cd19_negdim_n} after "
+        "The CR rate after inotuzumab mAb2 was {txt_bl_cr_ino_pct}% ({txt_bl_cr_ino_n} of {txt_bl_n}; exact 95% CI, "
+        "{ext_cr_ino_bf_ci_low_pct}-{ext_cr_ino_bf_ci_high_pct}; MRD-negative CR {txt_bl_mrdneg_cr_ino_pct}%): {txt_bl_cr_ino_n_cd19negdim} of {txt_bl_cd19_negdim_n} after "
         "CD19-negative/dim and {txt_bl_cr_ino_n_cd19pos} of {txt_bl_cd19_pos_n} after CD19-positive relapse. "
         "{txt_bl_interim_n} ({txt_bl_interim_pct}%) received interim therapy before inotuzumab (median "
         "{txt_bl_interim_lines_median} lines, range {txt_bl_interim_lines_min}-{txt_bl_interim_lines_max}); their "
@@ -53,7 +56,9 @@ PARAGRAPHS: dict[str, list[str]] = {
         "{txt_tx_mac_n} received myeloablative conditioning. Neutrophils engrafted in {txt_tx_engraft_n} "
         "({txt_tx_engraft_pct}%) at a median of {txt_tx_engraft_days_median} days (IQR, "
         "{txt_tx_engraft_days_q1}-{txt_tx_engraft_days_q3}). {txt_tx_agvhd_n} ({txt_tx_agvhd_pct}%) developed acute "
-        "GVHD, grade 3 or higher in {txt_tx_agvhd_ge3_n}. Hepatic SOS occurred in {txt_tx_sos_n}.",
+        "GVHD, grade 3 or higher in {txt_tx_agvhd_ge3_n}. Hepatic SOS occurred in {txt_tx_sos_n}. The 1-year "
+        "cumulative incidence of relapse after alloHSCT was {ext_tx_relapse_d365_pct:est} and of non-relapse mortality "
+        "{ext_tx_nrm_d365_pct:est} (Aalen-Johansen, each the other's competing risk).",
     ],
     "Patients not transplanted after mAb2": [
         "{txt_ntx_n} patients were not transplanted after mAb2: {txt_ntx_reason_active_n} because of active "
@@ -67,14 +72,16 @@ PARAGRAPHS: dict[str, list[str]] = {
         "{txt_os_1y_after_mab2_ci_low}-{txt_os_1y_after_mab2_ci_high}).",
         "Among the {txt_surv_n_blina} patients who received blinatumomab first, 12-month EFS was "
         "{txt_efs_1y_after_blina_pct}% (95% CI, {txt_efs_1y_after_blina_ci_low}-{txt_efs_1y_after_blina_ci_high}): "
-        "{txt_efs_1y_after_blina_cd19negdim_pct}% with CD19-negative/dim and {txt_efs_1y_after_blina_cd19pos_pct}% "
-        "with CD19-positive relapse (P = {txt_efs_1y_cd19_p:p}). One-year OS after the post-blinatumomab relapse was "
-        "{txt_os_1y_post_blina_relapse_cd19negdim_pct}% vs {txt_os_1y_post_blina_relapse_cd19pos_pct}% by CD19 "
-        "(P = {txt_os_cd19_p:p}), {txt_os_1y_post_blina_relapse_cr_blina_pct}% vs "
-        "{txt_os_1y_post_blina_relapse_nocr_blina_pct}% with and without CR to blinatumomab "
-        "(P = {txt_os_cr_blina_p:p}), and {txt_os_1y_post_blina_relapse_interim_pct}% vs "
-        "{txt_os_1y_post_blina_relapse_nointerim_pct}% with and without interim therapy (P = {txt_os_interim_p:p}).",
-        "After alloHSCT, 1-year EFS and OS were {txt_efs_1y_after_tx_pct}% and {txt_os_1y_after_tx_pct}%. Without "
-        "alloHSCT, median OS after mAb2 was {txt_ntx_os_median} days and 1-year OS {txt_ntx_os_1y_after_mab2_pct}%.",
+        "{txt_efs_1y_after_blina_cd19negdim_pct:est} with CD19-negative/dim and "
+        "{txt_efs_1y_after_blina_cd19pos_pct:est} with CD19-positive relapse (P = {txt_efs_1y_cd19_p:p}). One-year "
+        "OS after the post-blinatumomab relapse was {txt_os_1y_post_blina_relapse_cd19negdim_pct:est} with "
+        "CD19-negative/dim and {txt_os_1y_post_blina_relapse_cd19pos_pct:est} with CD19-positive relapse "
+        "(P = {txt_os_cd19_p:p}); {txt_os_1y_post_blina_relapse_cr_blina_pct:est} with and "
+        "{txt_os_1y_post_blina_relapse_nocr_blina_pct:est} without CR to blinatumomab (P = {txt_os_cr_blina_p:p}); "
+        "and {txt_os_1y_post_blina_relapse_interim_pct:est} with and "
+        "{txt_os_1y_post_blina_relapse_nointerim_pct:est} without interim therapy (P = {txt_os_interim_p:p}).",
+        "After alloHSCT, 1-year EFS was {txt_efs_1y_after_tx_pct:est} and 1-year OS {txt_os_1y_after_tx_pct:est}. "
+        "Without alloHSCT, median OS after mAb2 was {txt_ntx_os_median} days (95% CI, {txt_ntx_os_median_ci_low}-"
+        "{txt_ntx_os_median_ci_high}) and 1-year OS {txt_ntx_os_1y_after_mab2_pct:est}.",
     ],
 }

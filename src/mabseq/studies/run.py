@@ -16,7 +16,7 @@ from ..results.completeness import add_completeness
 from ..results.release import DATE_ORIGIN, release_adsl, release_age_summaries, release_items, release_text
 from ..results.rscript import R_SCRIPT, checks_frame
 from ..results.shareable import readme, shareable_results
-from ..results.suppression import suppress_small_cells
+from ..results.suppression import exclusion_counts, suppress_small_cells
 from ..safe_text import frame_to_csv
 from . import PRESETS
 from .twin import TWIN_LABEL, load_twin, twin_folder
@@ -87,6 +87,7 @@ def run_study(data: str | Path | None = None, *, study: str = "paper", mapping=N
                                      f"({p.ctcae_baseline_mode}); cytogenetics UKALLXII/ECOG2993"})
     if min_cell is not None:
         suppress_small_cells(results, min_cell)
+    results.flow.reasons = [{"reason": r, "n": n} for r, n in exclusion_counts(results)]  # what the report shows
     return StudyRun(study, results, derived, cohort, findings, synthetic, source, ihash)
 
 
