@@ -152,7 +152,9 @@ def twin_paper(tmp_path_factory):
 @needs_r
 def test_r_recomputes_the_twin_report(twin_paper):
     _, r = twin_paper
-    kinds = _assert_agrees(r, {**PAPER_MINIMUM, "fisher_exact": 2}, max_not=200)
+    # listed, not recomputed (issue 15, still open): the plan's sensitivity analyses that re-derive the cohort
+    # (I4, EFS definitions), statistics without an R recipe yet, variables adsl.csv does not release exactly
+    kinds = _assert_agrees(r, {**PAPER_MINIMUM, "fisher_exact": 2}, max_not=230)
     assert sum(kinds.values()) >= 915  # 920 in this version: 697 of the 849 records and 223 numbers at risk
 
 
@@ -162,9 +164,11 @@ def test_r_recomputes_the_sequence_preset(tmp_path):
     """The sequence preset's survival analyses are recomputed; its gtsummary tables (studies/summary_table.py add
     their records without a check) are listed as not recomputed, each by name."""
     r = _run_and_check(tmp_path / "out", "--study", "sequence")
-    kinds = _assert_agrees(r, {"km_surv": 9, "km_median": 9, "logrank": 2, "logrank_entry": 1, "at_risk": 30,
-                               "at_risk_entry": 20, "cif_est": 2}, max_not=320)
-    assert sum(kinds.values()) >= 110
+    # the 4 inotuzumab-first patients get no estimate and no test under the minimum group size (SD 6.6)
+    kinds = _assert_agrees(r, {"km_surv": 6, "km_median": 6, "at_risk": 26, "at_risk_entry": 10, "cif_est": 2},
+                           max_not=320)
+    assert kinds["logrank"] == 0 and kinds["logrank_entry"] == 0
+    assert sum(kinds.values()) >= 84
 
 
 @needs_twin
@@ -174,7 +178,7 @@ def test_r_recomputes_a_synthetic_cohort_of_500(tmp_path):
     res = CliRunner().invoke(app, ["synth", "--n", "500", "--seed", "1", "--out", str(db)])
     assert res.exit_code == 0, res.output
     r = _run_and_check(tmp_path / "out", str(db), "--study", "paper")
-    kinds = _assert_agrees(r, PAPER_MINIMUM, max_not=200)
+    kinds = _assert_agrees(r, PAPER_MINIMUM, max_not=210)
     assert sum(kinds.values()) >= 950  # 956 in this version
 
 
@@ -281,10 +285,14 @@ def test_r_recipes_for_regression_and_competing_risk_kinds(twin_paper, tmp_path)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     kinds = _by_kind(r.stdout)
     print({k: v for k, v in kinds.items() if k.startswith(("cox", "crr", "gray", "mantel", "landmark", "wilcox"))})
-    assert kinds["gray"] == 2 and kinds["mantel_byar"] == 1 and kinds["wilcoxon"] == 1
-    assert kinds["landmark_logrank"] == len(landmarks) >= 1
+    # beside the rows added here, the report's own checks of the groups formed after mAb2 (paper_immortal.py)
+    own = pd.read_csv(out / "r_checks.csv", dtype=str, keep_default_na=False)
+    own = own[~own["id"].isin(set(extra["id"]))].drop_duplicates("id")["kind"].value_counts()
+    assert kinds["gray"] == 2 + own.get("gray", 0) and kinds["wilcoxon"] == 1 + own.get("wilcoxon", 0)
+    assert kinds["mantel_byar"] == 1 + own.get("mantel_byar", 0)
+    assert kinds["landmark_logrank"] == len(landmarks) + own.get("landmark_logrank", 0) >= 1
     assert all(kinds[f"{k}_{s}"] == 1 for k in ("crr", "cox") for s in ("hr", "lower", "upper", "p"))
-    assert sum(kinds[f"cox_td_{s}"] for s in ("hr", "lower", "upper", "p")) == \
+    assert sum(kinds[f"cox_td_{s}"] for s in ("hr", "lower", "upper", "p")) == own.get("cox_td", 0) + \
         sum(1 for rid in ("ext_cox_tx_hr", "ext_cox_tx_ci_low", "ext_cox_tx_ci_high", "ext_cox_tx_p") if res.get(rid))
 
 
