@@ -70,3 +70,15 @@ def pytest_terminal_summary(terminalreporter):
             f"R reference values: {used} of {total} in the goldens read by tests; "
             f"{_matched['values']} comparisons matched at rtol={RTOL:g}"
         )
+
+
+@pytest.fixture(scope="session")
+def twin_report(tmp_path_factory) -> Path:
+    """`mabseq report` on the bundled twin, run once for the tests that read its outputs (none writes into it)."""
+    from typer.testing import CliRunner
+
+    from mabseq.cli import app
+    out = tmp_path_factory.mktemp("twin_report") / "out"
+    res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    return out

@@ -22,9 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from mabseq.cli import app
 from mabseq.render.tables import grid
 from mabseq.results.records import Record, ResultSet, TableSpec
 from mabseq.stats import kaplan_meier
@@ -42,11 +40,8 @@ DIFFERS_I22 = {"t2_cyto_high_p", "t2_burden_mab1_p", "t2_site_mab1_p"}
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("display") / "out"
-    res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet"])
-    assert res.exit_code == 0, res.output
-    return out
+def report(twin_report):
+    return twin_report
 
 
 @pytest.fixture(scope="module")

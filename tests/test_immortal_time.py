@@ -24,7 +24,7 @@ def test_counting_process_by_hand():
     # B censored at 50, CR on day 60 (after the end): all (0,50] without
     # C dies at 20, no CR: (0,20] without, event 1
     d = pd.DataFrame({"patient_id": ["A", "B", "C"], "time": [100, 50, 20], "status": [1, 0, 1]})
-    start, stop, event, group = counting_process(d, {"A": 30.0, "B": 60.0}, ("no", "yes"))
+    start, stop, event, group, _ = counting_process(d, {"A": 30.0, "B": 60.0}, ("no", "yes"))
     assert start.tolist() == [0, 30, 0, 0] and stop.tolist() == [30, 100, 50, 20]
     assert event.tolist() == [0, 1, 0, 1] and group.tolist() == ["no", "yes", "no", "no"]
 

@@ -19,11 +19,8 @@ ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"  # screenshots for a
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "out"
-    res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet"])
-    assert res.exit_code == 0, res.output
-    return out
+def report_dir(twin_report):
+    return twin_report
 
 
 def test_files_produced(report_dir):

@@ -7,19 +7,14 @@ import io
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from mabseq.cli import app
 from mabseq.render.table_export import table_frame, to_great_tables
 from mabseq.results.load import load_results
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tables") / "out"
-    res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet"])
-    assert res.exit_code == 0, res.output
-    return out
+def report_dir(twin_report):
+    return twin_report
 
 
 def test_one_csv_per_table(report_dir):

@@ -6,14 +6,13 @@ studies/plan_analyses.py). Every p-value here is exploratory and unadjusted.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ..results.records import Record
-from ..stats import cox_ph, logrank_test, mantel_byar, quantile
+from ..stats import cox_ph, logrank_test, mantel_byar
 from .builder import Builder, eq as _eq, mark_not_computed, not_computed
+from .paper_immortal import counting_process, landmark_marks, up7
 from .plan_analyses import agvhd_ungraded_sensitivity, efs_definition_sensitivity, failure_and_relapse, \
     gray_by_conditioning
 
@@ -73,23 +72,9 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
     b.block = "EXT: immortal time"
     full = P["FULL"]
     d = b.tte(full, "os_mab2").merge(full.frame[["patient_id", "tx", "days_mab2_tx"]], on="patient_id")
-    start, stop, event, group, pids = [], [], [], [], []
-    for _, r in d.iterrows():
-        t, e = float(r["time"]), int(r["status"])
-        u = r["days_mab2_tx"] if r["tx"] == True else None  # noqa: E712
-        if u is not None and not pd.isna(u) and 0 < u < t:
-            start += [0.0, float(u)]
-            stop += [float(u), t]
-            event += [0, e]
-            group += ["no alloHSCT yet", "after alloHSCT"]
-            pids += [r["patient_id"]] * 2
-        else:
-            start.append(0.0)
-            stop.append(t)
-            event.append(e)
-            group.append("no alloHSCT yet" if u is None or pd.isna(u) or u >= t else "after alloHSCT")
-            pids.append(r["patient_id"])
-    start, stop, event, group = map(np.asarray, (start, stop, event, group))
+    switch = {p: float(u) for p, tx, u in zip(d["patient_id"], d["tx"], d["days_mab2_tx"])
+              if tx == True and not pd.isna(u)}  # noqa: E712
+    start, stop, event, group, pids = counting_process(d, switch, ("no alloHSCT yet", "after alloHSCT"))
     n_tx, n_no = int((group == "after alloHSCT").sum()), int((group == "no alloHSCT yet").sum())
     if len(set(group)) == 2:
         mb = mantel_byar(start, stop, event, group)
@@ -138,9 +123,8 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
                      f"not computed: the landmark is chosen from the days to alloHSCT, which needs at least 2 "
                      f"transplanted patients with time-to-event data ({len(days)})", kind="analysis", block=b.block)
     else:
-        lm = int(7 * math.ceil(float(quantile(days, [0.75])[0]) / 7))
-        sens = sorted({lm, int(7 * math.ceil(float(quantile(days, [0.5])[0]) / 7)),
-                       int(7 * math.ceil(float(quantile(days, [0.9])[0]) / 7)), 30, 60, 90, 180})
+        lm = up7(days, 0.75)
+        sens = landmark_marks(days, lm)
         rows = []
         for L in sens:
             alive = d[d["time"] > L]

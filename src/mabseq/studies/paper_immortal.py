@@ -80,10 +80,11 @@ def _days_between(frame: pd.DataFrame, origin: str, date: str, had: pd.Series) -
 
 
 def counting_process(d: pd.DataFrame, switch: dict[str, float], labels: tuple[str, str]):
-    """(start, stop, event, group) intervals: a patient who switches at u (0 < u < t) contributes (0, u] to the
-    first group and (u, t] to the second; a switch at 0 puts the whole follow-up in the second."""
+    """(start, stop, event, group, patient) intervals: a patient who switches at u (0 < u < t) contributes (0, u]
+    to the first group and (u, t] to the second; a switch at or before 0 puts the whole follow-up in the second, one
+    at or after the end none of it."""
     before, after = labels
-    start, stop, event, group = [], [], [], []
+    start, stop, event, group, pids = [], [], [], [], []
     for pid, t, e in zip(d["patient_id"], d["time"].astype(float), d["status"].astype(int)):
         u = switch.get(pid)
         if u is not None and 0 < u < t:
@@ -91,12 +92,14 @@ def counting_process(d: pd.DataFrame, switch: dict[str, float], labels: tuple[st
             stop += [u, t]
             event += [0, e]
             group += [before, after]
+            pids += [pid, pid]
         else:
             start.append(0.0)
             stop.append(t)
             event.append(e)
             group.append(after if u is not None and u <= 0 else before)
-    return tuple(np.asarray(x) for x in (start, stop, event, group))
+            pids.append(pid)
+    return tuple(np.asarray(x) for x in (start, stop, event, group, pids))
 
 
 def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, switch: dict[str, float],
@@ -112,7 +115,7 @@ def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, 
         not_computed(b.results, f"{rid}_td", f"{title} (time-dependent group)", f"not computed: no patient of "
                      f"'{pop.label}' has time-to-event data", kind="analysis", block=b.block)
         return
-    start, stop, event, group = counting_process(d, switch, labels)
+    start, stop, event, group, _ = counting_process(d, switch, labels)
     ids = tuple(d["patient_id"])
     if len(set(group)) < 2:
         not_computed(b.results, f"{rid}_td", f"{title} (time-dependent group)", f"not computed: every patient of "
@@ -157,15 +160,23 @@ def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x, note: str)
     return True
 
 
+def up7(days: np.ndarray, p: float) -> int:
+    """The p-quantile (type 7) of ``days`` rounded up to a multiple of 7 days (SD 6.1's landmark)."""
+    return int(7 * math.ceil(float(quantile(days, [p])[0]) / 7))
+
+
+def landmark_marks(days: np.ndarray, chosen: int) -> list[int]:
+    """The landmarks reported: the chosen one, the median, the 75th and 90th percentiles, 30, 60, 90, 180 days."""
+    return sorted({chosen, up7(days, 0.5), up7(days, 0.75), up7(days, 0.9), *SENSITIVITY_DAYS})
+
+
 def landmark_days(days: np.ndarray, sizes_at, min_n: int) -> tuple[int, list[int]]:
     """The chosen landmark (75th percentile, type 7, rounded up to a multiple of 7; the median when a landmark
     group falls below ``min_n``) and the sorted set of landmarks reported."""
-    def up7(p):
-        return int(7 * math.ceil(float(quantile(days, [p])[0]) / 7))
-    chosen = up7(0.75)
+    chosen = up7(days, 0.75)
     if min(sizes_at(chosen), default=0) < min_n:
-        chosen = up7(0.5)
-    return chosen, sorted({chosen, up7(0.5), up7(0.75), up7(0.9), *SENSITIVITY_DAYS})
+        chosen = up7(days, 0.5)
+    return chosen, landmark_marks(days, chosen)
 
 
 def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, switch: dict, labels,
