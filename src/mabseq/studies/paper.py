@@ -70,6 +70,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     res.meta["group_labels"] = dict(CAUSE_LABELS)
     adsl = dc.adsl
     from .paper_paragraphs import PARAGRAPHS
+    from .paper_corrected import attach_corrections
     if not len(adsl):
         return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
@@ -81,6 +82,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _text(b, P, adsl)
     _survival(b, P)
     _extensions(b, P)
+    attach_corrections(res)
     if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
         _toxicity_unknown(res, agvhd_recorded=bool(cohort["transplants"]["agvhd_max_grade"].notna().any()))
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
