@@ -363,6 +363,19 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         else:
             D.set(f"resp_{k}_date", resp["date"])
 
+    # the date non-response to mAb1 was documented (the last marrow of the response window not in CR): the EFS event
+    # of a non-responder under efs_nonresponder="failure_date" (CC 9.2; study-definition 6.5). Unknown when no
+    # such marrow is recorded (that EFS then keeps the documented progression date, counted by the analysis)
+    if D.values.get("resp_mab1") == "nr":
+        nr_date = rules.nonresponse_marrow(pd_.assessments, mab1, windows["mab1"])
+        if nr_date is None:
+            D.unknown("nonresponse_mab1_date", "date non-response to mAb1 was documented (6.5)", "bm_blast_pct",
+                      "no marrow with >= 5% blasts in the response window of mAb1")
+        else:
+            D.set("nonresponse_mab1_date", nr_date)
+    else:
+        D.set("nonresponse_mab1_date", None)
+
     # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
     # a non-responder without a dated progression: the marrow documenting non-response (2.4, flagged)
     ev1_date = ev1["event_date"] if ev1 else None

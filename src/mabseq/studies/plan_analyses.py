@@ -186,7 +186,7 @@ EFS_VARIANTS = (("day0", {"efs_nonresponder": "day0"}, "non-responders fail at d
                 ("no_mrd_relapse", {"mrd_relapse_is_event": False},
                  "MRD relapse not an event (mrd_relapse_is_event=False)"))
 # the derivation reads these values of efs_nonresponder; any other is not implemented (derive/endpoints.py)
-EFS_IMPLEMENTED = ("progression_date", "day0")
+EFS_IMPLEMENTED = ("progression_date", "day0", "failure_date")
 
 
 def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365) -> None:
@@ -205,7 +205,21 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365)
             not_computed(b.results, stem, what, why, kind="analysis", block=b.block)
             continue
         dc = derive_cohort(cohort, derive_params.with_(**change))
+        if change.get("efs_nonresponder") == "failure_date":
+            label += _failure_date_fallbacks(dc.adsl)
         _efs_variant(b, dc, stem, what, label, at)
+
+
+def _failure_date_fallbacks(adsl: pd.DataFrame) -> str:
+    """The blinatumomab-first non-responders whose EFS keeps the documented progression date under 'failure_date':
+    no marrow documents the non-response, or it comes after the progression (derive/endpoints.py)."""
+    bf = adsl[(adsl["seq"] == "BF") & (adsl["resp_mab1"] == "nr")]
+    if "nonresponse_mab1_date" not in bf:
+        return f"; all {patients(len(bf))} non-responders keep the progression date (no non-response date)"
+    nr, ev = bf["nonresponse_mab1_date"], bf["event1_date"]
+    kept = int((nr.isna() | (ev.notna() & nr.notna() & (nr > ev))).sum())
+    return f"; {kept} of {len(bf)} non-responders keep the progression date (no earlier marrow documents the " \
+           "non-response)" if kept else f"; all {len(bf)} non-responders dated by the marrow documenting non-response"
 
 
 def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int) -> None:
