@@ -434,6 +434,8 @@ class Builder:
             # the legend's n: the group's size at the origin, not the patients the steps show (with delayed entry
             # some are never at risk after entry); the curve starts at the first entry
             tab = tab.assign(group_n=g.n)
+            if store_curve:  # the legend's n, recomputed in R as the group's size
+                self._check(f"{curve_id}/legend_n/{g.name}", "count", [g], var="TRUE", value=g.n, scale=1)
             if entry:
                 tab = tab.assign(curve_start=float(d["entry"].min()))
             steps.append(tab)
