@@ -259,7 +259,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 miss = np.array([code(v) is None for v in pop.frame[var.column]], dtype=bool)
                 rec(f"{stem}_unknown_{cname}", int(miss.sum()), "n", f"{var.label}: unknown", pop,
                     tuple(pop.frame["patient_id"][miss]), 0, "count of missing values",
-                    check=dict(kind="count", groups={pop.name: pop.expr}, var=f"(!{known_r})"))
+                    check=dict(kind="count", groups={pop.name: pop.expr}, var=_not_r(known_r)))
             rows.append({"label": "Unknown", "kind": "gts_count", "indent": 1, "p": "",
                          "cells": [f"{stem}_unknown_{c}" for c, _ in cols]})
 
@@ -288,6 +288,10 @@ def _known_r(x_r: str | None, var: Variable) -> str | None:
     if var.levels is not None:
         return f".isin({x_r}, c({', '.join(r_literal(v) for v in var.levels)}))"
     return f"(!is.na({x_r}))"
+
+
+def _not_r(e: str | None) -> str | None:
+    return e if e is None or e.startswith(UNTRANSLATABLE) else f"(!{e})"
 
 
 def _level_r(x_r: str | None, kind: str, level, values: pd.Series) -> str | None:
