@@ -53,3 +53,20 @@ def test_a_patient_moved_in_adsl_breaks_the_flow_boxes(twin_report, tmp_path):
     rows = _rows(r.stdout)
     assert rows["flow/BF_cr1"] is False and rows["flow/BF_nr1"] is False
     assert rows["flow/BF"] is True and rows["flow/BF_mab2"] is True
+
+
+@needs_twin
+@needs_r
+def test_a_cohort_with_nobody_included_passes_the_r_check(tmp_path):
+    """Nothing to recompute is not an R error (check_in_R.R failed on 'Error in !out$ok' with zero patients)."""
+    from typer.testing import CliRunner
+    from unusual_cohorts import write_cohort
+
+    from mabseq.cli import app
+    data = write_cohort("zero_patients", tmp_path / "cohort")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(data), "--study", "paper", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=out, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "0 differ" in r.stdout
