@@ -361,8 +361,11 @@ class Builder:
 
     # ---- survival ---------------------------------------------------------------------------------------------------
     def tte(self, pop: Pop, endpoint: str) -> pd.DataFrame:
-        d = self.adtte[(self.adtte["endpoint"] == endpoint) & self.adtte["patient_id"].isin(pop.ids)]
-        return d.set_index("patient_id").loc[[i for i in pop.ids if i in set(d["patient_id"])]].reset_index()
+        """The endpoint's rows of ``pop``, in the population's order (one set built once: linear in the rows)."""
+        ids = pop.ids
+        d = self.adtte[(self.adtte["endpoint"] == endpoint) & self.adtte["patient_id"].isin(ids)]
+        present = set(d["patient_id"])
+        return d.set_index("patient_id").loc[[i for i in ids if i in present]].reset_index()
 
     def km(self, curve_id: str, title: str, groups: Sequence[Pop], endpoint: str, *, at: int | None = 365,
            ids: dict[str, str] | None = None, test_id: str = "", paper_test: bool = True, quantity: str = "",
