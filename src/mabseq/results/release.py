@@ -62,6 +62,8 @@ def _vocabulary(table: str, column: str) -> dict[str, str]:
 
 
 # Analysis-dataset columns whose values come from a free-text input column (the input column in the value).
+# (The categories derive/categories.py computes from them, tx_regimen and tx_gvhd_ppx, are codes of a fixed
+# vocabulary returned by the criteria, never the input's text, and leave as they are.)
 FREE_TEXT_DERIVED = {
     "tx_conditioning_regimen": "transplants.conditioning_regimen",
     "tx_conditioning_agents": "transplants.conditioning_agents",
