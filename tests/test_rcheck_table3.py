@@ -18,7 +18,7 @@ from mabseq.criteria.transplant import conditioning_group, conditioning_includes
 from mabseq.derive.categories import after_mab2_categories, prophylaxis_category, sex_pair, transplant_categories
 from mabseq.studies.paper import AGVHD_GRADES
 
-from test_rscript import _not_recomputed, needs_r, needs_twin
+from test_rscript import _not_recomputed, _r_helpers, needs_r, needs_twin
 
 T3_SEX = [f"t3_sex_{k}_{s}" for k in ("mm", "mf", "fm", "ff", "na") for s in ("n", "pct")]
 T3_HLA = [f"t3_hla_{k}_{s}" for k in ("10of10", "9of10", "le8of10") for s in ("n", "pct")]
@@ -167,3 +167,42 @@ def test_a_transplant_without_donor_sex_counts_in_the_na_row():
     assert v == {"t3_sex_mm_n": base.records["t3_sex_mm_n"].value - 1,
                  "t3_sex_na_n": base.records["t3_sex_na_n"].value + 1}
     assert pd.isna(dc.adsl.set_index("patient_id").loc[pid, "tx_sex_pair"])
+
+
+@needs_r
+def test_r_selects_what_the_preset_selects_on_hand_made_rows(tmp_path):
+    """The preset's new filters, translated (results/rfilter.py) and evaluated by R on adsl.csv as mabseq writes it
+    (studies/run.py), select the rows pandas selects: a grade column holding 'ungraded' beside integers (R reads it
+    as text), NA categories, NA flags."""
+    from mabseq.results.release import release_adsl
+    from mabseq.results.rfilter import r_expr
+    from mabseq.studies.builder import eq
+    from mabseq.studies.run import _csv
+    adsl = pd.DataFrame({
+        "patient_id": ["a", "b", "c", "d", "e", "f"],
+        "agvhd_grade": [None, "ungraded", 1, 4, 2, None],
+        "agvhd_ge3": [None, None, False, True, False, False],
+        "tx_sex_pair": [None, "male-female", "female-male", None, "male-female", "male-male"],
+        "tx_hla_category": ["<=8/10", None, "10/10", "9/10", "<=8/10", None],
+        "retreat_any": [True, False, False, True, False, False],
+        "cr_after_mab2_blina": [True, None, False, None, None, True],
+        "seq": ["BF", "BF", "IF", "BF", "IF", "BF"],
+    })
+    filters = {
+        "graded": lambda f: f["agvhd_grade"].isin(AGVHD_GRADES),
+        "ge3": lambda f: f["agvhd_ge3"] == True,  # noqa: E712
+        "pair_mf": eq("tx_sex_pair", "male-female"), "pair_na": lambda f: f["tx_sex_pair"].isna(),
+        "hla_le8": eq("tx_hla_category", "<=8/10"), "retreat": lambda f: f["retreat_any"] == True,  # noqa: E712
+        "cr_blina": lambda f: (f["seq"] == "BF") & (f["cr_after_mab2_blina"] == True),  # noqa: E712
+    }
+    (tmp_path / "adsl.csv").write_text(_csv(release_adsl(adsl)))
+    lines = [_r_helpers(), 'adsl <- read.csv("adsl.csv", stringsAsFactors = FALSE, na.strings = "")']
+    for name, f in filters.items():
+        e = r_expr(f, logical=True, frame=adsl)
+        assert not e.startswith("#"), (name, e)
+        lines.append(f'cat("{name}", as.integer(.truth(eval(parse(text = {e!r}), adsl))), "\\n")')
+    r = subprocess.run(["Rscript", "-e", "\n".join(lines)], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = {ln.split()[0]: [int(v) for v in ln.split()[1:]] for ln in r.stdout.strip().splitlines()}
+    for name, f in filters.items():
+        assert got[name] == [int(bool(v)) for v in f(adsl)], name
