@@ -14,6 +14,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from . import rules
 from .agvhd import VALUES as AGVHD_VALUES, derive_agvhd
+from .categories import categories
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
@@ -600,4 +601,6 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     else:
         D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
+    for name, (value, why) in categories(D.values).items():  # Table 3 and text categories (categories.py)
+        D.set(name, value, why)
     return D
