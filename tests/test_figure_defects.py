@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mabseq.render.figures import MONTH_DAYS, figure_bytes, flow_figure, flow_svg, km_figure
+from mabseq.render.figures import MONTH_DAYS, figure_bytes, km_figure
+from mabseq.render.flow_diagram import flow_figure, flow_svg
 from mabseq.results.records import Curve, ResultSet
 from mabseq.studies import paper
 from mabseq.studies.builder import Builder
@@ -371,7 +372,7 @@ def test_every_curve_carries_its_labels(twin):
 
 
 def test_renderer_knows_no_study():
-    src = FIGURES_PY.read_text(encoding="utf-8")
+    src = FIGURES_PY.read_text(encoding="utf-8") + FIGURES_PY.with_name("flow_diagram.py").read_text(encoding="utf-8")
     for word in ("GROUP_LABELS", "CD19", "Blinatumomab mAb1", "BF-", "NTX", "Non-relapse mortality"):
         assert word not in src, word
     # a curve named like a paper group shows the label it carries, or its bare name

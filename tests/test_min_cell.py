@@ -159,7 +159,7 @@ def test_hand_worked_flow():
     assert sorted(exclusion_counts(res)) == [("age unknown", "<5"), ("not B-ALL", "<5")]
     assert res.meta["n_included"] == "*" and res.meta["n_excluded"] == "<5"
     assert all("patient_id" not in e for e in res.flow.excluded)
-    from mabseq.render.figures import flow_svg
+    from mabseq.render.flow_diagram import flow_svg
     svg = flow_svg(res)
     assert "n = &lt;5" in svg or "n = <5" in svg or "n\u00a0=\u00a0&lt;5" in svg
     assert not re.search(r"n[ \u00a0]=[ \u00a0](10|7|3|2|1)\b", svg)

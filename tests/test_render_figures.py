@@ -19,11 +19,10 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from mabseq.render.flow_diagram import flow_figure, flow_svg
 from mabseq.render.figures import (
     MONTH_DAYS,
     figure_bytes,
-    flow_figure,
-    flow_svg,
     km_figure,
     swimmer_figure,
     write_figures,
@@ -307,7 +306,8 @@ _HASH_SCRIPT = """
 import hashlib, sys
 sys.path.insert(0, {tests!r})
 from test_render_figures import make_results
-from mabseq.render.figures import figure_bytes, km_figure, swimmer_figure, flow_figure, flow_svg
+from mabseq.render.figures import figure_bytes, km_figure, swimmer_figure
+from mabseq.render.flow_diagram import flow_figure, flow_svg
 r = make_results()
 for name, fig in (("km", km_figure(r, "os_ab", width_cm=8.0)), ("cif", km_figure(r, "cir_nrm", width_cm=17.0)),
                   ("swim", swimmer_figure(r, width_cm=8.0)), ("flow", flow_figure(r, width_cm=8.0))):

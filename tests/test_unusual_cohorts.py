@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from mabseq.cli import app
 from mabseq.render.docx import docx_bytes
-from mabseq.render.figures import figure_bytes, flow_svg, km_figure
+from mabseq.render.figures import figure_bytes, km_figure
+from mabseq.render.flow_diagram import flow_svg
 from mabseq.render.html import render_html
 from mabseq.render.text import _PLACEHOLDER
 from mabseq.studies.run import output_files, run_study

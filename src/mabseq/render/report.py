@@ -44,7 +44,8 @@ def _results(token: str, blob: bytes | None):
 
 def _figure_task(arg: tuple) -> dict[str, bytes]:
     """One figure at one width as PDF and PNG (and SVG at 17 cm for the HTML), or the flow diagram's SVG."""
-    from .figures import figure_bytes, flow_figure, flow_svg, km_figure, swimmer_figure
+    from .figures import figure_bytes, km_figure, swimmer_figure
+    from .flow_diagram import flow_figure, flow_svg
     token, blob, (kind, fid, width) = arg
     res = _results(token, blob)
     if kind == "flow_svg":
