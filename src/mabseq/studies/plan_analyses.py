@@ -47,6 +47,9 @@ def release_endpoint(b: Builder, endpoint: str, origin: str, rows: pd.DataFrame)
         raise ValueError(f"endpoint {endpoint!r} is already in adtte")
     d = rows[["patient_id", "time", "status"]].assign(endpoint=endpoint, origin=origin,
                                                       entry=rows["entry"] if "entry" in rows else None)
+    for col in ("time", "status"):  # whole days stay whole in adtte.csv (the main rows keep their type)
+        if col in b.adtte and len(d) and (d[col] == d[col].round()).all():
+            d[col] = d[col].astype(b.adtte[col].dtype)
     b.extra_tte.append(d[["patient_id", "endpoint", "origin", "time", "status", "entry"]].reset_index(drop=True))
 
 
