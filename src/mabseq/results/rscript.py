@@ -184,7 +184,12 @@ recompute <- function(ck) {
     r <- suppressWarnings(wilcox.test(v[[1]][!is.na(v[[1]])], v[[2]][!is.na(v[[2]])])$p.value)
   } else if (kind == "gray") {  # Gray's test of the cause's cumulative incidence across the groups
     d <- tte(ck, ep, FALSE); ci <- cuminc(d$time, d$status, factor(d$group, levels = sort(unique(d$group))))
-    r <- ci$Tests[as.character(ck$cause[1]), "pv"]
+    # the p-value from cuminc's statistic by the upper tail: cuminc's own pv is 1 - pchisq(stat), which cannot go
+    # below ~1e-16 (both agree wherever that is not so)
+    tst <- ci$Tests[as.character(ck$cause[1]), ]
+    r <- pchisq(tst[["stat"]], tst[["df"]], lower.tail = FALSE)
+    if (r < 1e-12) note <- sprintf("Gray statistic %.6g on %g df; cuminc's pv (1 - pchisq) = %.3g", tst[["stat"]],
+                                   tst[["df"]], tst[["pv"]])
   } else if (kind %in% c("crr", "cox")) {  # one covariate: membership of the second group (vs the first)
     d <- tte(ck, ep, entry); x <- as.numeric(d$group == ck$group[2])
     if (kind == "crr") {
@@ -224,7 +229,11 @@ recompute <- function(ck) {
     # censoring tied with an event is still at risk, as in survfit). Under quasi-independence the failing patient is
     # a uniform draw from R_k, so Var S_k = mean over i in R_k of s_i^2, s_i = sum_{j in R_k} sign(L_j - L_i); this
     # is Tsai's (r_k^2 - 1)/3 when the entries in R_k are distinct; d events tied at X_k are d draws without
-    # replacement (variance times (r - d)/(r - 1)). Z = K / sqrt(V), two-sided normal p.
+    # replacement (variance times (r - d)/(r - 1)). Z = K / sqrt(V), two-sided normal p. Whole days tie where
+    # Tsai's continuous times do not: a patient entering on day x (L_j = x) is not in R_k (Tsai writes L_j <= X_k):
+    # the data keep only entry < time, so he could not have been seen to fail on day x, and the failing patient is a
+    # uniform draw only from those who could; a censoring on day x is (it was followed through day x), where the
+    # pair form's sign(X_i - X_j) = 0 drops the pair (K_pairs, shown in the note).
     d <- tte(ck, ep, FALSE); d <- d[!is.na(d$entry) & d$time > d$entry, ]
     L <- d$entry; X <- d$time; D <- d$status == 1
     K <- 0; V <- 0; V_paper <- 0
