@@ -2,6 +2,15 @@
 
 Times are whole days from the origin; status 0 = censored, 1 = event, 2 = competing event. ``entry`` is the
 delayed-entry time (left truncation) where an analysis guards against immortal time (EXT), else None.
+
+Endpoints (adtte.csv): ``os_mab2``, ``os_mab1`` (entry at mAb2), ``efs_mab1``, ``rel1_cd19_mab1`` (1 CD19-neg/dim,
+2 CD19-positive, 3 CD19 unknown), ``os_relapse1`` (entry at mAb2), ``cir_mab2`` (1 treatment failure, 2 death),
+``cir_cr2`` (from the CR date after mAb2), ``os_tx``, ``efs_tx``, ``cir_tx`` (1 relapse, 2 NRM), ``agvhd24_tx`` and
+``agvhd34_tx`` (1 aGVHD grade II-IV / III-IV, 2 death). Beside them the paper preset's sensitivity analyses release
+the rows they re-derive (studies/plan_analyses.py, for the R check): ``agvhd2_4_i4_as_grade1`` and
+``agvhd2_4_i4_as_grade2`` (``agvhd24_tx`` with each aGVHD case of no recorded grade read as grade I, then II; origin
+hsct), ``efs_day0`` and ``efs_no_mrd_relapse`` (``efs_mab1`` of the blinatumomab-first patients with non-responders
+failing at day 0, or an MRD relapse not an event; origin mab1).
 """
 from __future__ import annotations
 

@@ -25,7 +25,10 @@ factor, so then the statistic is formed from the risk sets in base R and the cox
 ``wilcoxon`` (``wilcox.test``), ``gray`` (``cuminc(...)$Tests``), ``crr`` and ``cox`` with ``stat`` hr / lower /
 upper / p (``crr``, Wald p; ``coxph`` Efron, likelihood-ratio p; the covariate is membership of the second group),
 ``cox_td`` and ``mantel_byar`` (a group entered on the day ``var``: intervals by ``tmerge``, then ``coxph`` or the
-log-rank on the intervals), ``landmark_logrank`` (alive at day ``time``; entered by then or not; ``survdiff``).
+log-rank on the intervals), ``landmark_logrank`` (alive at day ``time``; entered by then or not; ``survdiff``),
+``tsai`` with ``stat`` z / p (Tsai's 1990 conditional Kendall test of quasi-independence of entry and time, in base
+R from the published statistic, on the rows with entry < time). A ``cif_est`` of a cause without an event is 0:
+``cuminc`` draws no curve for it.
 
 A check is a dict in ``ResultSet.checks``: ``id`` (the record), ``kind``, ``groups`` (name -> R expression,
 ``Pop.expr``), and as the kind needs ``var``, ``den``, ``endpoint``, ``time``, ``cause``, ``entry``, ``scale``,
@@ -155,11 +158,19 @@ recompute <- function(ck) {
     d <- tte(ck, ep, FALSE)
     r <- quantile(survfit(Surv(time, 1 - status) ~ 1, data = d), 0.5)$quantile * scale
   } else if (kind %in% c("cif_est", "cif_lower", "cif_upper")) {
-    d <- tte(ck, ep, FALSE); ci <- cuminc(d$time, d$status)
-    tp <- timepoints(ci, t); key <- paste("1", ck$cause[1])
-    est <- tp$est[key, 1]; se <- sqrt(tp$var[key, 1])
-    b <- est^exp(c(-1, 1) * qnorm(0.975) * se / (est * log(est)))
-    r <- switch(kind, cif_est = est, cif_lower = min(b), cif_upper = max(b)) * scale
+    d <- tte(ck, ep, FALSE); key <- paste("1", ck$cause[1])
+    if (!any(d$status == ck$cause[1])) {
+      # cuminc draws no curve for a cause without an event (and no estimate at all without any event): R's own
+      # statement that the cause's incidence is 0 while patients are followed; no interval exists
+      if (kind != "cif_est") stop("no interval: no event of cause ", ck$cause[1])
+      r <- if (t <= max(d$time)) 0 else NA
+      note <- sprintf("no event of cause %s in %d patients: cuminc draws no curve, incidence 0", ck$cause[1], nrow(d))
+    } else {
+      ci <- cuminc(d$time, d$status); tp <- timepoints(ci, t)
+      est <- tp$est[key, 1]; se <- sqrt(tp$var[key, 1])
+      b <- est^exp(c(-1, 1) * qnorm(0.975) * se / (est * log(est)))
+      r <- switch(kind, cif_est = est, cif_lower = min(b), cif_upper = max(b)) * scale
+    }
   } else if (kind == "at_risk") {
     d <- tte(ck, ep, entry)
     fit <- if (entry) survfit(Surv(entry, time, status > 0) ~ 1, data = d) else
@@ -173,7 +184,12 @@ recompute <- function(ck) {
     r <- suppressWarnings(wilcox.test(v[[1]][!is.na(v[[1]])], v[[2]][!is.na(v[[2]])])$p.value)
   } else if (kind == "gray") {  # Gray's test of the cause's cumulative incidence across the groups
     d <- tte(ck, ep, FALSE); ci <- cuminc(d$time, d$status, factor(d$group, levels = sort(unique(d$group))))
-    r <- ci$Tests[as.character(ck$cause[1]), "pv"]
+    # the p-value from cuminc's statistic by the upper tail: cuminc's own pv is 1 - pchisq(stat), which cannot go
+    # below ~1e-16 (both agree wherever that is not so)
+    tst <- ci$Tests[as.character(ck$cause[1]), ]
+    r <- pchisq(tst[["stat"]], tst[["df"]], lower.tail = FALSE)
+    if (r < 1e-12) note <- sprintf("Gray statistic %.6g on %g df; cuminc's pv (1 - pchisq) = %.3g", tst[["stat"]],
+                                   tst[["df"]], tst[["pv"]])
   } else if (kind %in% c("crr", "cox")) {  # one covariate: membership of the second group (vs the first)
     d <- tte(ck, ep, entry); x <- as.numeric(d$group == ck$group[2])
     if (kind == "crr") {
@@ -205,6 +221,36 @@ recompute <- function(ck) {
       r <- if (any(duplicated(iv$time[iv$status == 1]))) lr_entry(iv) else
         summary(coxph(Surv(entry, time, status) ~ group, data = iv, ties = "breslow"))$sctest[["pvalue"]]
     }
+  } else if (kind == "tsai") {
+    # Tsai (1990, Biometrika 77:169) conditional Kendall test of quasi-independence of entry L and time X, from the
+    # published statistic: K = sum over comparable pairs of sign((L_i - L_j)(X_i - X_j)), comparable when both are
+    # at risk at the smaller X and it is an event; in risk-set form K = sum over events k of
+    # S_k = sum_{j in R_k} sign(L_j - L_k), R_k = {j: L_j < X_k <= X_j} (the risk set of Surv(entry, time): a
+    # censoring tied with an event is still at risk, as in survfit). Under quasi-independence the failing patient is
+    # a uniform draw from R_k, so Var S_k = mean over i in R_k of s_i^2, s_i = sum_{j in R_k} sign(L_j - L_i); this
+    # is Tsai's (r_k^2 - 1)/3 when the entries in R_k are distinct; d events tied at X_k are d draws without
+    # replacement (variance times (r - d)/(r - 1)). Z = K / sqrt(V), two-sided normal p. Whole days tie where
+    # Tsai's continuous times do not: a patient entering on day x (L_j = x) is not in R_k (Tsai writes L_j <= X_k):
+    # the data keep only entry < time, so he could not have been seen to fail on day x, and the failing patient is a
+    # uniform draw only from those who could; a censoring on day x is (it was followed through day x), where the
+    # pair form's sign(X_i - X_j) = 0 drops the pair (K_pairs, shown in the note).
+    d <- tte(ck, ep, FALSE); d <- d[!is.na(d$entry) & d$time > d$entry, ]
+    L <- d$entry; X <- d$time; D <- d$status == 1
+    K <- 0; V <- 0; V_paper <- 0
+    for (x in sort(unique(X[D]))) {
+      R <- which(L < x & x <= X); fail <- which(X == x & D); r <- length(R); dd <- length(fail)
+      if (r < 2) next
+      s <- vapply(R, function(i) sum(sign(L[R] - L[i])), 0)
+      K <- K + sum(vapply(fail, function(k) sum(sign(L[R] - L[k])), 0))
+      V <- V + mean(s^2) * dd * (r - dd) / (r - 1); V_paper <- V_paper + dd * (r^2 - 1) / 3
+    }
+    cmp <- outer(seq_along(X), seq_along(X), function(i, j) pmax(L[i], L[j]) < pmin(X[i], X[j]) &
+                   ifelse(X[i] < X[j], D[i], ifelse(X[j] < X[i], D[j], FALSE)))
+    K_pairs <- sum(sign(outer(L, L, "-") * outer(X, X, "-"))[cmp & upper.tri(cmp)])
+    z <- K / sqrt(V)
+    r <- switch(ck$stat[1], z = z, p = 2 * pnorm(-abs(z)), K = K, V = V)
+    note <- sprintf("K = %g (pairs: %g), V = %.6g (Tsai's (r^2 - 1)/3 without ties: %.6g)", K, K_pairs, V, V_paper)
+    kind <- paste(kind, ck$stat[1], sep = "_")
   } else if (kind == "landmark_logrank") {  # alive at day t; group: entered (day `var`) by t; time from t
     d <- tte(ck, ep, FALSE); d$sw <- .num(var_of(ck$var[1], d$patient_id)); d <- d[d$time > t, ]
     d$g <- !is.na(d$sw) & d$sw <= t

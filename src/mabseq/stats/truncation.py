@@ -14,7 +14,12 @@ mean 0 and variance sigma_k^2 = (1/r_k) sum_{i in R_k} s_i^2 with s_i = sum_{j i
 Z = K / sqrt(V), V = sum_k Var S_k, is standard normal. The d events tied at one time are d members of the risk set
 drawn without replacement: their sum has variance d sigma^2 (r - d) / (r - 1) (the finite-population correction). K > 0 means the
 patient who fails tends to have entered earlier than those at risk with him (a positive association of L and X).
-The p-value is two-sided.
+The p-value is two-sided. Whole days tie where Tsai's continuous times do not: Tsai writes R_k with L_j <= X_k, but
+a patient entering on the day of the event is left out of R_k here, because the data keep only entry < time (he
+could not have been seen to fail that day); a censoring on the day of the event stays in R_k (followed through that
+day), which the pair form of K, sign((L_i - L_j)(X_i - X_j)) over comparable pairs, would drop as a tie in X. The R
+check (results/rscript.py, kind ``tsai``) recomputes K and V in base R by these rules and prints the pair form and
+Tsai's untied variance (r^2 - 1)/3 beside them.
 
 Written by hand: no Python library implements it (R's ``tranSurv::condKendall`` is not in Debian); the tests work a
 small case by hand.

@@ -213,6 +213,9 @@ class Builder:
     # (the plan's sensitivity analyses); None when the preset does not pass them
     cohort: object = None
     derive_params: object = None
+    # time-to-event rows an analysis derives beside adtte under an endpoint of its own (plan_analyses.py), written
+    # into adtte.csv so that the R check recomputes them
+    extra_tte: list = field(default_factory=list)
 
     def _check(self, rid: str, kind: str, groups: Sequence[Pop], **kw) -> None:
         """How the R check (results/rscript.py) recomputes record ``rid`` from adsl.csv and adtte.csv: its kind,
@@ -651,6 +654,9 @@ class Builder:
                     vals = (0.0, None, None) if t <= longest else (None, None, None)
                     note = (f"no {name} event: incidence 0, no interval" if t <= longest else
                             f"not estimated: follow-up ends before day {t} (longest {longest:g} days)")
+                    if t <= longest:  # R: cuminc draws no curve for the cause, its incidence is 0
+                        self._check(stem + "_pct", "cif_est", [pop], endpoint=endpoint, time=int(t), cause=int(code),
+                                    entry=False, scale=100)
                 else:
                     vals = tuple(None if pd.isna(row[k]) else 100 * float(row[k])
                                  for k in ("estimate", "lower", "upper"))

@@ -84,6 +84,8 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _survival(b, P)
     _extensions(b, P)
     attach_corrections(res)
+    if b.extra_tte:  # the sensitivity analyses' own endpoints, into adtte.csv for the R check (plan_analyses.py)
+        dc.adtte = pd.concat([dc.adtte, *b.extra_tte], ignore_index=True)
     if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
         _toxicity_unknown(res, agvhd_recorded=bool(cohort["transplants"]["agvhd_max_grade"].notna().any()))
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}

@@ -17,6 +17,9 @@ from .plan_analyses import agvhd_ungraded_sensitivity, efs_definition_sensitivit
     gray_by_conditioning
 
 
+SWITCH_TX = "ifelse(.eq(`tx`, TRUE), `days_mab2_tx`, NA)"  # R: the day of alloHSCT after mAb2 (NA: none)
+
+
 def add_extensions(b: Builder, P: dict) -> None:
     b.extension = True
     _exact_intervals(b, P)
@@ -76,8 +79,12 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
               if tx == True and not pd.isna(u)}  # noqa: E712
     start, stop, event, group, pids = counting_process(d, switch, ("no alloHSCT yet", "after alloHSCT"))
     n_tx, n_no = int((group == "after alloHSCT").sum()), int((group == "no alloHSCT yet").sum())
+    # the R check forms the switch from adsl.csv: alloHSCT after mAb2 on day days_mab2_tx (results/rscript.py)
+    chk = dict(endpoint="os_mab2", var=SWITCH_TX) if full.expr else None
     if len(set(group)) == 2:
         mb = mantel_byar(start, stop, event, group)
+        if chk:
+            b._check("ext_mantel_byar_tx_p", "mantel_byar", [full], **chk)
         b.results.add(Record("ext_mantel_byar_tx_p", mb.p_value, "p_value", quantity="OS after mAb2, alloHSCT as a "
                              "time-dependent group (Mantel-Byar)", population="FULL", patients=full.ids, decimals=2,
                              method="Mantel-Byar (log-rank with time-dependent group)", block=b.block,
@@ -101,6 +108,9 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
                 lr_p = float(chi2.sf(fit.lrt, 1))
                 for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["hr_lower"]), ("ci_high", s["hr_upper"]),
                               ("p", lr_p)):
+                    if chk:
+                        b._check(f"ext_cox_tx_{st}", "cox_td", [full],
+                                 stat={"ci_low": "lower", "ci_high": "upper"}.get(st, st), **chk)
                     b.results.add(Record(f"ext_cox_tx_{st}", float(v), "p_value" if st == "p" else st,
                                          quantity="Cox, alloHSCT as a time-varying covariate (Efron)",
                                          population="FULL", patients=full.ids, decimals=2, method="coxph Efron",
@@ -135,6 +145,8 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             p = logrank_test(alive["time"].to_numpy(float) - L, alive["status"].to_numpy(int), grp).p_value if ok \
                 else None
             reclass = int(((alive["tx"] == True) & (alive["days_mab2_tx"] > L)).sum())  # noqa: E712
+            if p is not None and chk:
+                b._check(f"ext_landmark_tx_d{L}_p", "landmark_logrank", [full], time=int(L), **chk)
             rows.append((L, len(d) - len(alive), reclass, dict(sizes), p))
             b.results.add(Record(f"ext_landmark_tx_d{L}_p", p, "p_value",
                                  quantity=f"landmark {L} days after mAb2: OS by alloHSCT before the landmark",
@@ -162,7 +174,7 @@ def _cumulative_incidence(b: Builder, P: dict) -> None:
     _agvhd_left_out(b, P["TX"], "ext_agvhd34_tx", "ext_tx34_agvhd3_4_", grade=3)
     b.block = "EXT: sensitivity"
     agvhd_ungraded_sensitivity(b, P["TX"])
-    efs_definition_sensitivity(b, b.cohort, b.derive_params)
+    efs_definition_sensitivity(b, b.cohort, b.derive_params, pops=P)
 
 
 def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str, grade: int = 2) -> None:
@@ -176,6 +188,9 @@ def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str, grade: int = 2) ->
     undated = f[f"{ge}_undated"] == True  # noqa: E712
     unknown = f[ge].isna() & ~undated
     k, u = int(undated.sum()), int(unknown.sum())
+    # R counts them from the released columns agvhd_ge2/3 and agvhd_ge2/3_undated (adsl.csv)
+    b._check(stem + "undated_n", "count", [tx], var=f".eq(`{ge}_undated`, TRUE)")
+    b._check(stem + "unknown_n", "count", [tx], var=f"(is.na(`{ge}`) & (!.eq(`{ge}_undated`, TRUE)))")
     b.count(stem + "undated_n", k, tx, patients=tuple(f["patient_id"][undated]), paper=False,
             quantity=f"transplanted patients with aGVHD grade >= {roman} recorded without a date (left out of the "
                      "incidence)")

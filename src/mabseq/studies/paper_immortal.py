@@ -282,6 +282,9 @@ def _quasi_independence(b: Builder, endpoint: str, pop: Pop, what: str) -> None:
     r = quasi_independence_test(d["time"].to_numpy(float), d["status"].to_numpy(int), d["entry"].to_numpy(float))
     note = ("a small p means entry and survival are associated: the left-truncated estimate is then itself "
             "biased" if r.p_value == r.p_value else "not testable: no event with two or more at risk") + left
+    if r.p_value == r.p_value:  # the R check recomputes Tsai's statistic from adtte.csv (results/rscript.py)
+        for st in ("z", "p"):
+            b._check(f"{rid}_{st}", "tsai", [pop], endpoint=endpoint, stat=st)
     b.results.add(Record(f"{rid}_z", r.z if r.z == r.z else None, "z", quantity=q, decimals=2,
                          method="Tsai 1990 conditional Kendall statistic K / sqrt(V)", note=note, **base))
     b.results.add(Record(f"{rid}_p", r.p_value if r.p_value == r.p_value else None, "p_value", quantity=q,

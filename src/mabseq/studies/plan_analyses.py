@@ -41,6 +41,19 @@ def _append_note(b: Builder, ids, msg: str) -> None:
         r.note = f"{r.note}; {msg}" if r.note else msg
 
 
+def release_endpoint(b: Builder, endpoint: str, origin: str, rows: pd.DataFrame) -> None:
+    """The rows (patient_id, time, status[, entry]) an analysis derived, released in adtte.csv as the endpoint
+    ``endpoint`` (documented in derive/endpoints.py) so that the R check recomputes the analysis from them."""
+    if endpoint in set(b.adtte.get("endpoint", ())) or any(endpoint in set(x["endpoint"]) for x in b.extra_tte):
+        raise ValueError(f"endpoint {endpoint!r} is already in adtte")
+    d = rows[["patient_id", "time", "status"]].assign(endpoint=endpoint, origin=origin,
+                                                      entry=rows["entry"] if "entry" in rows else None)
+    for col in ("time", "status"):  # whole days stay whole in adtte.csv (the main rows keep their type)
+        if col in b.adtte and len(d) and (d[col] == d[col].round()).all():
+            d[col] = d[col].astype(b.adtte[col].dtype)
+    b.extra_tte.append(d[["patient_id", "endpoint", "origin", "time", "status", "entry"]].reset_index(drop=True))
+
+
 # ---- 5. treatment failure vs relapse after mAb2 ------------------------------------------------------------------
 def failure_and_relapse(b: Builder, full: Pop, cr2: Pop, *, at, failure_curve: str, failure_stem: str,
                         relapse_curve: str, relapse_stem: str, extension: bool = True) -> None:
@@ -95,6 +108,8 @@ def gray_by_conditioning(b: Builder, mac: Pop, ric: Pop, tx: Pop) -> None:
             v = float(row["p_value"].iloc[0])
             value, note = (v, f"{EXPLORATORY}; {sizes}") if np.isfinite(v) else \
                 (None, f"not tested: singular variance ({sizes})")
+        if value is not None and mac.expr and ric.expr:  # R: cuminc's Tests over the groups formed from adsl.csv
+            b._check(f"ext_gray_tx_{name}_p", "gray", [mac, ric], endpoint="cir_tx", cause=code)
         _rec(b, f"ext_gray_tx_{name}_p", value, "p_value", decimals=2, population="TX-MAC vs TX-RIC",
              quantity=f"cumulative incidence of {what} after alloHSCT, myeloablative vs reduced-intensity/"
                       "non-myeloablative conditioning (Gray's test)", patients=pts,
@@ -171,8 +186,10 @@ def _as_grade(row, grade: int) -> tuple[float, int] | None:
     return _days(row["tx_date"], last), 2 if dead else 0
 
 
-def _cif_records(b: Builder, stem: str, quantity: str, d: pd.DataFrame, cause: int, at, pop: str, note: str):
-    """Estimate and log(-log) 95% interval at ``at`` of ``cause`` over the rows ``d`` (time, status, patient_id)."""
+def _cif_records(b: Builder, stem: str, quantity: str, d: pd.DataFrame, cause: int, at, pop: str, note: str,
+                 check: tuple[Pop, str] | None = None):
+    """Estimate and log(-log) 95% interval at ``at`` of ``cause`` over the rows ``d`` (time, status, patient_id).
+    ``check``: (population, endpoint) whose adtte.csv rows are ``d``, for the R check."""
     t, s = d["time"].to_numpy(float), d["status"].to_numpy(int)
     tab = cumulative_incidence(t, s).at(list(at)) if (s > 0).any() else None
     for day in at:
@@ -186,6 +203,9 @@ def _cif_records(b: Builder, stem: str, quantity: str, d: pd.DataFrame, cause: i
             vals = tuple(None if pd.isna(r[k]) else 100 * float(r[k]) for k in ("estimate", "lower", "upper"))
             why = "" if vals[1] is not None else "interval not estimable"
         for sfx, st, v in zip(("_pct", "_ci_low", "_ci_high"), ("estimate_pct", "ci_low_pct", "ci_high_pct"), vals):
+            if v is not None and check:
+                b._check(f"{stem}_d{day}{sfx}", {"_pct": "cif_est", "_ci_low": "cif_lower", "_ci_high": "cif_upper"}[
+                    sfx], [check[0]], endpoint=check[1], time=int(day), cause=int(cause), entry=False, scale=100)
             _rec(b, f"{stem}_d{day}{sfx}", v, st, decimals=1, population=pop, patients=tuple(d["patient_id"]),
                  quantity=f"{quantity} at day {day}", method="Aalen-Johansen, cmprsk variance, log(-log) CI",
                  note="; ".join(x for x in (note, why) if x))
@@ -219,8 +239,10 @@ def agvhd_ungraded_sensitivity(b: Builder, tx: Pop, at=(100, 180)) -> None:
         note = (f"sensitivity (I4): {patients(len(ung))} with aGVHD of no recorded grade read as grade {word}"
                 + (f"; {patients(len(lost))} of them left out (no onset date)" if lost else "")
                 + "; the main estimate leaves them out")
+        endpoint = f"agvhd2_4_i4_as_grade{grade}"
+        release_endpoint(b, endpoint, "hsct", d)
         _cif_records(b, f"ext_i4_grade{grade}_agvhd2_4", f"acute GVHD grade II-IV, ungraded case as grade {word}",
-                     d, 1, at, "TX", note)
+                     d, 1, at, "TX", note, check=(tx, endpoint) if tx.expr else None)
 
 
 # ---- 4. EFS definitions (6.5) -------------------------------------------------------------------------------------
@@ -233,9 +255,11 @@ EFS_VARIANTS = (("day0", {"efs_nonresponder": "day0"}, "non-responders fail at d
 EFS_IMPLEMENTED = ("progression_date", "day0", "failure_date")
 
 
-def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365) -> None:
+def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365, pops: dict | None = None) -> None:
     """EFS from mAb1 after blinatumomab recomputed under each alternative definition: S(365) with its log 95% CI over
-    the blinatumomab-first patients and the log-rank p by CD19 at the post-mAb1 relapse (the paper's Figure 3A)."""
+    the blinatumomab-first patients and the log-rank p by CD19 at the post-mAb1 relapse (the paper's Figure 3A).
+    Each variant's EFS rows are released in adtte.csv as the endpoint ``efs_<variant>`` (e.g. ``efs_day0``);
+    ``pops`` (BF, BF-CD19N, BF-CD19P of the main analysis) are the groups the R check forms from adsl.csv."""
     from ..derive import derive_cohort
     if cohort is None or derive_params is None:
         return
@@ -251,7 +275,7 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365)
         dc = derive_cohort(cohort, derive_params.with_(**change))
         if change.get("efs_nonresponder") == "failure_date":
             label += _failure_date_fallbacks(dc.adsl)
-        _efs_variant(b, dc, stem, what, label, at)
+        _efs_variant(b, dc, stem, what, label, at, f"efs_{key}", pops)
 
 
 def _failure_date_fallbacks(adsl: pd.DataFrame) -> str:
@@ -266,12 +290,30 @@ def _failure_date_fallbacks(adsl: pd.DataFrame) -> str:
            "non-response)" if kept else f"; all {len(bf)} non-responders dated by the marrow documenting non-response"
 
 
-def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int) -> None:
+def _same_groups(e: pd.DataFrame, bf: pd.DataFrame, pops: dict | None) -> bool:
+    """Whether the groups of the main analysis (``pops``, formed again in R from adsl.csv) hold the variant's
+    patients with the same CD19 at the post-mAb1 relapse: only then can the R check recompute the variant."""
+    if not pops or not all(pops.get(k) is not None and pops[k].expr for k in ("BF", "BF-CD19N", "BF-CD19P")):
+        return False
+    main = pops["BF"].frame.set_index("patient_id")["cd19_event1"]
+    ids = list(e["patient_id"])
+    if not set(ids) <= set(main.index):
+        return False
+    var = bf.set_index("patient_id")["cd19_event1"]
+    a, v = main.reindex(ids).astype(object), var.reindex(ids).astype(object)
+    return bool(((a.isna() & v.isna()) | (a.notna() & v.notna() & (a.fillna("") == v.fillna("")))).all())
+
+
+def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int, endpoint: str = "",
+                 pops: dict | None = None) -> None:
     a = dc.adsl
     bf = a[a["seq"] == "BF"]
     e = dc.adtte[(dc.adtte["endpoint"] == "efs_mab1") & dc.adtte["patient_id"].isin(bf["patient_id"])]
     rule = f"sensitivity (study-definition 6.5): {label}"
     pts = tuple(e["patient_id"])
+    check = bool(endpoint) and _same_groups(e, bf, pops)
+    if endpoint:
+        release_endpoint(b, endpoint, "mab1", e)
     if len(e) < b.params.min_group_n:
         for sfx, st in (("_pct", "estimate_pct"), ("_ci_low", "ci_low_pct"), ("_ci_high", "ci_high_pct")):
             _rec(b, f"{stem}_s{at}{sfx}", None, st, population="BF", patients=pts, rule=rule,
@@ -285,6 +327,9 @@ def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int) -> N
         for sfx, st, k in (("_pct", "estimate_pct", "surv"), ("_ci_low", "ci_low_pct", "lower"),
                            ("_ci_high", "ci_high_pct", "upper")):
             v = None if t.max() < at or pd.isna(row[k]) else 100 * float(row[k])
+            if v is not None and check:
+                b._check(f"{stem}_s{at}{sfx}", {"surv": "km_surv", "lower": "km_lower", "upper": "km_upper"}[k],
+                         [pops["BF"]], endpoint=endpoint, time=int(at), entry=False, scale=100)
             _rec(b, f"{stem}_s{at}{sfx}", v, st, decimals=1, population="BF", patients=pts, rule=rule,
                  quantity=f"{what}: S({at})", method=f"Kaplan-Meier S({at}), {b.params.km_conf_type} CI", note=note)
     cd19 = bf.set_index("patient_id")["cd19_event1"]
@@ -296,6 +341,9 @@ def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int) -> N
         p, note = None, f"not tested: a CD19 group below the minimum of {b.params.min_group_n} ({size_txt})"
     else:
         lr = logrank_test(e["time"].to_numpy(float)[ok], e["status"].to_numpy(int)[ok], g.to_numpy()[ok])
+        if check:
+            b._check(f"{stem}_cd19_p", "logrank", [pops["BF-CD19N"], pops["BF-CD19P"]], endpoint=endpoint,
+                     entry=False, scale=1)
         p, note = lr.p_value, f"{EXPLORATORY}; {rule}; {size_txt}"
     _rec(b, f"{stem}_cd19_p", p, "p_value", decimals=2, population="BF-CD19N vs BF-CD19P",
          patients=tuple(e["patient_id"][ok]), rule=rule, method="log-rank" if p is not None else "not tested",
