@@ -31,6 +31,7 @@ needs_r = pytest.mark.skipif(not HAVE_R, reason="Rscript with survival and cmprs
 KNOWN_REASONS = (
     "no R recipe for this statistic",  # computed by the preset outside the builder (Cox, Mantel-Byar, completeness)
     "no number to check",  # mabseq has no value (its note says why)
+    "a parameter of the analysis",  # a setting the report states (the minimum age of the inclusion rule)
     "the variable: ",  # a variable computed beside the frame, or with .fillna/.apply (rfilter has no translation)
     "group '",  # a group whose filter has no translation
     "the denominator: ",

@@ -366,6 +366,8 @@ def _no_check_reason(rec) -> str:
         why = rec.note or "no value"
         return f"no number to check ({rec.value if isinstance(rec.value, str) else 'None'}: {why})"
     what = rec.method or rec.statistic
+    if "(parameter " in what:  # a setting of the analysis plan the report states, not a statistic of the data
+        return f"a parameter of the analysis, not computed from the data ({what}; {rec.block or 'no block'})"
     return f"no R recipe for this statistic ({what}; {rec.block or 'no block'})"
 
 
