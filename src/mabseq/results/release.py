@@ -246,6 +246,7 @@ def release_age_summaries(results: ResultSet) -> None:
         r.value = float(round_half_up(r.value, d))
 
 
-__all__ = ["release_items", "release_values", "release_adsl", "release_unknowns", "release_text", "release_age_summaries", "FREE_TEXT_ALLOWED",
+__all__ = ["release_items", "release_values", "release_adsl", "release_unknowns",
+           "release_text", "release_age_summaries", "FREE_TEXT_ALLOWED",
            "FREE_TEXT_DERIVED", "FREE_TEXT_INPUT", "AGE_COLUMNS", "DROPPED", "DATE_ORIGIN", "day_name",
            "completed_years", "allowed_free_text"]

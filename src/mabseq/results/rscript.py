@@ -184,7 +184,7 @@ recompute <- function(ck) {
     dec <- if (kind == "quantile_bounds") .num(res$decimals[match(ck$id[1], res$id)]) else NA
     slack <- if (is.na(dec)) 0 else 0.5 * 10^-dec
     return(list(r = NA_real_, kind = kind, lo = min(b), hi = max(b), slack = slack,
-                note = sprintf("BOUNDS CHECK: %.10g <= mabseq <= %.10g (R on completed years, and + 1)%s", min(b),
+                note = sprintf("BOUNDS CHECK: %.12g <= mabseq <= %.12g (R on completed years, and + 1)%s", min(b),
                                max(b), if (slack > 0) sprintf("; +/- %g for its rounding", slack) else "")))
   } else if (kind %in% c("quantile", "min", "max")) {
     x <- .num(var_of(ck$var[1], g1)); x <- x[!is.na(x)]
