@@ -44,8 +44,12 @@ k years on the day (f = k) a comparison ``> k`` is false at f and true at f + 1:
 either count. ``categorical_bounds`` (the test of two categories split by such a comparison,
 ``ifelse(.cmp(age, k, op), "a", "b")``): the patients whose category differs on f - 1e-6 and on f + 1 may have
 either, so R forms every table those patients allow (how many of each group fall on each side), recomputes the
-test of each (chi-square or Fisher, chosen again) and the check passes when mabseq's p lies within their range. A
-rank test of the exact ages (Kruskal-Wallis) is not bounded this way and stays listed.
+test of each (chi-square or Fisher, chosen again) and the check passes when mabseq's p lies within their range.
+``kruskal_bounds`` (Kruskal-Wallis of an age in two groups): the exact ages of one completed year are in an unknown
+order and may tie, those of different years are ordered; the first group's rank sum lies between its values with the
+group lowest and highest within each year, the tie correction between its value with each year all tied and 1, and
+``kruskal.test``'s statistic is convex in the rank sum: R bounds the p from both. In more than two groups it stays
+listed.
 
 A check is a dict in ``ResultSet.checks``: ``id`` (the record), ``kind``, ``groups`` (name -> R expression,
 ``Pop.expr``), and as the kind needs ``var``, ``den``, ``endpoint``, ``time``, ``cause``, ``entry``, ``scale``,
@@ -68,7 +72,7 @@ COLUMNS = ["id", "kind", "group", "expr", "var", "den", "endpoint", "time", "cau
 # kinds whose check needs a variable of adsl
 _NEEDS_VAR = {"count", "pct", "quantile", "min", "max", "kruskal", "categorical", "cp_lower", "cp_upper", "wilcoxon",
               "cox_td", "mantel_byar", "landmark_logrank", "landmark_n", "landmark_km", "missing", "missing_pct",
-              "quantile_bounds", "count_bounds", "pct_bounds", "categorical_bounds"}
+              "quantile_bounds", "count_bounds", "pct_bounds", "categorical_bounds", "kruskal_bounds"}
 # kinds whose check needs a denominator group
 _NEEDS_DEN = {"pct", "pct_bounds", "missing_pct", "unknown_pct"}
 
@@ -153,7 +157,7 @@ recompute <- function(ck) {
     if (is.null(unk)) stop("unknowns.csv is not in the folder")
     n <- length(unique(unk$patient_id[unk$variable == ck$var[1] & unk$input == ck$stat[1] & unk$patient_id %in% g1]))
     r <- if (kind == "unknown") n else 100 * n / length(group_ids(ck$den[1]))
-  } else if (kind %in% c("quantile_bounds", "count_bounds", "pct_bounds", "categorical_bounds")) {
+  } else if (kind %in% c("quantile_bounds", "count_bounds", "pct_bounds", "categorical_bounds", "kruskal_bounds")) {
     # ages in completed years f: the exact age lies in [f - 1e-9, f + 1) and the statistic is monotone in it, so
     # it lies between the statistic on f - 1e-6 and on f + 1 (a bounds check, not a recomputation)
     ages <- intersect(all.vars(parse(text = ck$var[1])), AGE_YEARS)
@@ -180,6 +184,24 @@ recompute <- function(ck) {
         cat_test(table(x, g), ck$min_expected[1])$p
       })
       b <- range(ps)
+    } else if (kind == "kruskal_bounds") {
+      # two groups; the exact ages of one completed year are in an unknown order and may tie (ages of different
+      # years cannot): the first group's rank sum R1 lies between its values with that group lowest / highest in
+      # each year, and the tie correction C between 1 - sum(b^3 - b) / (N^3 - N) over the years' sizes b and 1.
+      # kruskal.test's H = S(R1) / C with S convex in R1 (0 at n1 (N + 1) / 2), and its p decreases in H
+      v <- lapply(ck$expr, function(e) { x <- .num(var_of(ck$var[1], group_ids(e))); x[!is.na(x)] })
+      if (length(v) != 2) stop("kruskal_bounds needs two groups")
+      n1 <- length(v[[1]]); N <- n1 + length(v[[2]]); x <- c(v[[1]], v[[2]]); first <- seq_len(N) <= n1
+      Rlo <- Rhi <- off <- ties <- 0
+      for (y in sort(unique(x))) {
+        b <- sum(x == y); k <- sum(x == y & first)
+        Rlo <- Rlo + k * off + k * (k + 1) / 2; Rhi <- Rhi + k * off + k * b - k * (k - 1) / 2
+        off <- off + b; ties <- ties + b^3 - b
+      }
+      S <- function(R1) max(0, 12 / (N * (N + 1)) * (R1^2 / n1 + (N * (N + 1) / 2 - R1)^2 / (N - n1)) - 3 * (N + 1))
+      mid <- n1 * (N + 1) / 2
+      Smin <- if (Rlo <= mid && mid <= Rhi) 0 else min(S(Rlo), S(Rhi))
+      b <- pchisq(c(max(S(Rlo), S(Rhi)) / (1 - ties / (N^3 - N)), Smin), 1, lower.tail = FALSE)
     } else b <- c(st(at(-1e-6)), st(at(1)))
     dec <- if (kind == "quantile_bounds") .num(res$decimals[match(ck$id[1], res$id)]) else NA
     slack <- if (is.na(dec)) 0 else 0.5 * 10^-dec
@@ -348,7 +370,7 @@ R_SCRIPT = R_SCRIPT.replace("@AGE_YEARS@", ", ".join(f'"{a}"' for a in AGE_COLUM
 
 # kinds whose statistic is monotone in an age: checked within bounds when the age is released in completed years
 _BOUNDED = {"quantile": "quantile_bounds", "count": "count_bounds", "pct": "pct_bounds",
-            "categorical": "categorical_bounds"}
+            "categorical": "categorical_bounds", "kruskal": "kruskal_bounds"}
 # kinds that need no exact age (a missing age is missing in completed years too)
 _YEARS_SUFFICE = {"missing", "missing_pct"}
 _AGE_CMP = re.compile(r'^\.cmp\(`(?P<age>[^`]+)`, -?\d+(\.\d+)?, "(>|>=|<|<=)"\)$')
@@ -364,7 +386,9 @@ def _bounds_kind(check: dict, groups: dict) -> str | None:
             or _columns(check.get("den")) & ages:
         return None
     var = (check.get("var") or "").strip()
-    if check["kind"] == "quantile":
+    if check["kind"] == "kruskal" and len(groups) != 2:
+        return None
+    if check["kind"] in ("quantile", "kruskal"):
         return kind if var.strip("`") in ages and var == f"`{var.strip('`')}`" else None
     if check["kind"] == "categorical":  # two categories, split by the comparison: ifelse(.cmp(...), "a", "b")
         m = re.match(r'^ifelse\((?P<cmp>.+), "[^"]*", "[^"]*"\)$', var)
@@ -388,7 +412,7 @@ def _unreleased(check: dict, expr, *, years_suffice: bool = False) -> str:
     used = _columns(expr) | _columns(check.get("var")) | _columns(check.get("den"))
     age = used & (set(AGE_SUMMARY_DECIMALS) | set(AGE_COLUMNS))
     if age and not years_suffice:
-        why = {"kruskal": ": a rank test of the exact ages cannot be bounded from completed years",
+        why = {"kruskal": ": a rank test of the exact ages is bounded in two groups only",
                "categorical": ": only a test of two categories split by one comparison of the age is bounded"}
         return (f"adsl.csv releases {min(age)} in completed years, mabseq uses the exact age "
                 f"(results/release.py){why.get(check['kind'], '')}")
