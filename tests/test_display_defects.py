@@ -71,7 +71,7 @@ def r_values(report) -> dict[str, pd.DataFrame]:
         current.append(line)
     blocks[len(blocks)] = current
     frames = [pd.read_csv(io.StringIO("\n".join(b))) for b in blocks.values()]
-    return {k: f.set_index("id") for k, f in zip(("s365", "median", "cox", "cif"), frames)}
+    return {k: f.set_index("id") for k, f in zip(("s365", "median", "cox", "cif", "lt"), frames)}
 
 
 def half_up(x: float, decimals: int) -> str:
@@ -266,6 +266,58 @@ def test_text_gives_rs_cumulative_incidences_after_transplant(report, r_values):
         expected = f"{what}{half_up(100 * r['estimate'], 1)}% (95% CI, {half_up(100 * r['lower'], 1)}-" \
                    f"{half_up(100 * r['upper'], 1)})"
         assert expected in text, expected
+
+
+# ---- 1. the corrected estimate beside the naive one (study-definition 6.1) ------------------------------------------
+LT_FOLLOWS = {"ext_os_relapse1_lt_cd19_bf-cd19n": " with CD19-negative/dim",
+              "ext_os_relapse1_lt_cd19_bf-cd19p": " with CD19-positive relapse",
+              "ext_os_relapse1_lt_cr_blina_bf-crb": " with and",
+              "ext_os_relapse1_lt_cr_blina_bf-ncrb": " without CR to blinatumomab",
+              "ext_os_relapse1_lt_interim_bf-int": " with and",
+              "ext_os_relapse1_lt_interim_bf-noint": " without interim therapy"}
+
+
+def test_text_gives_rs_left_truncated_estimates_beside_the_naive(report, r_values):
+    """The Results text shows, after the naive 1-year OS from the post-blinatumomab relapse, the estimates with
+    each patient at risk only from mAb2 (R: survfit(Surv(entry, time, status))), each naming its group."""
+    text = re.sub(r"\s+", " ", _survival_text(report))
+    naive = text.index("without interim therapy (P =")
+    for rid, follow in LT_FOLLOWS.items():
+        r = r_values["lt"].loc[rid]
+        shown = f"{half_up(100 * r['surv'], 1)}% (95% CI, {half_up(100 * r['lower'], 1)}-{half_up(100 * r['upper'], 1)}"
+        m = re.search(re.escape(shown) + r"(; unstable: fewer than 5 at risk)?\)" + re.escape(follow), text[naive:])
+        assert m, (rid, shown)
+    assert "left truncation" in text and "quasi-independence" in text
+
+
+def _captions(report) -> dict[str, str]:
+    page = (report / "report.html").read_text()
+    out = {}
+    for fid, cap in re.findall(r'<figure class="[^"]*" id="fig-([^"]+)">.*?<figcaption>(.*?)</figcaption>', page, re.S):
+        out[fid] = re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", "", cap)))
+    return out
+
+
+def test_figure_captions_show_the_corrected_analysis_beside_the_naive_test(report, results, r_values):
+    """Every naive grouping formed after the origin (or read at the event) names its corrected analysis in the
+    caption: Figure 2B the Mantel-Byar P, the time-varying Cox HR with R's interval and the chosen landmark; the
+    left-truncated figures R's S(365) with delayed entry; Figure 3A the relabelled cumulative incidence."""
+    caps = _captions(report)
+    if not caps:
+        pytest.skip("the report's figures carry no id")
+    fig2b = caps["fig2b_os_mab2_tx"]
+    cox = r_values["cox"].loc["ext_cox_tx"]
+    assert f"time-varying Cox HR: {half_up(cox['hr'], 2)} (95% CI, {half_up(cox['ci_low'], 2)}-" \
+           f"{half_up(cox['ci_high'], 2)})" in fig2b
+    mb = results.records["ext_mantel_byar_tx_p"].value
+    assert f"Mantel-Byar (alloHSCT as time-dependent): P = {half_up(mb, 2).lstrip('0')}" in fig2b
+    lm = results.meta["landmark_tx_days"]
+    assert f"landmark day {lm} log-rank: P = " in fig2b
+    assert fig2b.index("log-rank: P =") < fig2b.index("Corrected analyses")  # beside the naive test, after it
+    r = r_values["lt"].loc["ext_os_relapse1_lt_interim_bf-int"]
+    assert f"{half_up(100 * r['surv'], 1)}% (95% CI, {half_up(100 * r['lower'], 1)}-" in caps["fig3c_os_interim"]
+    assert "cumulative incidence of relapse" in caps["fig3a_efs_cd19"]
+    assert "Mantel-Byar" in caps["txt_ntx_os_salvage"] and "Mantel-Byar" in caps["txt_os_cr_ino"]
 
 
 # ---- 8. a median where S stays at 0.5 --------------------------------------------------------------------------------

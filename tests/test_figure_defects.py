@@ -435,3 +435,16 @@ def test_flow_with_unknown_values_by_hand():
     assert "note" not in boxes["BF_unknown2"]
     assert boxes["screened"]["n"] == 7
     _check_conservation(res.flow)
+
+
+def test_every_curve_names_its_origin_on_the_time_axis(twin):
+    """The x axis says from when the months count, from the endpoint's origin column in adtte (relapse from the CR
+    date after mAb2 read 'Months', as if from nothing)."""
+    from mabseq.render.figures import _x_label
+    res, dc = twin
+    origins = dc.adtte.groupby("endpoint")["origin"].first().to_dict()
+    said = {"mab1": "mAb1", "mab2": "mAb2", "hsct": "alloHSCT", "post_mab1_relapse": "relapse after mAb1",
+            "cr_mab2": "CR after mAb2"}
+    for c in res.curves.values():
+        label = _x_label(c.endpoint)
+        assert label == f"Months from {said[origins[c.endpoint]]}", (c.id, c.endpoint, label)

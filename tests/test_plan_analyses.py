@@ -173,6 +173,18 @@ def test_gray_by_conditioning(paper_run):
     assert r.extension and "MAC 7, RIC/NMA 5" in r.note and "Gray" in r.method
 
 
+def test_fine_gray_beside_gray_needs_ten_events(paper_run):
+    """Fine-Gray by conditioning intensity is reported beside Gray's test; on the twin each cause has 5 events after
+    alloHSCT (hand count from Table 3: 5 relapses, 5 deaths in remission), below the 10 a regression model needs,
+    so the HR is not estimated and says why (its value against crr is checked in R on 500 synthetic patients,
+    tests/test_rscript.py)."""
+    recs = paper_run.results.records
+    for name in ("relapse", "nrm"):
+        r = recs[f"ext_fg_tx_{name}_hr"]
+        assert r.value is None and r.note.startswith("not estimated: 5 ") and "fewer than the 10" in r.note
+        assert r.extension and "Fine-Gray" in r.quantity
+
+
 def test_agvhd_sensitivity_brackets_the_main_estimate(paper_run):
     recs = paper_run.results.records
     # 11 transplanted patients with a known grade: 5 reach grade II by day 100 -> 5/11; read as grade I, T05 joins
@@ -186,17 +198,22 @@ def test_agvhd_sensitivity_brackets_the_main_estimate(paper_run):
     assert recs["ext_tx34_agvhd3_4_d100_pct"].value == pytest.approx(100 * 3 / 11, rel=1e-12)
 
 
-def test_efs_sensitivity_and_the_unimplemented_definition(paper_run):
+def test_efs_sensitivity_definitions(paper_run):
+    """All three alternatives of 6.5 are computed. On the twin every non-responder's progression is dated at the
+    marrow documenting non-response (adsl: event1_date = nonresponse_mab1_date for the 12), so 'failure_date' equals
+    the main analysis there and its rule says why; tests/test_efs_failure_date.py has a case where it moves."""
     res = paper_run.results
     assert res.records["ext_efs_day0_s365_pct"].rule.startswith("sensitivity")
-    nc = res.meta["not_computed"]["ext_efs_failure_date"]
-    assert nc["kind"] == "analysis" and "not implemented" in nc["reason"]
+    assert "ext_efs_failure_date" not in res.meta.get("not_computed", {})
+    r = res.records["ext_efs_failure_date_s365_pct"]
+    assert "all 12 non-responders dated by the marrow documenting non-response" in r.rule
+    assert r.value == pytest.approx(100 * 4 / 25, rel=1e-12)  # 4 of 25 event-free at 365 (no censoring)
 
 
 def test_new_records_reach_the_report(paper_run):
     html = render_html(paper_run.results)
     for text in ("Gray&#39;s test", "Treatment failure", "ungraded case as grade II", "grade III-IV",
-                 "efs_nonresponder=&#39;day0&#39;", "not implemented by the derivation"):
+                 "efs_nonresponder=&#39;day0&#39;", "efs_nonresponder=&#39;failure_date&#39;"):
         assert text in html, text
 
 

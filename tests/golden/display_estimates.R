@@ -69,3 +69,18 @@ for (k in c("1", "2")) {
   lim <- sort(f^exp(c(-1, 1) * qnorm(0.975) * se / (f * log(f))))
   cat(sprintf("%s,%.10g,%.10g,%.10g\n", c("1" = "ext_tx_relapse_d365", "2" = "ext_tx_nrm_d365")[[k]], f, lim[1], lim[2]))
 }
+# the corrected estimates beside the naive ones: 1-year OS from the post-blinatumomab relapse, each patient at risk
+# only from mAb2 (delayed entry at adtte$entry, the day of mAb2 on the relapse's timeline), log interval
+lt <- list(`ext_os_relapse1_lt_cd19_bf-cd19n` = bf & adsl$cd19_event1 %in% "negdim",
+           `ext_os_relapse1_lt_cd19_bf-cd19p` = bf & adsl$cd19_event1 %in% "pos",
+           `ext_os_relapse1_lt_cr_blina_bf-crb` = bf & adsl$resp_mab1 %in% "cr",
+           `ext_os_relapse1_lt_cr_blina_bf-ncrb` = bf & adsl$resp_mab1 %in% "nr",
+           `ext_os_relapse1_lt_interim_bf-int` = bf & yes(adsl$interim),
+           `ext_os_relapse1_lt_interim_bf-noint` = bf & !yes(adsl$interim))
+cat("id,surv,lower,upper\n")
+for (id in names(lt)) {
+  d <- adtte[adtte$endpoint == "os_relapse1" & adtte$patient_id %in% adsl$patient_id[lt[[id]]], ]
+  d <- d[d$time > d$entry, ]
+  s <- summary(survfit(Surv(entry, time, status) ~ 1, data = d), times = 365)
+  cat(sprintf("%s,%.10g,%.10g,%.10g\n", id, s$surv, s$lower, s$upper))
+}

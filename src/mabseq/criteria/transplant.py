@@ -156,6 +156,41 @@ def hla_10_category(matched: int | None, typed: int | None) -> str | None:
     return "<=8/10"
 
 
+# ---- the paper's conditioning regimens (Table 3) ----------------------------------------------------------------
+# Table 3 groups the conditioning regimens by their exact set of agents (a regimen with any further or missing agent
+# is 'other'); the key names the agents, the table's row adds the intensity the paper prints beside it
+REGIMEN_GROUPS = {
+    "clo_bu": frozenset({"clofarabine", "busulfan"}),
+    "cy_thio_tbi": frozenset({"cyclophosphamide", "thiotepa", "tbi"}),
+    "flu_cy_thio_tbi": frozenset({"fludarabine", "cyclophosphamide", "thiotepa", "tbi"}),
+    "clo_mel_thio": frozenset({"clofarabine", "melphalan", "thiotepa"}),
+    "flu_cy_tbi": frozenset({"fludarabine", "cyclophosphamide", "tbi"}),
+    "flu_mel": frozenset({"fludarabine", "melphalan"}),
+}
+
+
+def _agent_set(agents: str | Iterable[str] | None) -> frozenset:
+    items = agents.split(";") if isinstance(agents, str) else (agents or ())
+    return frozenset(a.strip() for a in items if a and a.strip())
+
+
+def conditioning_group(agents: str | Iterable[str] | None) -> str | None:
+    """The Table 3 regimen group of a conditioning (a ';'-list or an iterable of agent codes): the key of
+    :data:`REGIMEN_GROUPS` whose agents are exactly these, 'other' for any other combination, None when no agent
+    is recorded (unknown, not 'other')."""
+    a = _agent_set(agents)
+    if not a:
+        return None
+    return next((k for k, v in REGIMEN_GROUPS.items() if a == v), "other")
+
+
+def conditioning_includes(agents: str | Iterable[str] | None, required: Iterable[str]) -> bool | None:
+    """Whether the conditioning contains every agent of ``required`` (others may be added); None when no agent is
+    recorded."""
+    a = _agent_set(agents)
+    return None if not a else frozenset(required) <= a
+
+
 # ---- 8.4 GVHD prophylaxis ---------------------------------------------------------------------------------------
 PROPHYLAXIS_ORDER = ("PTCy_based", "ex_vivo_TCD_or_CD34_selection", "CNI_MTX", "CNI_MMF", "CNI_sirolimus",
                      "CNI_alone", "other")

@@ -37,6 +37,10 @@ def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
         t = _days(efs_origin, ev1)
         if params.efs_nonresponder == "day0" and v.get("resp_mab1") == "nr":
             t = 0
+        elif params.efs_nonresponder == "failure_date" and v.get("resp_mab1") == "nr" \
+                and v.get("nonresponse_mab1_date") is not None and v["nonresponse_mab1_date"] <= ev1:
+            # the marrow documenting non-response, when it comes before the documented progression
+            t = _days(efs_origin, v["nonresponse_mab1_date"])
         add("efs_mab1", "mab1", efs_origin, t, 1)
     else:
         add("efs_mab1", "mab1", efs_origin, _days(efs_origin, last), int(dead))

@@ -14,6 +14,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from . import rules
 from .agvhd import VALUES as AGVHD_VALUES, derive_agvhd
+from .categories import categories
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
@@ -363,6 +364,19 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         else:
             D.set(f"resp_{k}_date", resp["date"])
 
+    # the date non-response to mAb1 was documented (the last marrow of the response window not in CR): the EFS event
+    # of a non-responder under efs_nonresponder="failure_date" (CC 9.2; study-definition 6.5). Unknown when no
+    # such marrow is recorded (that EFS then keeps the documented progression date, counted by the analysis)
+    if D.values.get("resp_mab1") == "nr":
+        nr_date = rules.nonresponse_marrow(pd_.assessments, mab1, windows["mab1"])
+        if nr_date is None:
+            D.unknown("nonresponse_mab1_date", "date non-response to mAb1 was documented (6.5)", "bm_blast_pct",
+                      "no marrow with >= 5% blasts in the response window of mAb1")
+        else:
+            D.set("nonresponse_mab1_date", nr_date)
+    else:
+        D.set("nonresponse_mab1_date", None)
+
     # ---- antigen status at the post-mAb1 event (2.4) --------------------------------------------------------------
     # a non-responder without a dated progression: the marrow documenting non-response (2.4, flagged)
     ev1_date = ev1["event_date"] if ev1 else None
@@ -587,4 +601,6 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     else:
         D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
+    for name, (value, why) in categories(D.values).items():  # Table 3 and text categories (categories.py)
+        D.set(name, value, why)
     return D

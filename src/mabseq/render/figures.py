@@ -53,7 +53,7 @@ HASH_SALT = "mabseq"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 SINGLE = "#222222"
 
-ORIGINS = {"mab1": "mAb1", "mab2": "mAb2", "tx": "alloHSCT", "relapse1": "relapse after mAb1"}
+ORIGINS = {"mab1": "mAb1", "mab2": "mAb2", "tx": "alloHSCT", "relapse1": "relapse after mAb1", "cr2": "CR after mAb2"}
 ENDPOINTS = {"os": "overall survival", "efs": "event-free survival", "lfs": "leukemia-free survival",
              "pfs": "progression-free survival"}
 

@@ -48,6 +48,18 @@ td.sig{font-weight:bold}
 nav a{margin-right:10px} .small{font-size:11px} .not-computed{color:#8a4b00;font-style:italic}
 """
 
+
+def _corrected(results: ResultSet, rid: str, conv: str) -> str:
+    """A corrected estimate as the captions show it: the value with its interval, 'P = x' for a test, and the
+    record's warning or, without a value, why (its note)."""
+    r = results.records[rid]
+    if r.value is None and not r.suppressed:
+        return r.note if r.note.startswith("not ") else f"not estimated ({r.note})" if r.note else "not estimated"
+    shown = with_interval(results, r, conv)
+    if r.statistic == "p_value":
+        shown = f"P = {shown}"
+    return f"{shown} ({r.warning})" if r.warning else shown
+
 def _finalize(value):
     """Every ``{{ value }}``: control characters as visible escapes (markup too: the figures' SVG text)."""
     if isinstance(value, Markup):
@@ -184,6 +196,11 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         cap = f"{pops}."
         if test is not None:
             cap += f" {test.method}: P = {format_p(test.value, conv) if test.value is not None else 'not tested'}."
+        if c.corrected:  # the corrected analyses of a grouping formed after the origin, beside the naive test
+            shown = [f"{label}: {_corrected(results, rid, conv)}" for label, rid in c.corrected
+                     if rid in results.records]
+            if shown:
+                cap += " Corrected analyses (study-definition 6.1): " + "; ".join(shown) + "."
         if c.extension:
             cap += " Beyond the paper (exploratory)."
         if c.note:

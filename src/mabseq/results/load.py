@@ -33,6 +33,7 @@ def load_results(path: str | Path) -> ResultSet:
                                     bool(c.get("extension")), c.get("note", ""))
         if "labels" in c:
             res.curves[c["id"]].labels = dict(c["labels"])
+        res.curves[c["id"]].corrected = [list(x) for x in c.get("corrected", [])]
     flow = d.get("flow", {})
     res.flow.boxes = list(flow.get("boxes", []))
     res.flow.edges = [tuple(e) for e in flow.get("edges", [])]

@@ -74,6 +74,9 @@ class Curve:
     extension: bool = False
     note: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # group (or cause) -> display label, set by the preset
+    # a naive grouping's corrected analyses (groups formed after the origin, study-definition 6.1): [label, record
+    # id] pairs, set where the corrected analysis is computed; the caption shows them beside the naive test
+    corrected: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -184,6 +187,7 @@ class ResultSet:
             "curves": [{"id": c.id, "kind": c.kind, "title": c.title, "population": c.population,
                         "endpoint": c.endpoint, "test_id": c.test_id, "time_unit": c.time_unit, "block": c.block,
                         "extension": c.extension, "note": c.note, "labels": dict(sorted(c.labels.items())),
+                        "corrected": [list(x) for x in c.corrected],
                         "steps": _frame_json(c.steps), "at_risk": _frame_json(c.at_risk)}
                        for c in self.curves.values()],
             "tables": [asdict(t) for t in self.tables.values()],

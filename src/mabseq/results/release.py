@@ -62,6 +62,8 @@ def _vocabulary(table: str, column: str) -> dict[str, str]:
 
 
 # Analysis-dataset columns whose values come from a free-text input column (the input column in the value).
+# (The categories derive/categories.py computes from them, tx_regimen and tx_gvhd_ppx, are codes of a fixed
+# vocabulary returned by the criteria, never the input's text, and leave as they are.)
 FREE_TEXT_DERIVED = {
     "tx_conditioning_regimen": "transplants.conditioning_regimen",
     "tx_conditioning_agents": "transplants.conditioning_agents",
@@ -71,7 +73,7 @@ FREE_TEXT_DERIVED = {
 # The allow-list: free-text-derived columns the preset needs, each with why and the vocabulary its items must
 # belong to (an item outside it is written as 'other').
 FREE_TEXT_ALLOWED: dict[str, tuple[str, dict[str, str]]] = {
-    # Table 3 groups the conditioning regimens by their agents (studies.paper._regimen_key)
+    # Table 3 groups the conditioning regimens by their agents (criteria.transplant.conditioning_group)
     "tx_conditioning_agents": ("Table 3: conditioning regimens by their agents",
                                _vocabulary("transplants", "conditioning_agents")),
     # Table 3 and the text classify the GVHD prophylaxis (criteria.transplant.gvhd_prophylaxis_category)

@@ -329,7 +329,9 @@ for (id in unique(todo$id)) {
     if (exact) out$r == m else abs(out$r - m) <= TOL * max(abs(out$r), 1e-12)
   rows[[length(rows) + 1]] <- data.frame(id = id, kind = out$kind, mabseq = m, R = out$r, ok = ok, note = out$note)
 }
-out <- do.call(rbind, rows)
+out <- if (length(rows)) do.call(rbind, rows) else  # nothing to recompute (e.g. nobody included)
+  data.frame(id = character(), kind = character(), mabseq = numeric(), R = numeric(), ok = logical(),
+             note = character())
 options(width = 250)
 defs <- unique(todo[!is.na(todo$expr), c("group", "expr")])
 defs$n <- vapply(defs$expr, function(e) length(group_ids(e)), 0L)

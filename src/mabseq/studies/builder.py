@@ -361,8 +361,11 @@ class Builder:
 
     # ---- survival ---------------------------------------------------------------------------------------------------
     def tte(self, pop: Pop, endpoint: str) -> pd.DataFrame:
-        d = self.adtte[(self.adtte["endpoint"] == endpoint) & self.adtte["patient_id"].isin(pop.ids)]
-        return d.set_index("patient_id").loc[[i for i in pop.ids if i in set(d["patient_id"])]].reset_index()
+        """The endpoint's rows of ``pop``, in the population's order (one set built once: linear in the rows)."""
+        ids = pop.ids
+        d = self.adtte[(self.adtte["endpoint"] == endpoint) & self.adtte["patient_id"].isin(ids)]
+        present = set(d["patient_id"])
+        return d.set_index("patient_id").loc[[i for i in ids if i in present]].reset_index()
 
     def km(self, curve_id: str, title: str, groups: Sequence[Pop], endpoint: str, *, at: int | None = 365,
            ids: dict[str, str] | None = None, test_id: str = "", paper_test: bool = True, quantity: str = "",
@@ -434,6 +437,8 @@ class Builder:
             # the legend's n: the group's size at the origin, not the patients the steps show (with delayed entry
             # some are never at risk after entry); the curve starts at the first entry
             tab = tab.assign(group_n=g.n)
+            if store_curve:  # the legend's n, recomputed in R as the group's size
+                self._check(f"{curve_id}/legend_n/{g.name}", "count", [g], var="TRUE", value=g.n, scale=1)
             if entry:
                 tab = tab.assign(curve_start=float(d["entry"].min()))
             steps.append(tab)

@@ -22,17 +22,20 @@ def _known_false(s):
     return s.apply(lambda v: v is False or v == False).astype(bool)  # noqa: E712
 
 
-def _split(frame, column: str, levels, unknown: str) -> list[tuple[str, str, tuple]]:
-    """The parts of ``frame`` by ``column``: one (key, label, ids) per level in ``levels`` (shown even when empty),
-    and the patients with any other value (not known) as a last part when there are any."""
-    parts, seen = [], None
-    for key, label, test in levels:
+def _split(frame, column: str, levels, unknown: str) -> list[tuple[str, str, tuple, str]]:
+    """The parts of ``frame`` by ``column``: one (key, label, ids, R condition) per level in ``levels`` (shown even
+    when empty), and the patients with any other value (not known) as a last part when there are any. A level is
+    (key, label, test, R literal of its value)."""
+    parts, seen, known = [], None, []
+    for key, label, test, lit in levels:
         mask = test(frame[column])
         seen = mask if seen is None else (seen | mask)
-        parts.append((key, label, _ids(frame, mask)))
+        cond = f".eq(`{column}`, {lit})"
+        known.append(cond)
+        parts.append((key, label, _ids(frame, mask), cond))
     rest = _ids(frame, ~seen)
     if rest:
-        parts.append(("unknown", unknown, rest))
+        parts.append(("unknown", unknown, rest, f"!({' | '.join(known)})"))
     return parts
 
 
@@ -59,16 +62,19 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
     # the categories only: the per-patient detail (dates) goes to excluded.csv and `explain`, never the results
     f.excluded = dc.excluded[["patient_id", "reason"]].to_dict("records")
 
-    def box(id_, label, ids, level, note=""):
+    def box(id_, label, ids, level, note="", expr=None):
         b = {"id": id_, "label": label, "n": len(ids), "patients": list(ids), "level": level}
         if note:
             b["note"] = note
         f.boxes.append(b)
+        if expr is not None:  # the box's count, recomputed in R from its definition on adsl.csv
+            res.checks.append({"id": f"flow/{id_}", "kind": "count", "groups": {"FULL": "TRUE"}, "var": expr,
+                               "value": len(ids), "scale": 1})
         return id_
 
     f.boxes.append({"id": "screened", "label": "Patients in the data set", "n": screened,
                     "patients": sorted(list(dc.adsl["patient_id"]) + list(dc.excluded["patient_id"])), "level": 0})
-    box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"].ids, 1)
+    box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"].ids, 1, expr="TRUE")
     f.edges.append(("screened", "included"))
     if not P["FULL"].n:  # nobody included: the flow ends here, the exclusion box says why
         return
@@ -76,34 +82,40 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
     for seq, a1, a2 in (("BF", "Blinatumomab", "inotuzumab"), ("IF", "Inotuzumab", "blinatumomab")):
         pop: Pop = P[seq]
         fr = pop.frame
-        box(seq, f"{a1} mAb1", pop.ids, 2)
+        arm = f'.eq(`seq`, "{seq}")'  # the arm's definition (populations: seq)
+
+        def within(cond, arm=arm):
+            return f"({arm} & {cond})"
+        box(seq, f"{a1} mAb1", pop.ids, 2, expr=arm)
         f.edges.append(("included", seq))
         # response to mAb1: a split of the arm
-        resp1 = [box(f"{seq}_{k}1", lab, ids, 3) for k, lab, ids in _split(
-            fr, "resp_mab1", [("cr", "CR after mAb1", cr), ("nr", "No response to mAb1", nr)],
+        resp1 = [box(f"{seq}_{k}1", lab, ids, 3, expr=within(c)) for k, lab, ids, c in _split(
+            fr, "resp_mab1", [("cr", "CR after mAb1", cr, '"cr"'), ("nr", "No response to mAb1", nr, '"nr"')],
             "Response to mAb1 not known")]
         f.edges += [(seq, r) for r in resp1]
         # interim therapy: the same patients split again (every response box flows into both)
-        interim = [box(f"{seq}_{k}", lab, ids, 4) for k, lab, ids in _split(
-            fr, "interim", [("int", "Interim therapy before mAb2", _known_true),
-                            ("noint", "No interim therapy", _known_false)], "Interim therapy not known")]
+        interim = [box(f"{seq}_{k}", lab, ids, 4, expr=within(c)) for k, lab, ids, c in _split(
+            fr, "interim", [("int", "Interim therapy before mAb2", _known_true, "TRUE"),
+                            ("noint", "No interim therapy", _known_false, "FALSE")], "Interim therapy not known")]
         f.edges += [(r, i) for r in resp1 for i in interim]
-        mab2 = box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop.ids, 5)
+        mab2 = box(f"{seq}_mab2", f"{a2.capitalize()} mAb2", pop.ids, 5, expr=arm)
         f.edges += [(i, mab2) for i in interim]
         # response to mAb2, then alloHSCT / CAR T cells after mAb2 within each response group
-        for k, lab, ids in _split(fr, "resp_mab2", [("cr", "CR after mAb2", cr), ("nr", "No response to mAb2", nr)],
-                                  "Response to mAb2 not known"):
+        for k, lab, ids, c in _split(fr, "resp_mab2", [("cr", "CR after mAb2", cr, '"cr"'),
+                                                       ("nr", "No response to mAb2", nr, '"nr"')],
+                                     "Response to mAb2 not known"):
             sub = fr[fr["patient_id"].isin(ids)]
-            kids = [(f"{seq}_{k}2_tx", "alloHSCT after mAb2", _ids(sub, _known_true(sub["tx"]))),
-                    (f"{seq}_{k}2_cart", "CAR T cells after mAb2", _ids(sub, _known_true(sub["cart_after_mab2"])))]
+            kids = [(f"{seq}_{k}2_tx", "alloHSCT after mAb2", _ids(sub, _known_true(sub["tx"])), "tx"),
+                    (f"{seq}_{k}2_cart", "CAR T cells after mAb2", _ids(sub, _known_true(sub["cart_after_mab2"])),
+                     "cart_after_mab2")]
             kids = [c for c in kids if k == "cr" or c[2]]  # after CR always shown; otherwise only when it happened
             unknown = _ids(sub, ~(_known_true(sub["tx"]) | _known_false(sub["tx"]))
                            | ~(_known_true(sub["cart_after_mab2"]) | _known_false(sub["cart_after_mab2"])))
-            note = overlap_note(ids, [c[2] for c in kids], unknown) if kids else ""
-            parent = box(f"{seq}_{k}2", lab, ids, 6, note)
+            note = overlap_note(ids, [kid[2] for kid in kids], unknown) if kids else ""
+            parent = box(f"{seq}_{k}2", lab, ids, 6, note, expr=within(c))
             f.edges.append((mab2, parent))
-            for cid, clab, cids in kids:
-                f.edges.append((parent, box(cid, clab, cids, 7)))
+            for cid, clab, cids, col in kids:
+                f.edges.append((parent, box(cid, clab, cids, 7, expr=within(f"{c} & .eq(`{col}`, TRUE)"))))
 
 
 def swimmer_reason(res: ResultSet) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from ..derive import DeriveParams
 from ..results.records import Record, ResultSet, TableSpec
+from ..results.rfilter import r_expr
 import re
 
 from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq as _eq,
@@ -19,6 +20,7 @@ from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, 
 from .flow import sequence_flow, swimmer_reason
 
 NAME = "paper"
+AGVHD_GRADES = (1, 2, 3, 4)  # the overall grades I-IV (derive/agvhd.py: 'ungraded' and None are no recorded grade)
 # display labels of the competing causes of the preset's cumulative-incidence curves (the groups' labels are their
 # populations' labels); Builder.cif puts them on each curve, the figures read them from there
 CAUSE_LABELS = {"relapse": "Relapse", "nrm": "Non-relapse mortality", "agvhd2_4": "Acute GVHD grade II-IV",
@@ -52,8 +54,7 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
     P["TX-ENG"] = tx.where("TX-ENG", "Engrafted", lambda f: f["engraft_days"].notna())
     P["TX-DEAD"] = tx.where("TX-DEAD", "Died after alloHSCT", lambda f: f["dead"] == True)  # noqa: E712
     P["TX-GR"] = tx.where("TX-GR", "aGVHD with a recorded grade",
-                          lambda f: f["agvhd_grade"].apply(lambda g: isinstance(g, (int, np.integer, float))
-                                                           and not pd.isna(g) and g >= 1))
+                          lambda f: f["agvhd_grade"].isin(AGVHD_GRADES))
     P["SOS"] = tx.where("SOS", "Hepatic SOS", lambda f: f["sos"] == True)  # noqa: E712
     P["NTX-SALV"] = P["NTX"].where("NTX-SALV", "Further lines after mAb2", lambda f: f["n_lines_after_mab2"] > 0)
     P["BF-CD22"] = bf.where("BF-CD22", "CD22 known at relapse after inotuzumab", lambda f: f["cd22_event2"].notna())
@@ -70,6 +71,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     res.meta["group_labels"] = dict(CAUSE_LABELS)
     adsl = dc.adsl
     from .paper_paragraphs import PARAGRAPHS
+    from .paper_corrected import attach_corrections
     if not len(adsl):
         return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
@@ -81,6 +83,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     _text(b, P, adsl)
     _survival(b, P)
     _extensions(b, P)
+    attach_corrections(res)
     if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
         _toxicity_unknown(res, agvhd_recorded=bool(cohort["transplants"]["agvhd_max_grade"].notna().any()))
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
@@ -305,7 +308,7 @@ def mark_published_differences(res: ResultSet) -> None:
 
 
 def _as_yes_no(f: pd.DataFrame, var) -> pd.Series:
-    s = var(f) if callable(var) else f[var]
+    s = var(f) if callable(var) else f[var] == True  # noqa: E712 (a comparison: R translates it, results/rfilter.py)
     return s.apply(lambda v: "yes" if (v is True or v == 1 or v is np.True_) else "no")
 
 
@@ -347,14 +350,17 @@ def _table3(b: Builder, P) -> None:
     cat("donor_cord", "Umbilical cord blood or haploidentical-umbilical cord",
         lambda f: f["tx_donor_type"].isin(["cord", "haplo_cord"]))
     head("Recipient-donor gender relation")
-    pair = tx.frame.apply(lambda r: None if r["tx_donor_sex"] not in ("male", "female") else
-                          f"{r['sex']}-{r['tx_donor_sex']}", axis=1)
+    # recipient-donor sex (derive/categories.py: NA when either sex is not recorded as male or female)
     for stem, lab, val in (("sex_mm", "Male-male", "male-male"), ("sex_mf", "Male-female", "male-female"),
                            ("sex_fm", "Female-male", "female-male"), ("sex_ff", "Female-female", "female-female")):
-        cat(stem, lab, lambda f, v=val: pair.loc[f.index] == v)
-    cat("sex_na", "NA*", lambda f: pair.loc[f.index].isna())
-    na_pair = tx.frame[pair.isna()]
+        cat(stem, lab, _eq("tx_sex_pair", val))
+    cat("sex_na", "NA*", lambda f: f["tx_sex_pair"].isna())
+    na_pop = tx.where("TX-NOPAIR", "transplanted, recipient-donor sex not available",
+                      lambda f: f["tx_sex_pair"].isna())
+    na_pair = na_pop.frame
     cord_match = [_int(v) for v in na_pair["tx_hla_matched"] if _int(v) is not None]
+    if len(cord_match) == 1:  # the one recorded value = the maximum over the group, formed in R from its definition
+        b._check("t3_fn_cord_hla_match_n", "max", [na_pop], var=r_expr("tx_hla_matched", frame=na_pair))
     b.results.add(Record("t3_fn_cord_hla_match_n", cord_match[0] if len(cord_match) == 1 else None, "n",
                          quantity="HLA match (of 6) of the single cord unit without donor sex (Table 3 footnote)",
                          population="TX", patients=tuple(na_pair["patient_id"]), paper_ref="t3_fn_cord_hla_match_n",
@@ -363,30 +369,28 @@ def _table3(b: Builder, P) -> None:
                          f"not computed: {len(cord_match)} transplants without donor sex have a recorded HLA match "
                          "(the footnote describes exactly one)"))
     head("Histocompatibility")
-    from ..criteria.transplant import hla_10_category
-    hla = tx.frame.apply(lambda r: hla_10_category(_int(r["tx_hla_matched"]), _int(r["tx_hla_typed"])), axis=1)
-    cat("hla_10of10", "10/10 (fully HLA matched)", lambda f: hla.loc[f.index] == "10/10")
-    cat("hla_9of10", "9/10 (one HLA locus mismatched)", lambda f: hla.loc[f.index] == "9/10")
+    # derive/categories.py: criteria.transplant.hla_10_category of the matched and typed alleles
+    cat("hla_10of10", "10/10 (fully HLA matched)", _eq("tx_hla_category", "10/10"))
+    cat("hla_9of10", "9/10 (one HLA locus mismatched)", _eq("tx_hla_category", "9/10"))
     cat("hla_le8of10", "<=8/10 (2 or more loci mismatched including haploidentical HLA)",
-        lambda f: hla.loc[f.index] == "<=8/10")
+        _eq("tx_hla_category", "<=8/10"))
     head("Conditioning regimens")
-    reg = tx.frame["tx_conditioning_agents"].fillna("").apply(_regimen_key)
-    for stem, lab in (("cond_mac_clo_bu", "Clofarabine, busulfan 16 mg/kg"),
-                      ("cond_mac_cy_thio_tbi", "Cyclophosphamide, thiotepa, TBI"),
-                      ("cond_mac_flu_cy_thio_tbi", "Fludarabine, cyclophosphamide, thiotepa, TBI"),
-                      ("cond_mac_clo_mel_thio", "Clofarabine, melphalan, thiotepa"),
-                      ("cond_ric_flu_cy_tbi200", "Fludarabine, cyclophosphamide, TBI-200"),
-                      ("cond_ric_flu_mel", "Fludarabine, melphalan")):
-        cat(stem, lab, lambda f, k=stem: reg.loc[f.index] == k, indent=2)
+    # derive/categories.py: criteria.transplant.conditioning_group (the regimen's exact set of agents)
+    for stem, lab, key in (("cond_mac_clo_bu", "Clofarabine, busulfan 16 mg/kg", "clo_bu"),
+                           ("cond_mac_cy_thio_tbi", "Cyclophosphamide, thiotepa, TBI", "cy_thio_tbi"),
+                           ("cond_mac_flu_cy_thio_tbi", "Fludarabine, cyclophosphamide, thiotepa, TBI",
+                            "flu_cy_thio_tbi"),
+                           ("cond_mac_clo_mel_thio", "Clofarabine, melphalan, thiotepa", "clo_mel_thio"),
+                           ("cond_ric_flu_cy_tbi200", "Fludarabine, cyclophosphamide, TBI-200", "flu_cy_tbi"),
+                           ("cond_ric_flu_mel", "Fludarabine, melphalan", "flu_mel")):
+        cat(stem, lab, _eq("tx_regimen", key), indent=2)
     head("GVHD prophylaxis")
-    from ..criteria.transplant import gvhd_prophylaxis_category
-    ppx = tx.frame.apply(lambda r: gvhd_prophylaxis_category(
-        _str(r["tx_gvhd_prophylaxis"]).split(";"), ex_vivo_tcd=r["tx_ex_vivo_tcd"] == "yes").value, axis=1)
+    # derive/categories.py: criteria.transplant.gvhd_prophylaxis_category
     for stem, lab, val in (("gvhdppx_tcd", "Ex vivo T-cell depletion (CD34 selection)", "ex_vivo_TCD_or_CD34_selection"),
                            ("gvhdppx_ptcy", "Posttransplant cyclophosphamide", "PTCy_based"),
                            ("gvhdppx_mtx_cni", "Methotrexate, calcineurin inhibitor", "CNI_MTX"),
                            ("gvhdppx_cni_mmf", "Calcineurin inhibitor, mycophenolate mofetil", "CNI_MMF")):
-        cat(stem, lab, lambda f, v=val: ppx.loc[f.index] == v)
+        cat(stem, lab, _eq("tx_gvhd_ppx", val))
     b.summary("t3_cd34_dose", "", tx, "tx_cd34_dose", quantity="CD34+ dose (x10^6 cells/kg)",
               decimals={"median": 2, "q1": 1, "q3": 1}, variable="cd34_dose")  # as printed: 5.02 (4.7-7.4)
     rows.append({"label": "Median number of CD34+ dose (IQR, x10^6 cells/kg)", "kind": "median_iqr", "indent": 0,
@@ -440,27 +444,8 @@ def _agvhd_table3(b: Builder, tx: Pop, gr: Pop, rows: list) -> list[str]:
     return notes
 
 
-def _str(v) -> str:
-    """A text value, '' when missing (None, NaN or NA: a transplant without recorded GVHD prophylaxis)."""
-    return v if isinstance(v, str) else ""
-
-
 def _int(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else int(v)
-
-
-def _regimen_key(agents: str) -> str:
-    a = {x.strip() for x in agents.split(";") if x.strip()}
-    table = [({"clofarabine", "busulfan"}, "cond_mac_clo_bu"), ({"cyclophosphamide", "thiotepa", "tbi"},
-                                                                  "cond_mac_cy_thio_tbi"),
-             ({"fludarabine", "cyclophosphamide", "thiotepa", "tbi"}, "cond_mac_flu_cy_thio_tbi"),
-             ({"clofarabine", "melphalan", "thiotepa"}, "cond_mac_clo_mel_thio"),
-             ({"fludarabine", "cyclophosphamide", "tbi"}, "cond_ric_flu_cy_tbi200"),
-             ({"fludarabine", "melphalan"}, "cond_ric_flu_mel")]
-    for agents_set, key in table:
-        if a == agents_set:
-            return key
-    return "other"
 
 
 # ---- Results text numbers ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..results.records import Record
+from ..results.rfilter import r_expr
 from .builder import MONTH_DAYS, Builder, eq as _eq
 
 
@@ -37,7 +38,7 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.summary("abs_time_mab2_allohsct", "", tx, "days_mab2_tx", stats=("median",), decimals=1,
               quantity="days mAb2 to alloHSCT")
     b.n_pct(None, "abs_agvhd_pct", tx, _true("agvhd"), quantity="acute GVHD (any grade)")
-    b.n_pct(None, "abs_agvhd_ge3_pct", tx, lambda f: f["agvhd_grade"].apply(_ge(3)), decimals=0,
+    b.n_pct(None, "abs_agvhd_ge3_pct", tx, _true("agvhd_ge3"), decimals=0,
             quantity="acute GVHD grade >= 3")
     b.n_pct(None, "abs_nrm_pct", tx, lambda f: (f["dead"] == True) & f["tx_relapse_date"].isna(),  # noqa: E712
             quantity="non-relapse mortality (crude)")
@@ -206,12 +207,11 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
             quantity="neutrophil engraftment")
     b.summary("txt_tx_engraft_days", "", eng, "engraft_days", quantity="days to neutrophil engraftment")
     b.n_pct("txt_tx_agvhd_n", "txt_tx_agvhd_pct", tx, _true("agvhd"), quantity="acute GVHD")
-    b.n_pct("txt_tx_agvhd_ge3_n", None, tx, lambda f: f["agvhd_grade"].apply(_ge(3)), quantity="aGVHD grade >= 3")
+    b.n_pct("txt_tx_agvhd_ge3_n", None, tx, _true("agvhd_ge3"), quantity="aGVHD grade >= 3")
     for stem, organ, stage in (("gi3", "agvhd_lower_gi_stage", 3), ("gi2", "agvhd_lower_gi_stage", 2),
                                ("liver3", "agvhd_liver_stage", 3)):
         b.n_pct(f"txt_tx_agvhd_ge3_{stem}_n", None, tx,
-                lambda f, o=organ, k=stage: f["agvhd_grade"].apply(_ge(3)) & (f.get(o, pd.Series(None, index=f.index))
-                                                                              == k),
+                lambda f, o=organ, k=stage: (f["agvhd_ge3"] == True) & (f[o] == k),  # noqa: E712
                 quantity=f"aGVHD grade >= 3 with {organ.replace('agvhd_', '').replace('_', ' ')} {stage}")
     tcd = eng.where("TX-ENG-TCD", "engrafted, T-cell depleted", lambda f: f["tx_ex_vivo_tcd"] == "yes")
     unm = eng.where("TX-ENG-UNM", "engrafted, unmanipulated", lambda f: f["tx_ex_vivo_tcd"] != "yes")
@@ -222,13 +222,10 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.n_pct("txt_tx_sos_n", None, tx, sos, quantity="hepatic SOS")
     b.summary("txt_tx_sos_time_ino_tx", "", P["SOS"], "days_mab2_tx", stats=("median", "min", "max"),
               quantity="days inotuzumab mAb2 to alloHSCT, SOS patients")
-    b.n_pct("txt_tx_sos_clo_thio_mel_n", None, P["SOS"],
-            lambda f: f["tx_conditioning_agents"].fillna("").apply(lambda a: set(a.split(";")) ==
-                                                                   {"clofarabine", "melphalan", "thiotepa"}),
+    # derive/categories.py: the regimen group (exactly these agents), and a conditioning containing these agents
+    b.n_pct("txt_tx_sos_clo_thio_mel_n", None, P["SOS"], _eq("tx_regimen", "clo_mel_thio"),
             quantity="SOS after clofarabine/thiotepa/melphalan")
-    b.n_pct("txt_tx_sos_flu_cy_thio_n", None, P["SOS"],
-            lambda f: f["tx_conditioning_agents"].fillna("").apply(lambda a: {"fludarabine", "cyclophosphamide",
-                                                                              "thiotepa"} <= set(a.split(";"))),
+    b.n_pct("txt_tx_sos_flu_cy_thio_n", None, P["SOS"], _true("tx_cond_flu_cy_thio"),
             quantity="SOS after fludarabine/cyclophosphamide/thiotepa")
 
     # ---- Results: not transplanted ------------------------------------------------------------------------------------
@@ -242,26 +239,25 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.summary("txt_ntx_salvage_lines", "", salv, "n_lines_after_mab2", stats=("median", "min", "max"),
               quantity="salvage lines after mAb2")
     b.n_pct("txt_ntx_cart_n", None, ntx, _true("cart_after_mab2"), quantity="CAR T cells after mAb2")
-    b.n_pct("txt_ntx_mab_retreat_n", None, ntx, lambda f: f["retreat_agents"].apply(len) > 0,
-            quantity="antibody re-treatment")
-    b.n_pct("txt_ntx_blina_retreat_n", None, ntx, lambda f: f["retreat_agents"].apply(lambda a: "blinatumomab" in a),
-            quantity="blinatumomab re-treatment")
-    b.n_pct("txt_ntx_ino_retreat_n", None, ntx, lambda f: f["retreat_agents"].apply(lambda a: "inotuzumab" in a),
-            quantity="inotuzumab re-treatment")
+    # re-treatments and the CRs to each line class after mAb2: derive/categories.py
+    b.n_pct("txt_ntx_mab_retreat_n", None, ntx, _true("retreat_any"), quantity="antibody re-treatment")
+    b.n_pct("txt_ntx_blina_retreat_n", None, ntx, _true("retreat_blina"), quantity="blinatumomab re-treatment")
+    b.n_pct("txt_ntx_ino_retreat_n", None, ntx, _true("retreat_ino"), quantity="inotuzumab re-treatment")
     b.summary("txt_ntx_time_mab2_salvage", "", salv, "days_mab2_first_line",
               quantity="days mAb2 to first further line")
     cart = ntx.where("NTX-CART", "CAR T after mAb2", _true("cart_after_mab2"))
-    b.n_pct("txt_ntx_cart_responders_n", None, cart,
-            lambda f: f["salvage_responses"].apply(lambda rs: any(c == "car_t" and r == "cr" for c, r in rs)),
-            quantity="CR to CAR T cells")
-    re = ntx.where("NTX-RE", "antibody re-treated", lambda f: f["retreat_agents"].apply(len) > 0)
-    b.n_pct("txt_ntx_retreat_cr_ino_n", None, re, lambda f: (f["seq"] == "IF") & f["salvage_responses"].apply(
-        lambda rs: any(c == "inotuzumab" and r == "cr" for c, r in rs)), quantity="CR to inotuzumab re-treatment")
-    b.n_pct("txt_ntx_retreat_cr_blina_n", None, re, lambda f: (f["seq"] == "BF") & f["salvage_responses"].apply(
-        lambda rs: any(c == "blinatumomab" and r == "cr" for c, r in rs)), quantity="CR to blinatumomab re-treatment")
+    b.n_pct("txt_ntx_cart_responders_n", None, cart, _true("cr_after_mab2_cart"), quantity="CR to CAR T cells")
+    re = ntx.where("NTX-RE", "antibody re-treated", _true("retreat_any"))
+    ino_cr = lambda f: (f["seq"] == "IF") & (f["cr_after_mab2_ino"] == True)  # noqa: E731,E712
+    blina_cr_ = lambda f: (f["seq"] == "BF") & (f["cr_after_mab2_blina"] == True)  # noqa: E731,E712
+    b.n_pct("txt_ntx_retreat_cr_ino_n", None, re, ino_cr, quantity="CR to inotuzumab re-treatment")
+    b.n_pct("txt_ntx_retreat_cr_blina_n", None, re, blina_cr_, quantity="CR to blinatumomab re-treatment")
 
-    blina_cr = re.where("NTX-RE-BCR", "blinatumomab re-treatment CR", lambda f: (f["seq"] == "BF") & f[
-        "salvage_responses"].apply(lambda rs: any(c == "blinatumomab" and r == "cr" for c, r in rs)))
+    blina_cr = re.where("NTX-RE-BCR", "blinatumomab re-treatment CR", blina_cr_)
+    days = blina_cr.frame["retreat_cr_days"].dropna()
+    if len(days) == 1:  # one remission: its duration is the group's only value (R forms the group and takes it)
+        b._check("txt_ntx_retreat_cr_blina_duration", "max", [blina_cr],
+                 var=r_expr(lambda f: f["retreat_cr_days"] / MONTH_DAYS, frame=blina_cr.frame))
     b.results.add(Record("txt_ntx_retreat_cr_blina_duration",
                          (blina_cr.frame["retreat_cr_days"].dropna().iloc[0] / MONTH_DAYS
                           if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else None),
@@ -327,15 +323,6 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
               quantity="days from the start of inotuzumab to alloHSCT, inotuzumab-treated transplants",
               rule="I12: the Discussion's 40 days counts the 11 patients transplanted after inotuzumab mAb2 (the "
                    "Abstract's 37.5 counts all 12)")
-
-
-def _ge(k):
-    def f(g):
-        try:
-            return g is not None and not isinstance(g, str) and not pd.isna(g) and g >= k
-        except TypeError:
-            return False
-    return f
 
 
 def add_survival_records(b: Builder, P: dict) -> None:

@@ -3,7 +3,8 @@
 * treatment-failure incidence from mAb2 (every non-responder fails on the date that ended mAb2) and, beside it,
   relapse incidence from the CR date among the patients in CR after mAb2 (``failure_and_relapse``; both presets);
 * Gray's test, myeloablative vs reduced-intensity/non-myeloablative conditioning, for relapse and NRM after alloHSCT
-  (6.3, only when both groups have ``min_group_n``; ``gray_by_conditioning``);
+  (6.3, only when both groups have ``min_group_n``; ``gray_by_conditioning``), and beside it the Fine-Gray
+  subdistribution hazard ratio (with at least 10 events of the cause);
 * the aGVHD case without a recorded grade (I4) read as grade I and as grade II (6.4; ``agvhd_ungraded_sensitivity``);
 * EFS from mAb1 under the plan's alternative definitions (6.5; ``efs_definition_sensitivity``).
 
@@ -98,6 +99,49 @@ def gray_by_conditioning(b: Builder, mac: Pop, ric: Pop, tx: Pop) -> None:
              quantity=f"cumulative incidence of {what} after alloHSCT, myeloablative vs reduced-intensity/"
                       "non-myeloablative conditioning (Gray's test)", patients=pts,
              method="Gray's test, rho = 0 (cmprsk::cuminc)", note=note)
+        _fine_gray(b, d[known], grp[known], code, name, what, mac, ric, sizes, small)
+
+
+# regression models need this many events of the cause (study-definition 6.6: "Cox models need >= 10 events")
+MIN_EVENTS = 10
+
+
+def _fine_gray(b: Builder, d: pd.DataFrame, grp: np.ndarray, code: int, name: str, what: str, mac: Pop, ric: Pop,
+               sizes: str, small: bool) -> None:
+    """Fine-Gray subdistribution hazard ratio of ``what`` after alloHSCT, RIC/NMA vs MAC (the other cause
+    competing; cmprsk::crr), with its Wald 95% CI and p, beside Gray's test. Not estimated below ``MIN_EVENTS``
+    events of the cause or under the minimum group size; the reason is the record's note."""
+    t, st = d["time"].to_numpy(float), d["status"].to_numpy(int)
+    n_ev = int((st == code).sum())
+    q = (f"{what} after alloHSCT, reduced-intensity/non-myeloablative vs myeloablative conditioning: Fine-Gray "
+         "subdistribution hazard ratio")
+    base = dict(population="TX-MAC vs TX-RIC", quantity=q, patients=tuple(d["patient_id"]), decimals=2,
+                method="Fine-Gray (cmprsk::crr), sandwich variance; Wald 95% CI and p")
+    values, note = None, ""
+    if small:
+        note = f"not estimated: a conditioning group below the minimum of {b.params.min_group_n} ({sizes})"
+    elif n_ev < MIN_EVENTS:
+        note = f"not estimated: {n_ev} {what} event{'s' if n_ev != 1 else ''}, fewer than the {MIN_EVENTS} a " \
+               f"regression model needs (SD 6.6; {sizes})"
+    else:
+        from ..stats import fine_gray
+        try:
+            fit = fine_gray(t, st, (grp == "RIC/NMA").astype(float)[:, None], cause=code,
+                            names=["RIC/NMA vs MAC"])
+            row = fit.summary.iloc[0]
+            values = {"hr": row["hazard_ratio"], "ci_low": row["lower"], "ci_high": row["upper"],
+                      "p": row["p_value"]}
+            note = f"{EXPLORATORY}; {sizes}; {n_ev} events"
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            note = f"not estimated: {exc}"
+    rid = f"ext_fg_tx_{name}"
+    if values is None:
+        _rec(b, f"{rid}_hr", None, "hr", note=note, **base)
+        return
+    for stat, key in (("hr", "hr"), ("ci_low", "lower"), ("ci_high", "upper"), ("p_value", "p")):
+        sfx = "p" if stat == "p_value" else stat
+        _rec(b, f"{rid}_{sfx}", float(values["p" if stat == "p_value" else stat]), stat, note=note, **base)
+        b._check(f"{rid}_{sfx}", "crr", [mac, ric], endpoint="cir_tx", cause=code, stat=key, scale=1)
 
 
 # ---- 3. the aGVHD case without a grade, both ways (6.4, I4) ------------------------------------------------------
@@ -186,7 +230,7 @@ EFS_VARIANTS = (("day0", {"efs_nonresponder": "day0"}, "non-responders fail at d
                 ("no_mrd_relapse", {"mrd_relapse_is_event": False},
                  "MRD relapse not an event (mrd_relapse_is_event=False)"))
 # the derivation reads these values of efs_nonresponder; any other is not implemented (derive/endpoints.py)
-EFS_IMPLEMENTED = ("progression_date", "day0")
+EFS_IMPLEMENTED = ("progression_date", "day0", "failure_date")
 
 
 def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365) -> None:
@@ -205,7 +249,21 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365)
             not_computed(b.results, stem, what, why, kind="analysis", block=b.block)
             continue
         dc = derive_cohort(cohort, derive_params.with_(**change))
+        if change.get("efs_nonresponder") == "failure_date":
+            label += _failure_date_fallbacks(dc.adsl)
         _efs_variant(b, dc, stem, what, label, at)
+
+
+def _failure_date_fallbacks(adsl: pd.DataFrame) -> str:
+    """The blinatumomab-first non-responders whose EFS keeps the documented progression date under 'failure_date':
+    no marrow documents the non-response, or it comes after the progression (derive/endpoints.py)."""
+    bf = adsl[(adsl["seq"] == "BF") & (adsl["resp_mab1"] == "nr")]
+    if "nonresponse_mab1_date" not in bf:
+        return f"; all {patients(len(bf))} non-responders keep the progression date (no non-response date)"
+    nr, ev = bf["nonresponse_mab1_date"], bf["event1_date"]
+    kept = int((nr.isna() | (ev.notna() & nr.notna() & (nr > ev))).sum())
+    return f"; {kept} of {len(bf)} non-responders keep the progression date (no earlier marrow documents the " \
+           "non-response)" if kept else f"; all {len(bf)} non-responders dated by the marrow documenting non-response"
 
 
 def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int) -> None:

@@ -30,6 +30,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from ..derive import DeriveParams
 from ..results.records import Record, ResultSet, TableSpec
+from ..results.rfilter import r_expr, untranslatable
 from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq,
                       mark_not_computed, not_computed, start_study, tables_empty)
 from .flow import sequence_flow, swimmer_reason
@@ -58,39 +59,68 @@ def populations(adsl: pd.DataFrame) -> dict[str, Pop]:
 TOXICITY_COLUMNS = ("crs_any", "icans_any", "hepatotox_ino", "sos_after_tx")
 
 
-def analysis_frame(adsl: pd.DataFrame, toxicity_collected: bool = True) -> pd.DataFrame:
-    """The per-patient dataset with the yes/no outcome columns the tables summarise. A value that cannot be known
-    (a CR without an MRD result, a missing grade, SOS in a patient not transplanted, any toxicity when the cohort
-    has no toxicity data at all) stays missing, so it is shown as Unknown and left out of the percentage."""
-    f = adsl.copy()
+def _known(f, col):  # an MRD status 'unknown' (a CR without an MRD result) is not known
+    return f[col].notna() & (f[col] != "unknown")
 
-    def yes(mask, known=None):
-        out = pd.Series(mask.to_numpy(bool), index=f.index, dtype=object)
-        if known is not None:
-            out[~known.to_numpy(bool)] = None
-        return out
 
-    def known(col):  # an MRD status 'unknown' (a CR without an MRD result) is not known
-        return f[col].notna() & (f[col] != "unknown")
+def _liver(f):
+    return (f["transaminitis_ino"] == True) | (f["hyperbili_ino"] == True)  # noqa: E712
 
-    f["cr_mab1"] = yes(f["resp_mab1"] == "cr", known("resp_mab1"))
+
+# The yes/no outcome columns the tables summarise, each defined once as (yes, known): filters on the per-patient
+# dataset, so that pandas computes the column and the R check writes it (results/rfilter.py) from the same
+# definition; known None: always known. A value that cannot be known is missing (Unknown, out of the percentage).
+OUTCOMES = {
+    "cr_mab1": (lambda f: f["resp_mab1"] == "cr", lambda f: _known(f, "resp_mab1")),
     # MRD-negative CR: unknown for a CR without an MRD result
-    f["mrdneg_cr_mab1"] = yes((f["resp_mab1"] == "cr") & (f["mrd_mab1"] == "neg"),
-                              known("resp_mab1") & ((f["resp_mab1"] != "cr") | known("mrd_mab1")))
-    f["cr_mab2"] = yes(f["resp_mab2"] == "cr", known("resp_mab2"))
-    f["mrdneg_cr_mab2"] = yes((f["resp_mab2"] == "cr") & (f["mrd_mab2"] == "neg"),
-                              known("resp_mab2") & ((f["resp_mab2"] != "cr") | known("mrd_mab2")))
-    f["relapse_mab1"] = yes(f["event1_date"].notna())
-    f["crs_any"] = yes(f["crs_blina"] >= 1, known("crs_blina"))
-    f["icans_any"] = yes(f["icans_blina"] >= 1, known("icans_blina"))
-    tox = (f["transaminitis_ino"] == True) | (f["hyperbili_ino"] == True)  # noqa: E712
-    f["hepatotox_ino"] = yes(tox, tox | (known("transaminitis_ino") & known("hyperbili_ino")))
-    f["sos_after_tx"] = yes(f["sos"] == True, (f["tx"] == True) & known("sos"))  # noqa: E712  after alloHSCT only
-    f["months_mab1_mab2"] = f["days_mab1_mab2"] / MONTH_DAYS
+    "mrdneg_cr_mab1": (lambda f: (f["resp_mab1"] == "cr") & (f["mrd_mab1"] == "neg"),
+                       lambda f: _known(f, "resp_mab1") & ((f["resp_mab1"] != "cr") | _known(f, "mrd_mab1"))),
+    "cr_mab2": (lambda f: f["resp_mab2"] == "cr", lambda f: _known(f, "resp_mab2")),
+    "mrdneg_cr_mab2": (lambda f: (f["resp_mab2"] == "cr") & (f["mrd_mab2"] == "neg"),
+                       lambda f: _known(f, "resp_mab2") & ((f["resp_mab2"] != "cr") | _known(f, "mrd_mab2"))),
+    "relapse_mab1": (lambda f: f["event1_date"].notna(), None),
+    "crs_any": (lambda f: f["crs_blina"] >= 1, lambda f: _known(f, "crs_blina")),
+    "icans_any": (lambda f: f["icans_blina"] >= 1, lambda f: _known(f, "icans_blina")),
+    "hepatotox_ino": (_liver, lambda f: _liver(f) | (_known(f, "transaminitis_ino") & _known(f, "hyperbili_ino"))),
+    # after alloHSCT only
+    "sos_after_tx": (lambda f: f["sos"] == True, lambda f: (f["tx"] == True) & _known(f, "sos")),  # noqa: E712
+}
+MONTHS = {"months_mab1_mab2": lambda f: f["days_mab1_mab2"] / MONTH_DAYS}
+
+
+def analysis_frame(adsl: pd.DataFrame, toxicity_collected: bool = True) -> pd.DataFrame:
+    """The per-patient dataset with the yes/no outcome columns the tables summarise (:data:`OUTCOMES`). A value
+    that cannot be known (a CR without an MRD result, a missing grade, SOS in a patient not transplanted, any
+    toxicity when the cohort has no toxicity data at all) stays missing, so it is shown as Unknown and left out of
+    the percentage."""
+    f = adsl.copy()
+    for col, (yes, known) in OUTCOMES.items():
+        out = pd.Series(yes(f).to_numpy(bool), index=f.index, dtype=object)
+        if known is not None:
+            out[~known(f).to_numpy(bool)] = None
+        f[col] = out
+    for col, fn in MONTHS.items():
+        f[col] = fn(f)
     if not toxicity_collected:
         for c in TOXICITY_COLUMNS:
             f[c] = pd.Series([None] * len(f), index=f.index, dtype=object)
     return f
+
+
+def r_columns(adsl: pd.DataFrame, toxicity_collected: bool = True) -> dict[str, str]:
+    """The columns :func:`analysis_frame` adds, as R expressions on adsl.csv from the same definitions (a yes/no
+    outcome: ``ifelse(known, yes, NA)``; a toxicity the cohort did not collect: NA)."""
+    out = {}
+    for col, (yes, known) in OUTCOMES.items():
+        y = r_expr(yes, frame=adsl)
+        k = r_expr(known, frame=adsl) if known is not None else None
+        bad = next((e for e in (y, k) if e is not None and untranslatable(e)), None)
+        out[col] = bad if bad else (f"ifelse({k}, {y}, NA)" if k else y)
+    for col, fn in MONTHS.items():
+        out[col] = r_expr(fn, frame=adsl)
+    if not toxicity_collected:
+        out.update({c: "NA" for c in TOXICITY_COLUMNS})
+    return out
 
 
 # age, marrow blasts and months between the antibodies are continuous whatever their number of distinct values
@@ -149,15 +179,16 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
         return _nobody_included(res, dc), dc
     toxicity = not tables_empty(cohort, "toxicity_episodes", "toxicity_observations")
     P = populations(analysis_frame(dc.adsl, toxicity))
+    r_cols = r_columns(dc.adsl, toxicity)
     groups = [p for p in (P["BF"], P["IF"]) if p.n]
     b = Builder(res, dc.adtte, params.analysis)
     sequence_flow(res, dc, P)
     b.block = "Table 1"
     tbl_summary(b, "table1", f"Table 1. Patient characteristics by the antibody given first (N = {P['FULL'].n})",
-                groups, TABLE1, overall=P["FULL"])
+                groups, TABLE1, overall=P["FULL"], r_columns=r_cols)
     b.block = "Table 2"
     tbl_summary(b, "table2", "Table 2. Response, antigen escape, transplant and toxicity by the antibody given first",
-                groups, TABLE2, overall=P["FULL"],
+                groups, TABLE2, overall=P["FULL"], r_columns=r_cols,
                 footnotes=[f"Response by the {params.derive.response_ruleset} rule set (CR, CRh and CRi pooled); "
                            "MRD negative below the study's threshold by flow cytometry.",
                            "Unknown: CD19 at relapse is not applicable without a relapse after mAb1 (or was not "

@@ -17,6 +17,13 @@ The rules encoded here, each a function:
 Each statistic is a record (ids ``{table}_{variable}[_{level}]_{stat}_{column}``); the TableSpec only points at
 them, and the renderer formats them (style_percent, style_pvalue) because the table says ``conventions =
 "gtsummary"``.
+
+Each record with a value gets its R check (results/rscript.py), written from these rules on the columns of adsl.csv
+(the variable as an R expression, results/rfilter.py; a derived column by the preset's definition, ``r_columns``):
+a level's count is ``count`` of ``.eq(x, level)``, its percentage ``pct`` over the group's patients with a known
+value (a declared level, or not NA); the Unknown row ``count`` of the rest; median and quartiles ``quantile`` with
+type 2; the p-value ``wilcoxon`` / ``kruskal`` on the groups, or ``categorical`` (R chooses chi-square or Fisher
+again with the minimum expected count 5) on each group's patients with a known value.
 """
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..results.records import Record, TableSpec
+from ..results.rfilter import UNTRANSLATABLE, r_and, r_expr, r_literal
 from ..stats import chi_square, fisher_exact, kruskal_wallis, quantile, wilcoxon_rank_sum
 from .builder import Builder, Pop, empty_reason
 
@@ -125,14 +133,16 @@ def _slug(s) -> str:
 
 
 def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variables: Sequence[Variable], *,
-                overall: Pop | None = None, add_p: bool = True, footnotes: Sequence[str] = ()) -> TableSpec:
-    """Records and a TableSpec for ``tbl_summary(by =) |> add_overall() |> add_p()`` over ``variables``."""
+                overall: Pop | None = None, add_p: bool = True, footnotes: Sequence[str] = (),
+                r_columns: dict[str, str] | None = None) -> TableSpec:
+    """Records and a TableSpec for ``tbl_summary(by =) |> add_overall() |> add_p()`` over ``variables``.
+    ``r_columns``: the R expression on adsl.csv of a column the preset derives (default: the column itself)."""
     cols = ([("overall", overall)] if overall is not None else []) + [(_slug(p.name), p) for p in by]
     rows: list[dict] = []
     tests_used: list[str] = []
     stats_used: list[str] = []
 
-    def rec(rid, value, statistic, quantity, pop, patients, decimals, method, denominator=None):
+    def rec(rid, value, statistic, quantity, pop, patients, decimals, method, denominator=None, check=None):
         # a statistic without a value says why: nobody in the column, or nobody with a known value
         note = "" if value is not None else (empty_reason(pop) if pop.n == 0 else
                                              f"not computed: no known value among the {pop.n} patients of "
@@ -141,6 +151,8 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
         b.results.add(Record(rid, value, statistic, quantity=quantity, population=pop.name, patients=patients,
                              decimals=decimals, method=method, denominator=denominator, block=b.block,
                              extension=b.extension, note=note))
+        if check is not None and value is not None:
+            _add_check(b, rid, check)
 
     for var in variables:
         if var.column not in by[0].frame.columns:
@@ -152,6 +164,8 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
             code = lambda v: v if _present(v) else None  # noqa: E731
         kind = var.type or ("categorical" if var.levels is not None else summary_type(allv))
         stem = f"{table_id}_{_slug(var.column)}"
+        x_r = (r_columns or {}).get(var.column) or r_expr(var.column, frame=by[0].frame)
+        known_r = _known_r(x_r, var)
         if STAT_LABELS[kind] not in stats_used:
             stats_used.append(STAT_LABELS[kind])
         any_missing = any(code(v) is None for _, p in cols for v in p.frame[var.column])
@@ -169,7 +183,9 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 qs = quantile(x, [0.5, 0.25, 0.75], type=2) if x.size else [None] * 3
                 for st, v in zip(("median", "q1", "q3"), qs):
                     rec(f"{stem}_{st}_{cname}", None if v is None else float(v), st, var.label, pop, pts, digits,
-                        "R quantile type 2 (gtsummary)", int(x.size))
+                        "R quantile type 2 (gtsummary)", int(x.size),
+                        check=dict(kind="quantile", groups={pop.name: pop.expr}, var=x_r,
+                                   p={"median": 0.5, "q1": 0.25, "q3": 0.75}[st], qtype=2))
             if add_p and len(by) >= 2:
                 groups = [pd.to_numeric(p.frame[var.column], errors="coerce").dropna().to_numpy(float) for p in by]
                 test = choose_test(kind, len(by))
@@ -183,6 +199,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 p_id = _p_record(b, stem, pv, test, var.label, by)
                 if pv is not None:
                     tests_used.append(test)
+                    _add_check(b, p_id, dict(kind=test, groups={p.name: p.expr for p in by}, var=x_r))
             rows.append({"label": var.label, "kind": "gts_cont", "indent": 0, "p": p_id,
                          "cells": [f"{stem}_median_{c}" for c, _ in cols],
                          "lo": [f"{stem}_q1_{c}" for c, _ in cols], "hi": [f"{stem}_q3_{c}" for c, _ in cols]})
@@ -194,8 +211,9 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 present = sorted({code(v) for v in allv if code(v) is not None}, key=lambda v: (str(type(v)), v))
                 levels = list(var.levels) if var.levels is not None else present
                 level_of = code
+            table_levels = levels if kind != "dichotomous" else [True, False]
             table = np.array([[sum(1 for v in p.frame[var.column] if level_of(v) == lv) for p in by]
-                              for lv in (levels if kind != "dichotomous" else [True, False])])
+                              for lv in table_levels])
             for cname, pop in cols:
                 vals = [level_of(v) for v in pop.frame[var.column]]
                 den = sum(1 for v in vals if v is not None)
@@ -204,9 +222,12 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                     n = int(mask.sum())
                     lid = stem if kind == "dichotomous" else f"{stem}_{_slug(lv)}"
                     pts = tuple(pop.frame["patient_id"][mask])
-                    rec(f"{lid}_n_{cname}", n, "n", f"{var.label}: {lv}", pop, pts, 0, "count", den)
+                    lv_r = _level_r(x_r, kind, lv, allv)
+                    rec(f"{lid}_n_{cname}", n, "n", f"{var.label}: {lv}", pop, pts, 0, "count", den,
+                        check=dict(kind="count", groups={pop.name: pop.expr}, var=lv_r))
                     rec(f"{lid}_pct_{cname}", float(Fraction(100 * n, den)) if den else None, "pct",
-                        f"{var.label}: {lv}", pop, pts, None, "100 n / non-missing N (gtsummary)", den)
+                        f"{var.label}: {lv}", pop, pts, None, "100 n / non-missing N (gtsummary)", den,
+                        check=dict(kind="pct", groups={pop.name: pop.expr}, var=lv_r, den=r_and(pop.expr, known_r)))
             if add_p and len(by) >= 2:
                 # the test is chosen on the full level x group table (declared levels without patients included,
                 # as R's table() of a factor keeps them), then run on the levels that occur
@@ -220,6 +241,8 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 p_id = _p_record(b, stem, pv, test, var.label, by)
                 if pv is not None:
                     tests_used.append(test)
+                    _add_check(b, p_id, _categorical_check(x_r, known_r, kind, by, table_levels, table, test,
+                                                            allv))
             if kind == "dichotomous":
                 rows.append({"label": var.label, "kind": "gts_n_pct", "indent": 0, "p": p_id,
                              "cells": [f"{stem}_n_{c}" for c, _ in cols],
@@ -235,7 +258,8 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
             for cname, pop in cols:
                 miss = np.array([code(v) is None for v in pop.frame[var.column]], dtype=bool)
                 rec(f"{stem}_unknown_{cname}", int(miss.sum()), "n", f"{var.label}: unknown", pop,
-                    tuple(pop.frame["patient_id"][miss]), 0, "count of missing values")
+                    tuple(pop.frame["patient_id"][miss]), 0, "count of missing values",
+                    check=dict(kind="count", groups={pop.name: pop.expr}, var=_not_r(known_r)))
             rows.append({"label": "Unknown", "kind": "gts_count", "indent": 1, "p": "",
                          "cells": [f"{stem}_unknown_{c}" for c, _ in cols]})
 
@@ -250,6 +274,51 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                      conventions="gtsummary")
     b.results.tables[table_id] = spec
     return spec
+
+
+def _add_check(b: Builder, rid: str, check: dict) -> None:
+    """The record's R check (results/rscript.py): ``groups`` maps each group's name to its R expression."""
+    b.results.checks.append({"id": rid, **check})
+
+
+def _known_r(x_r: str | None, var: Variable) -> str | None:
+    """R: the patient's value of the variable is known (a declared level when levels are declared, else not NA)."""
+    if x_r is None or x_r.startswith(UNTRANSLATABLE):
+        return x_r
+    if var.levels is not None:
+        return f".isin({x_r}, c({', '.join(r_literal(v) for v in var.levels)}))"
+    return f"(!is.na({x_r}))"
+
+
+def _not_r(e: str | None) -> str | None:
+    return e if e is None or e.startswith(UNTRANSLATABLE) else f"(!{e})"
+
+
+def _level_r(x_r: str | None, kind: str, level, values: pd.Series) -> str | None:
+    """R: the patient's value is ``level`` (dichotomous: TRUE, 1 or yes in any case, as :func:`_yes`)."""
+    if x_r is None or x_r.startswith(UNTRANSLATABLE):
+        return x_r
+    if kind != "dichotomous":
+        return f".eq({x_r}, {r_literal(level)})"
+    if any(isinstance(v, str) for v in values if _present(v)):
+        return f'.eq(tolower({x_r}), "yes")'
+    return f".eq({x_r}, TRUE)"
+
+
+def _categorical_check(x_r, known_r, kind: str, by: Sequence[Pop], levels, table: np.ndarray, test: str,
+                       values: pd.Series) -> dict:
+    """The R check of a categorical p-value: each group's patients with a known value, the variable as its level
+    (dichotomous: yes or not), R choosing chi-square or Fisher again from the expected counts of the levels that
+    occur. A declared level without patients changes the choice (gtsummary keeps a factor's empty levels; the
+    check's table has no row for it) only when the levels that occur would give the chi-square: then no check."""
+    var = _level_r(x_r, kind, True, values) if kind == "dichotomous" else x_r
+    occurring = table[table.sum(axis=1) > 0]
+    if test == "fisher" and len(occurring) < len(table) and choose_test(kind, len(by), occurring) == "chisq":
+        empty = ", ".join(f"'{level_text(lv)}'" for lv, row in zip(levels, table) if not row.sum())
+        var = (UNTRANSLATABLE + f"Fisher's test chosen for the declared level {empty} without patients (gtsummary "
+               "keeps a factor's empty levels); the R check chooses on the levels that occur, which give chi-square")
+    return dict(kind="categorical", groups={p.name: r_and(p.expr, known_r) for p in by}, var=var,
+                min_expected=MIN_EXPECTED)
 
 
 def _p_record(b: Builder, stem: str, p_value, test: str, label: str, by: Sequence[Pop]) -> str:

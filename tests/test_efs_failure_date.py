@@ -1,0 +1,64 @@
+"""EFS from mAb1 with efs_nonresponder="failure_date" (study-definition 6.5, CC 9.2): a non-responder fails on the
+date non-response was documented (the last marrow of the response window not in CR), not on the later documented
+progression; without such a marrow the date is unknown and the progression date is kept, counted in the
+sensitivity analysis' rule. Hand-worked on the example cohort (tests/cohort_corpus/valid)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mabseq.cohort import load_cohort
+from mabseq.derive import derive_cohort
+from mabseq.derive.params import DeriveParams
+from mabseq.studies.plan_analyses import _failure_date_fallbacks
+from test_derive_unknown import derive, edited
+
+
+def _later_progression(df):
+    # P01: blinatumomab mAb1 from 2018-01-10, no response; its marrow of 2018-02-10 (40% blasts) documents the
+    # non-response; the refractory event is moved from 2018-02-10 to 2018-02-20
+    df = df.copy()
+    hit = (df["patient_id"] == "P01") & (df["event_date"] == "2018-02-10")
+    assert hit.sum() == 1
+    df.loc[hit, "event_date"] = "2018-02-20"
+    return df
+
+
+def _efs(dc, pid):
+    e = dc.adtte[(dc.adtte["endpoint"] == "efs_mab1") & (dc.adtte["patient_id"] == pid)]
+    assert len(e) == 1
+    return float(e["time"].iloc[0]), int(e["status"].iloc[0])
+
+
+def test_failure_date_dates_a_nonresponder_at_the_nonresponse_marrow(tmp_path):
+    folder = edited(tmp_path, {"disease_events": _later_progression})
+    base = derive(folder)
+    assert base.adsl.set_index("patient_id").loc["P01", "nonresponse_mab1_date"] == dt.date(2018, 2, 10)
+    # progression_date (the preset): 2018-02-20 - 2018-01-10 = 41 days
+    assert _efs(base, "P01") == (41.0, 1)
+    cohort, _ = load_cohort(folder)
+    fd = derive_cohort(cohort, DeriveParams().with_(efs_nonresponder="failure_date"))
+    # failure_date: 2018-02-10 - 2018-01-10 = 31 days
+    assert _efs(fd, "P01") == (31.0, 1)
+    d0 = derive_cohort(cohort, DeriveParams().with_(efs_nonresponder="day0"))
+    assert _efs(d0, "P01") == (0.0, 1)
+    # a responder's EFS does not move
+    other = [p for p in base.adsl["patient_id"] if base.adsl.set_index("patient_id").loc[p, "resp_mab1"] == "cr"]
+    assert other and all(_efs(base, p) == _efs(fd, p) for p in other)
+
+
+def test_without_a_nonresponse_marrow_the_date_is_unknown_and_counted(tmp_path):
+    def no_marrow(df):  # P01's marrows with disease in the response window removed
+        return df[~((df["patient_id"] == "P01") & (df["specimen"] == "marrow")
+                    & (pd.to_numeric(df["bm_blast_pct"], errors="coerce") >= 5)
+                    & (df["assessment_date"] > "2018-01-10") & (df["assessment_date"] <= "2018-03-01"))]
+    folder = edited(tmp_path, {"disease_events": _later_progression, "assessments": no_marrow})
+    fd = derive_cohort(load_cohort(folder)[0], DeriveParams().with_(efs_nonresponder="failure_date"))
+    a = fd.adsl.set_index("patient_id")
+    # the refractory event (2018-02-20) still documents the non-response; no marrow dates it
+    assert a.loc["P01", "resp_mab1"] == "nr"
+    assert pd.isna(a.loc["P01", "nonresponse_mab1_date"])
+    assert _efs(fd, "P01") == (41.0, 1)  # the documented progression date, not an invented one
+    bf = fd.adsl.assign(seq="BF")
+    assert "keep the progression date" in _failure_date_fallbacks(bf)
