@@ -216,3 +216,22 @@ def test_bounds_hold_the_statistic_of_the_exact_ages(tmp_path, seed):
     assert r.returncode == 1 and " 2 differ" in r.stdout, r.stdout[-2000:]
     bad = r.stdout.split("== DISAGREEMENTS", 1)[1]
     assert "med" in bad and "n_gt45" in bad and hi_n > 0
+
+
+@needs_twin
+def test_unknowns_csv_follows_adsl_csv_under_min_cell_and_shareable():
+    """With --min-cell the suppressed completeness records get no R check (they are listed as suppressed); the
+    shareable bundle, which holds no adsl.csv, holds no unknowns.csv either."""
+    import io
+
+    from mabseq.studies.run import output_files, run_study
+    run = run_study(min_cell=5)
+    files = output_files(run)
+    assert "unknowns.csv" in files and "adsl.csv" in files
+    hidden = {rid for rid, r in run.results.records.items() if r.suppressed and rid.startswith("dq_")}
+    assert hidden  # the twin has completeness counts below 5
+    checks = pd.read_csv(io.StringIO(files["r_checks.csv"]), dtype=str, keep_default_na=False)
+    assert not set(checks["id"]) & hidden
+    shared = output_files(run, shareable=True)
+    assert "adsl.csv" not in shared and "unknowns.csv" not in shared
+    assert "unknowns.csv" in shared["README.txt"]
