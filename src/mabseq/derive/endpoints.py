@@ -9,8 +9,9 @@ Endpoints (adtte.csv): ``os_mab2``, ``os_mab1`` (entry at mAb2), ``efs_mab1``, `
 ``agvhd34_tx`` (1 aGVHD grade II-IV / III-IV, 2 death). Beside them the paper preset's sensitivity analyses release
 the rows they re-derive (studies/plan_analyses.py, for the R check): ``agvhd2_4_i4_as_grade1`` and
 ``agvhd2_4_i4_as_grade2`` (``agvhd24_tx`` with each aGVHD case of no recorded grade read as grade I, then II; origin
-hsct), ``efs_day0`` and ``efs_no_mrd_relapse`` (``efs_mab1`` of the blinatumomab-first patients with non-responders
-failing at day 0, or an MRD relapse not an event; origin mab1).
+hsct), ``efs_day0``, ``efs_failure_date`` and ``efs_no_mrd_relapse`` (``efs_mab1`` of the blinatumomab-first
+patients with non-responders failing at day 0, or at the marrow documenting non-response, or an MRD relapse not an
+event; origin mab1).
 """
 from __future__ import annotations
 

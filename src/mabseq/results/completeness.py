@@ -3,12 +3,34 @@
 * Missing values per analysis variable among the included patients.
 * Follow-up completeness (Clark's completeness index, Lancet 2002;359:1309): observed person-time divided by the
   person-time each patient would have had to the data cut-off, from the start of mAb2.
+
+Each record gets its R check (results/rscript.py): ``missing`` / ``missing_pct`` count the missing values of the
+released adsl.csv column, ``unknown`` / ``unknown_pct`` the distinct patients of unknowns.csv (the values left
+unknown for want of an input, results/release.release_unknowns). Clark's index stays listed: its potential
+person-time needs each patient's days from mAb2 to the cut-off, which no output releases.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from .records import Record, ResultSet, TableSpec
+from .release import day_name, is_date
+
+# the group of every completeness figure: the included patients, all rows of adsl.csv (R: TRUE)
+_ALL = {"FULL": "TRUE"}
+# a derived variable that codes an unknown value as a level (not as a missing value): variable -> that level
+MISSING_LEVEL = {"cyto_risk": "missing"}
+# why Clark's index is not recomputed in R (an R check's reason: results/rscript.py lists the record with it)
+CLARK_NOT_RELEASED = ("uses each living patient's days from mAb2 to the data cut-off (the potential person-time), "
+                      "which adsl.csv does not release: with the cut-off date the report prints it gives the "
+                      "patient's mAb1 date (results/release.py); the observed person-time alone is not the index")
+
+
+def is_missing(s: pd.Series, var: str) -> pd.Series:
+    """A missing value of ``var``: no value, or the level the derivation gives an unknown value
+    (:data:`MISSING_LEVEL`, e.g. cytogenetic risk 'missing')."""
+    level = MISSING_LEVEL.get(var)
+    return s.isna() | (s == level) if level is not None else s.isna()
 
 VARIABLES = [
     ("age_dx", "Age at diagnosis"), ("sex", "Sex"), ("cyto_risk", "Cytogenetic risk"), ("blasts_mab1",
@@ -69,6 +91,9 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
             results.add(Record(rid + "_pct", 100 * len(ids) / n if n else None, "pct", quantity=label,
                                denominator=n, population="FULL", decimals=1, block="Data completeness"))
             rows.append({"label": label, "kind": "n_pct", "indent": 0, "cells": [rid], "p": ""})
+            for kind, cid in (("unknown", rid), ("unknown_pct", rid + "_pct")):
+                results.checks.append({"id": cid, "kind": kind, "groups": dict(_ALL), "var": var, "stat": inp,
+                                       "den": _ALL["FULL"]})
     for i, text in enumerate(absent or []):
         rid = f"dq_absent_input_{i + 1}"
         results.add(Record(rid, None, "n", quantity="input absent from the whole cohort", population="FULL",
@@ -78,17 +103,20 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
         if var not in adsl.columns:
             continue
         s = adsl[var]
-        if var == "cyto_risk":
-            miss = int((s == "missing").sum())
-        else:
-            miss = int(s.isna().sum())
+        mask = is_missing(s, var)
+        miss = int(mask.sum())
         rid = f"dq_missing_{var}"
         results.add(Record(rid, miss, "n", quantity=f"missing: {label}", denominator=n, population="FULL",
-                           patients=tuple(adsl.loc[s.isna() if var != "cyto_risk" else s == "missing", "patient_id"]),
+                           patients=tuple(adsl.loc[mask, "patient_id"]),
                            decimals=0, method="count of missing values", block="Data completeness"))
         results.add(Record(rid + "_pct", 100 * miss / n if n else None, "pct", quantity=f"missing: {label}",
                            denominator=n, population="FULL", decimals=1, block="Data completeness"))
         rows.append({"label": label, "kind": "n_pct", "indent": 0, "cells": [rid], "p": ""})
+        # adsl.csv's name of the column (a date is released as days from mAb1: last_date -> last_day)
+        col = day_name(var) if var.endswith("_date") or s.map(is_date).any() else var
+        for kind, cid in (("missing", rid), ("missing_pct", rid + "_pct")):
+            results.checks.append({"id": cid, "kind": kind, "groups": dict(_ALL), "var": f"`{col}`",
+                                   "stat": MISSING_LEVEL.get(var), "den": _ALL["FULL"]})
     # Clark's completeness index from mAb2
     obs = pot = 0
     for _, r in adsl.iterrows():
@@ -104,6 +132,9 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
                        "mAb2 to the cut-off", population="FULL", patients=tuple(adsl["patient_id"]), decimals=1,
                        method="observed / potential person-time", block="Data completeness",
                        note=SHIFTED if dates_shifted else ""))
+    if ci is not None:
+        results.checks.append({"id": "dq_followup_completeness_pct", "kind": "clark", "groups": dict(_ALL),
+                               "reason": CLARK_NOT_RELEASED})
     rows.append({"label": "Follow-up completeness to the cut-off (Clark's C, %)", "kind": "value", "indent": 0,
                  "cells": ["dq_followup_completeness_pct"], "p": ""})
     results.tables["completeness"] = TableSpec(

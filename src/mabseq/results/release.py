@@ -191,6 +191,24 @@ def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# a variable or input name in unknowns.csv: a column or rule name of mabseq (never a value of the input)
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$|^\(unspecified\)$")
+UNKNOWN_COLUMNS = ["patient_id", "variable", "input"]
+
+
+def release_unknowns(unknowns: pd.DataFrame | None, included) -> pd.DataFrame:
+    """unknowns.csv: the values left unknown for want of an input (derive/cohort.py), one row per included patient,
+    variable and input: the study id and two names of mabseq's (a derived variable, the missing input), nothing
+    else (no rule text, no value, no date). A name that is not a plain identifier is written as 'other'. Written
+    beside adsl.csv, and like it never in the shareable bundle."""
+    if unknowns is None or not len(unknowns):
+        return pd.DataFrame(columns=UNKNOWN_COLUMNS)
+    u = unknowns[unknowns["patient_id"].isin(set(included))][UNKNOWN_COLUMNS].copy()
+    for c in ("variable", "input"):
+        u[c] = u[c].map(lambda v: v if isinstance(v, str) and _NAME.match(v) else OTHER)
+    return u.drop_duplicates().sort_values(UNKNOWN_COLUMNS, kind="stable").reset_index(drop=True)
+
+
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _AGE_IN_TEXT = re.compile(r"\bage (\d+(?:\.\d+)?)")
 
@@ -230,6 +248,7 @@ def release_age_summaries(results: ResultSet) -> None:
         r.value = float(round_half_up(r.value, d))
 
 
-__all__ = ["release_items", "release_values", "release_adsl", "release_text", "release_age_summaries", "FREE_TEXT_ALLOWED",
+__all__ = ["release_items", "release_values", "release_adsl", "release_unknowns",
+           "release_text", "release_age_summaries", "FREE_TEXT_ALLOWED",
            "FREE_TEXT_DERIVED", "FREE_TEXT_INPUT", "AGE_COLUMNS", "DROPPED", "DATE_ORIGIN", "day_name",
            "completed_years", "allowed_free_text"]

@@ -6,8 +6,8 @@ suppressed (``--min-cell``, 5 unless given). Left out, because each names or loc
 * the patient lists of every record, flow box and curve check (provenance ids) and the excluded patients' ids;
 * the per-patient timelines (the swimmer plot and its data);
 * every calendar date: the data cut-off is given as its year only;
-* the analysis datasets (adsl.csv, adtte.csv, excluded.csv), the R check that reads them, the validation findings
-  and warnings (they quote cells of the input), the input's file name, and ``explain``'s output.
+* the analysis datasets (adsl.csv, adtte.csv, excluded.csv, unknowns.csv), the R check that reads them, the
+  validation findings and warnings (they quote cells of the input), the input's file name, and ``explain``'s output.
 
 :func:`shareable_results` makes the stripped copy; :func:`readme` says in the bundle what was removed.
 """
@@ -24,7 +24,8 @@ REMOVED = [
     "patient lists (the provenance ids of every record, flow box and curve check) and the excluded patients' ids",
     "per-patient timelines (the swimmer plot and its data)",
     "calendar dates: the data cut-off is given as its year only",
-    "the analysis datasets (adsl.csv, adtte.csv, excluded.csv), r_checks.csv and check_in_R.R, which read them",
+    "the analysis datasets (adsl.csv, adtte.csv, excluded.csv, unknowns.csv), r_checks.csv and check_in_R.R, "
+    "which read them",
     "the validation findings and warnings (findings.json), which quote cells of the input",
     "the name of the input file",
     "fidelity.csv (the report's fidelity section shows the same comparison, suppressed cells withheld)",

@@ -13,7 +13,8 @@ from .. import __version__
 from ..cohort import CohortError, Findings, load_cohort
 from ..results import fidelity_summary, fidelity_table
 from ..results.completeness import add_completeness
-from ..results.release import DATE_ORIGIN, release_adsl, release_age_summaries, release_items, release_text
+from ..results.release import (DATE_ORIGIN, release_adsl, release_age_summaries, release_items, release_text,
+                                release_unknowns)
 from ..results.rscript import R_SCRIPT, checks_frame
 from ..results.shareable import readme, shareable_results
 from ..results.suppression import exclusion_counts, suppress_small_cells
@@ -172,6 +173,8 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
             "fidelity.csv": _csv(fid),
             "adsl.csv": _csv(release_adsl(run.derived.adsl)),
             "adtte.csv": _csv(run.derived.adtte),
+            # the values left unknown for want of an input: the R check counts the data-completeness records on it
+            "unknowns.csv": _csv(release_unknowns(run.derived.unknowns, run.derived.adsl.get("patient_id", []))),
             "excluded.csv": _csv(released_excluded(run)),
             "r_checks.csv": _csv(_shown_checks(checks_frame(res), res)),
             "check_in_R.R": R_SCRIPT,
