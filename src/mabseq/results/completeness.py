@@ -51,6 +51,7 @@ UNKNOWN_LABELS = {
     "crs_any_blina": "CRS (any grade) with blinatumomab", "icans_any_blina": "ICANS (any grade) with blinatumomab",
     "mrd_mab1": "MRD status at CR after mAb1", "mrd_mab2": "MRD status at CR after mAb2",
     "resp_mab1_date": "Date of the response to mAb1", "resp_mab2_date": "Date of the response to mAb2",
+    "nonresponse_mab1_date": "Date non-response to mAb1 was documented (EFS sensitivity 'failure_date')",
     "state_mab1": "Disease state at the start of mAb1", "state_mab2": "Disease state at the start of mAb2",
     "site_event1": "Site of the relapse after mAb1", "frontline": "Response to frontline therapy",
     "ino_plus_chemo": "Chemotherapy with inotuzumab", "sos_severity": "SOS severity",

@@ -258,15 +258,15 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     if len(days) == 1:  # one remission: its duration is the group's only value (R forms the group and takes it)
         b._check("txt_ntx_retreat_cr_blina_duration", "max", [blina_cr],
                  var=r_expr(lambda f: f["retreat_cr_days"] / MONTH_DAYS, frame=blina_cr.frame))
-    b.results.add(Record("txt_ntx_retreat_cr_blina_duration",
-                         (blina_cr.frame["retreat_cr_days"].dropna().iloc[0] / MONTH_DAYS
-                          if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else None),
+    # the paper describes one remission; with several there is no single duration to print (never the first row's)
+    why = ("not computed: no CR after a blinatumomab re-treatment" if not blina_cr.n else
+           "not computed: no relapse after the CR to a blinatumomab re-treatment" if not len(days) else
+           f"not computed: {len(days)} remissions after a blinatumomab re-treatment (the text describes one)"
+           if len(days) > 1 else "")
+    b.results.add(Record("txt_ntx_retreat_cr_blina_duration", days.iloc[0] / MONTH_DAYS if len(days) == 1 else None,
                          "months", quantity="duration of remission after blinatumomab re-treatment (months)",
                          population=blina_cr.name, patients=blina_cr.ids, paper_ref="txt_ntx_retreat_cr_blina_duration",
-                         decimals=0, method="CR date to the next relapse, days / 30.4375", block=b.block,
-                         note="" if blina_cr.n and blina_cr.frame["retreat_cr_days"].notna().any() else
-                         ("not computed: no CR after a blinatumomab re-treatment" if not blina_cr.n else
-                          "not computed: no relapse after the CR to a blinatumomab re-treatment")))
+                         decimals=0, method="CR date to the next relapse, days / 30.4375", block=b.block, note=why))
 
     # ---- Survival paragraph counts --------------------------------------------------------------------------------------
     b.block = "Survival"
@@ -277,6 +277,9 @@ def add_text_records(b: Builder, P: dict, adsl: pd.DataFrame) -> None:
     b.count("txt_surv_n_ino_not_analyzed", if_.n if if_.n < b.params.min_group_n else 0, if_,
             quantity="inotuzumab-first patients not analysed (n < min_group_n)", patients=if_.ids,
             statistic="count_of")
+    if if_.expr:  # R: the group's size when it is below the minimum group size, else 0
+        b._check("txt_surv_n_ino_not_analyzed", "count", [if_],
+                 var=f"(sum(.truth({if_.expr})) < {b.params.min_group_n})")
     b.n_pct("txt_tx_relapse_n", "txt_tx_relapse_pct", tx, lambda f: f["tx_relapse_date"].notna(),
             quantity="relapse after alloHSCT")
     b.followup("txt_tx_followup_median", tx, "os_tx", quantity="follow-up after alloHSCT (months)")
