@@ -237,6 +237,28 @@ def scrub_counts(text: str, k: int, hidden_sizes: set[int] = frozenset(), *, of:
     return _OF_N.sub(sub, text) if of else text
 
 
+# a whole number in running text (not part of a decimal, an id, a date or a range)
+_INTEGER = re.compile(r"(?<![\w.\-/<])(\d+)(?![\w.\-/%]|\.\d)")
+# the words after which a small number is no count of patients: a day, a grade, a rule's threshold or a section
+_NOT_A_COUNT = re.compile(r"(?:\bday|\bdays|\bSD|\bgrade|\bthan|\bminimum of|\bminimum|\bsection|\bCC|\bd|"
+                          r"\blines?|\bcycles?|\brho =|\bstage|\bmonths?|\byears?|\btype)\s*$", re.I)
+
+
+def scrub_small_integers(text: str, k: int) -> str:
+    """Every whole number 1..K-1 in a note, rule or footnote replaced by ``<K`` unless it follows a word that makes
+    it no count (day, grade, SD, 'fewer than', ...): notes say '2 of 211 non-responders', 'excluded 1', '1 patient
+    with aGVHD of no recorded grade', counts the records they annotate may hide."""
+    if not text or k <= 1:
+        return text
+
+    def sub(m):
+        x = int(m.group(1))
+        if not 1 <= x <= k - 1 or _NOT_A_COUNT.search(text[:m.start()]):
+            return m.group(0)
+        return primary_marker(k)
+    return _INTEGER.sub(sub, text)
+
+
 def suppress_small_cells(results: ResultSet, k: int) -> None:
     """Apply the rules of this module to ``results`` in place, once, before anything renders them."""
     results.meta["min_cell"] = int(k)
@@ -280,7 +302,10 @@ def suppress_small_cells(results: ResultSet, k: int) -> None:
         if r.denominator is not None and (r.denominator < k or r.population in hidden_pops):
             r.denominator = None
         if r.note:
-            r.note = scrub_counts(r.note, k, hidden_sizes, of=True)
+            r.note = scrub_small_integers(scrub_counts(r.note, k, hidden_sizes, of=True), k)
+        for f in ("rule", "warning", "footnote"):
+            if getattr(r, f):
+                setattr(r, f, scrub_small_integers(getattr(r, f), k))
 
     for b in results.flow.boxes:
         m = hidden.get(("box", b.get("id")))
@@ -295,7 +320,10 @@ def suppress_small_cells(results: ResultSet, k: int) -> None:
         _scrub_table(spec, results, k, hidden_pops, hidden_sizes)
     for c in results.curves.values():
         _suppress_curve(c, k, hidden_sizes, hidden_pops)
-        c.note = scrub_counts(c.note, k, hidden_sizes)
+        c.note = scrub_small_integers(scrub_counts(c.note, k, hidden_sizes), k)
+    for entry in results.meta.get("not_computed", {}).values():  # the reasons of what was not computed
+        if entry.get("reason"):
+            entry["reason"] = scrub_small_integers(entry["reason"], k)
     results.meta["suppressed_records"] = sum(1 for r in recs.values() if r.suppressed)
 
 
@@ -338,7 +366,7 @@ def _scrub_table(spec, results: ResultSet, k: int, hidden_pops: set, hidden_size
         sizes = hidden_sizes if pops & hidden_pops else set()
         cols[j] = scrub_counts(cols[j], k, sizes, of=True)
     spec.columns = cols
-    spec.footnotes = [scrub_counts(f, k) for f in spec.footnotes] + [footnote(k)]
+    spec.footnotes = [scrub_small_integers(scrub_counts(f, k), k) for f in spec.footnotes] + [footnote(k)]
     for row in spec.rows:
         row["label"] = scrub_counts(row.get("label", ""), k)
 
@@ -400,4 +428,4 @@ def exclusion_counts(results: ResultSet) -> list[tuple[str, int | str]]:
     return sorted(counts.items(), key=lambda kv: (-(kv[1] if isinstance(kv[1], int) else 0), kv[0]))
 
 
-__all__ = ["suppress_small_cells", "exclusion_counts", "scrub_counts", "primary_marker", "footnote", "SECONDARY"]
+__all__ = ["suppress_small_cells", "exclusion_counts", "scrub_counts", "scrub_small_integers", "primary_marker", "footnote", "SECONDARY"]
