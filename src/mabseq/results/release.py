@@ -165,6 +165,12 @@ def release_values(values: dict) -> dict:
     return {new: v for _, new, v in release_items(values)}
 
 
+def is_date_column(adsl: pd.DataFrame, c: str) -> bool:
+    """A date column of the analysis dataset: by its name (``*_date``, ``mab2_start``), or by its values. By name
+    too, so that a date nobody has (no relapse after any transplant) still becomes its ``*_day`` column, blank."""
+    return c.endswith("_date") or c == "mab2_start" or bool(adsl[c].map(is_date).any())
+
+
 def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
     """adsl.csv: every row through :func:`release_values` (the columns in the order of the analysis dataset; a
     date column becomes its ``*_day`` column even where a patient has no such date)."""
@@ -172,7 +178,7 @@ def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
         cols = [c for c in adsl.columns if c not in DROPPED and c != DATE_ORIGIN and not
                 (c in FREE_TEXT_DERIVED and c not in FREE_TEXT_ALLOWED)]
         return pd.DataFrame(columns=cols)
-    date_cols = {c for c in adsl.columns if adsl[c].map(is_date).any()}
+    date_cols = {c for c in adsl.columns if is_date_column(adsl, c)}
     rows = []
     for rec in adsl.to_dict("records"):
         r = release_values(rec)

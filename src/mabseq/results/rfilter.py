@@ -33,7 +33,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .release import day_name, is_date
+from .release import day_name, is_date_column
 
 __all__ = ["RCol", "r_expr", "r_literal", "r_and", "UNTRANSLATABLE", "untranslatable"]
 
@@ -185,7 +185,7 @@ class _RFrame:
     def __getitem__(self, col):
         if not isinstance(col, str):
             raise _NoTranslation("a column selected by something other than its name")
-        if self.frame is not None and col in self.frame.columns and self.frame[col].map(is_date).any():
+        if self.frame is not None and col in self.frame.columns and is_date_column(self.frame, col):
             col = day_name(col)
         return RCol("`" + col.replace("`", "") + "`")
 

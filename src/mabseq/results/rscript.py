@@ -489,6 +489,8 @@ def _reason(check: dict, group: str, expr) -> str:
 
 def _no_check_reason(rec) -> str:
     """Why a record has no R check."""
+    if rec.suppressed:
+        return f"suppressed as a small cell, shown as {rec.suppressed}"
     if rec.value is None or isinstance(rec.value, str):
         why = rec.note or "no value"
         return f"no number to check ({rec.value if isinstance(rec.value, str) else 'None'}: {why})"
@@ -503,6 +505,9 @@ def checks_frame(results: ResultSet) -> pd.DataFrame:
     does not recompute, with the reason."""
     rows, checked = [], set()
     for c in results.checks:
+        rec = results.records.get(c["id"])
+        if rec is not None and rec.value is None:  # no number to check: listed below with its note
+            continue
         groups = c.get("groups") or {}
         if any(isinstance(v, (list, tuple)) for v in groups.values()):  # a list of patients is no definition
             groups = {g: None for g in groups}

@@ -325,6 +325,33 @@ def suppress_small_cells(results: ResultSet, k: int) -> None:
         if entry.get("reason"):
             entry["reason"] = scrub_small_integers(entry["reason"], k)
     results.meta["suppressed_records"] = sum(1 for r in recs.values() if r.suppressed)
+    results.checks = [c for c in results.checks if _check_shows_only_what_is_shown(results, c, k)]
+
+
+def _check_shows_only_what_is_shown(results: ResultSet, c: dict, k: int) -> bool:
+    """An R check that carries its own value (a flow box, a number at risk, a legend's n) is kept only when the
+    report shows that value: a hidden one would come back through r_checks.csv and results.json."""
+    if c.get("value") is None:
+        rec = results.records.get(c["id"])
+        return rec is None or not rec.suppressed
+    v = c["value"]
+    if isinstance(v, (int, float)) and 1 <= v <= k - 1:
+        return False
+    parts = str(c["id"]).split("/")
+    if parts[0] == "flow" and len(parts) == 2:
+        box = next((b for b in results.flow.boxes if b.get("id") == parts[1]), None)
+        return box is not None and not isinstance(box.get("n"), str)
+    curve = results.curves.get(parts[0])
+    if curve is None or len(parts) < 3:
+        return True
+    if parts[1] == "at_risk" and curve.at_risk is not None and "shown" in curve.at_risk:
+        ar = curve.at_risk
+        row = ar[(ar["group"].astype(str) == parts[2]) & (ar["time"].astype(float) == float(parts[3]))]
+        return bool(len(row)) and str(row["shown"].iloc[0]) == str(int(v))
+    if parts[1] == "legend_n" and curve.steps is not None and "group_n" in curve.steps:
+        st = curve.steps[curve.steps["group"].astype(str) == parts[2]]
+        return bool(len(st)) and str(st["group_n"].iloc[0]) == str(int(v))
+    return True
 
 
 def _withhold(r: Record, marker: str) -> None:
