@@ -105,6 +105,9 @@ def test_prophylaxis_hierarchy(agents, tcd, expected, flags):
 
 def test_prophylaxis_missing():
     assert gvhd_prophylaxis_category([]).value is None
+    # no agent recorded: unknown even when ex vivo T-cell depletion is known to be "no" (review: was "other")
+    assert gvhd_prophylaxis_category([], ex_vivo_tcd=False).value is None
+    assert gvhd_prophylaxis_category([], ex_vivo_tcd=True).value == "ex_vivo_TCD_or_CD34_selection"
 
 
 def test_engraftment_spec_vector():

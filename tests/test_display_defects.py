@@ -316,7 +316,7 @@ def test_figure_captions_show_the_corrected_analysis_beside_the_naive_test(repor
     assert fig2b.index("log-rank: P =") < fig2b.index("Corrected analyses")  # beside the naive test, after it
     r = r_values["lt"].loc["ext_os_relapse1_lt_interim_bf-int"]
     assert f"{half_up(100 * r['surv'], 1)}% (95% CI, {half_up(100 * r['lower'], 1)}-" in caps["fig3c_os_interim"]
-    assert "cumulative incidence of relapse" in caps["fig3a_efs_cd19"]
+    assert "cumulative incidence by 1 year of a CD19-neg/dim relapse or progression" in caps["fig3a_efs_cd19"]
     assert "Mantel-Byar" in caps["txt_ntx_os_salvage"] and "Mantel-Byar" in caps["txt_os_cr_ino"]
 
 

@@ -202,7 +202,7 @@ def gvhd_prophylaxis_category(agents: Iterable[str], *, ex_vivo_tcd: bool | None
     (ATG, alemtuzumab) is a separate flag, and abatacept is flagged."""
     ag = {a.strip().lower() for a in agents if a and a.strip()}
     inputs = {"agents": ";".join(sorted(ag)) or None, "ex_vivo_tcd": ex_vivo_tcd}
-    if not ag and ex_vivo_tcd is None:
+    if not ag and not ex_vivo_tcd:  # no agent recorded: unknown, whether or not ex vivo TCD is known to be 'no'
         return Result(None, "CIBMTR-prophylaxis", "hierarchy", (), ("agents",), inputs, (), "gvhd_prophylaxis")
     cni = bool(ag & {"tacrolimus", "cyclosporine", "cyclosporin", "csa", "tac"})
     flags = tuple(f for f, hit in (("in_vivo_tcd", bool(ag & {"atg", "alemtuzumab"})),

@@ -18,9 +18,9 @@ from ..results.records import ResultSet
 TSAI = ("Tsai's test of quasi-independence of entry and survival", "ext_quasi_indep_os_relapse1_p")
 
 
-def _left_truncated(stem: str, groups: tuple[str, str]) -> list[tuple[str, str]]:
+def _left_truncated(stem: str, groups: tuple[str, str], scope: str = "") -> list[tuple[str, str]]:
     """OS from the post-blinatumomab relapse counted from mAb2 (each patient at risk once in the cohort)."""
-    return [*((f"1-year OS left-truncated at mAb2, {{{g}}}", f"{stem}_{g.lower()}_pct") for g in groups),
+    return [*((f"1-year OS left-truncated at mAb2{scope}, {{{g}}}", f"{stem}_{g.lower()}_pct") for g in groups),
             ("log-rank with delayed entry", f"{stem}_p"), TSAI]
 
 
@@ -44,14 +44,17 @@ def corrections(res: ResultSet) -> dict[str, list[tuple[str, str]]]:
                              ("time-varying Cox HR", "ext_cox_tx_hr"),
                              *([(f"landmark day {tx_lm} log-rank", f"ext_landmark_tx_d{tx_lm}_p")]
                                if tx_lm is not None else [])],
-        "fig3a_efs_cd19": [("CD19 is read at the EFS event itself; cumulative incidence of relapse by 1 year with "
-                            "CD19-neg/dim", "ext_rel1_cd19_cd19negdim_d365_pct"),
-                           ("with CD19-positive", "ext_rel1_cd19_cd19pos_d365_pct")],
+        "fig3a_efs_cd19": [("CD19 is read at the EFS event itself, so the groups describe the events: cumulative "
+                            "incidence by 1 year of a CD19-neg/dim relapse or progression (CD19-positive ones "
+                            "competing; all blinatumomab-first patients)", "ext_rel1_cd19_cd19negdim_d365_pct"),
+                           ("of a CD19-positive one", "ext_rel1_cd19_cd19pos_d365_pct")],
         "fig3b_os_cd19": _left_truncated(f"{lt}_cd19", ("BF-CD19N", "BF-CD19P")),
         "txt_os_cr_blina": _left_truncated(f"{lt}_cr_blina", ("BF-CRB", "BF-NCRB")),
         "fig3c_os_interim": _left_truncated(f"{lt}_interim", ("BF-INT", "BF-NOINT")),
-        "txt_os_cr_ino": _left_truncated(f"{lt}_cr_ino", ("BF-CRI", "BF-NCRI"))
-        + _time_dependent("cr_ino", lm.get("ext_cr_ino"), " (OS from mAb2)"),
+        # a CR to inotuzumab comes after mAb2: the time-dependent analyses correct it; left truncation at mAb2 only
+        # removes the survival guaranteed up to mAb2
+        "txt_os_cr_ino": _time_dependent("cr_ino", lm.get("ext_cr_ino"), " (OS from mAb2)")
+        + _left_truncated(f"{lt}_cr_ino", ("BF-CRI", "BF-NCRI"), " (corrects the time to mAb2 only)"),
         "txt_ntx_os_salvage": _time_dependent("salvage_cr", lm.get("ext_salvage_cr")),
     }
 

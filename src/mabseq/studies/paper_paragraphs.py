@@ -89,14 +89,16 @@ PARAGRAPHS: dict[str, list[str]] = {
         "without CR to blinatumomab (P = {ext_os_relapse1_lt_cr_blina_p:p}); and "
         "{ext_os_relapse1_lt_interim_bf-int_pct:est} with and {ext_os_relapse1_lt_interim_bf-noint_pct:est} without "
         "interim therapy (P = {ext_os_relapse1_lt_interim_p:p}). CD19 is read at the EFS event itself, so the EFS "
-        "comparison by CD19 describes the relapses: by 1 year the cumulative incidence of CD19-negative/dim relapse "
-        "was {ext_rel1_cd19_cd19negdim_d365_pct:est} and of CD19-positive relapse "
-        "{ext_rel1_cd19_cd19pos_d365_pct:est}.",
+        "comparison by CD19 describes the events: among all {txt_surv_n_blina} blinatumomab-first patients the "
+        "cumulative incidence by 1 year of a CD19-negative/dim relapse or progression was "
+        "{ext_rel1_cd19_cd19negdim_d365_pct:est} and of a CD19-positive one {ext_rel1_cd19_cd19pos_d365_pct:est} "
+        "(each competing with the other).",
         "After alloHSCT, 1-year EFS was {txt_efs_1y_after_tx_pct:est} and 1-year OS {txt_os_1y_after_tx_pct:est}. "
         "Without alloHSCT, median OS after mAb2 was {txt_ntx_os_median} days (95% CI, {txt_ntx_os_median_ci_low}-"
         "{txt_ntx_os_median_ci_high}) and 1-year OS {txt_ntx_os_1y_after_mab2_pct:est}. alloHSCT is given after "
         "mAb2, so the naive comparison credits the transplanted patients with the time they had to survive to reach "
-        "it: with alloHSCT as a time-varying covariate the hazard ratio of death was {ext_cox_tx_hr} (95% CI, "
+        "it: with alloHSCT as a time-varying covariate the hazard ratio of death after alloHSCT against before or "
+        "without it was {ext_cox_tx_hr} (95% CI, "
         "{ext_cox_tx_ci_low}-{ext_cox_tx_ci_high}; P = {ext_cox_tx_p:p}; Mantel-Byar P = {ext_mantel_byar_tx_p:p}).",
     ],
 }
