@@ -63,7 +63,29 @@ def test_the_new_groups_are_formed_in_r_from_adsl_columns(twin_r):
     groups = dict(re.findall(r"^GROUP  (\S+)\s+n = \d+\s+(.+)$", twin_r, re.M))
     assert groups["TX-GR"] == '(.eq(`tx`, TRUE) & .isin(`agvhd_grade`, c(1, 2, 3, 4)))'
     assert groups["NTX-RE"] == '((!.eq(`tx`, TRUE)) & .eq(`retreat_any`, TRUE))'
-    assert groups["TX-NOPAIR"] == '(.eq(`tx`, TRUE) & is.na(`tx_sex_pair`))'
+    # the sex pair derived again in R from the sexes (derive/categories.R_DEFINITIONS)
+    assert groups["TX-NOPAIR"].startswith("(.eq(`tx`, TRUE) & is.na((ifelse(") and "`tx_donor_sex`" in groups["TX-NOPAIR"]
+
+
+@needs_twin
+@needs_r
+def test_r_derives_the_sex_pair_and_hla_category_from_the_inputs(twin_report, tmp_path):
+    """R derives tx_sex_pair and tx_hla_category again from sex, tx_donor_sex, tx_hla_matched and tx_hla_typed
+    (derive/categories.R_DEFINITIONS), not from mabseq's columns: changing the inputs in adsl.csv alone (the derived
+    columns left as they are) makes Table 3's rows disagree (review: the check passed, counting mabseq's columns)."""
+    import shutil
+    out = tmp_path / "copy"
+    shutil.copytree(twin_report, out)
+    adsl = pd.read_csv(out / "adsl.csv", dtype=str, keep_default_na=False)
+    tx = adsl.index[(adsl["tx"] == "True") & adsl["tx_donor_sex"].isin(["male", "female"])][:3]
+    adsl.loc[tx, "tx_donor_sex"] = adsl.loc[tx, "tx_donor_sex"].map({"male": "female", "female": "male"})
+    ten = adsl.index[(adsl["tx"] == "True") & (pd.to_numeric(adsl["tx_hla_matched"], errors="coerce") == 10)][:1]
+    adsl.loc[ten, "tx_hla_matched"] = "5.0"
+    adsl.to_csv(out / "adsl.csv", index=False)
+    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=out, capture_output=True, text=True)
+    assert r.returncode == 1
+    bad = r.stdout.split("== DISAGREEMENTS", 1)[1]
+    assert re.search(r"t3_sex_(mm|mf|fm|ff)_n", bad) and "t3_hla_10of10_n" in bad and "t3_hla_le8of10_n" in bad
 
 
 # ---- hand-made patients ----------------------------------------------------------------------------------------
@@ -116,7 +138,8 @@ def test_prophylaxis_category_and_unknown_tcd():
     # nothing recorded: unknown (NA), not 'other'
     assert _tx(tx_gvhd_prophylaxis=None, tx_ex_vivo_tcd=None)["tx_gvhd_ppx"] is None
     assert prophylaxis_category(None, "unknown") is None
-    assert prophylaxis_category(None, "no") == "other"  # recorded: no T-cell depletion and no agent
+    # no agent recorded is unknown even with ex vivo T-cell depletion 'no' (review: it was 'other')
+    assert prophylaxis_category(None, "no") is None
 
 
 def test_no_transplant_leaves_every_transplant_category_na():
@@ -187,6 +210,10 @@ def test_r_selects_what_the_preset_selects_on_hand_made_rows(tmp_path):
         "retreat_any": [True, False, False, True, False, False],
         "cr_after_mab2_blina": [True, None, False, None, None, True],
         "seq": ["BF", "BF", "IF", "BF", "IF", "BF"],
+        # the inputs R derives the pair and the HLA category from (consistent with the two columns above)
+        "tx": [True] * 6, "sex": ["male", "male", "female", "female", "male", "male"],
+        "tx_donor_sex": [None, "female", "male", None, "female", "male"],
+        "tx_hla_matched": [8, None, 10, 9, 6, None], "tx_hla_typed": [10, 10, 10, 10, 8, 10],
     })
     filters = {
         "graded": lambda f: f["agvhd_grade"].isin(AGVHD_GRADES),

@@ -16,7 +16,7 @@ or the criteria's), never input text, and the explanations name no input text ei
                            .conditioning_group: 'clo_bu', ..., 'other'); None when no agent is recorded
 ``tx_cond_flu_cy_thio``    the conditioning contains fludarabine, cyclophosphamide and thiotepa; None without agents
 ``tx_gvhd_ppx``            the GVHD prophylaxis category (criteria.transplant.gvhd_prophylaxis_category); None when
-                           neither the agents nor ex vivo T-cell depletion are recorded
+                           no agent is recorded (unless ex vivo T-cell depletion is 'yes')
 ``retreat_any``/``_blina``/``_ino``  an antibody (blinatumomab, inotuzumab) given again as a line after mAb2
 ``cr_after_mab2_blina``/``_ino``/``_cart``  a line of that class after mAb2 reached CR: True; False when each such
                            line's response is known and none is CR; None when no CR and a response is unknown, or
@@ -33,6 +33,15 @@ from ..criteria.transplant import conditioning_group, conditioning_includes, gvh
     hla_10_category
 
 SEXES = ("male", "female")
+# the same rules written in R on the inputs adsl.csv releases, so that the R check derives these columns again
+# instead of counting mabseq's (results/rfilter.py substitutes them for the column); a second implementation
+R_DEFINITIONS = {
+    "tx_sex_pair": ('ifelse(.eq(`tx`, TRUE) & .isin(`sex`, c("male", "female")) & '
+                    '.isin(`tx_donor_sex`, c("male", "female")), paste(`sex`, `tx_donor_sex`, sep = "-"), NA)'),
+    "tx_hla_category": ('ifelse(!.eq(`tx`, TRUE) | is.na(.num(`tx_hla_matched`)) | is.na(.num(`tx_hla_typed`)), NA, '
+                        'ifelse(.num(`tx_hla_typed`) == 10 & .num(`tx_hla_matched`) == 10, "10/10", '
+                        'ifelse(.num(`tx_hla_typed`) == 10 & .num(`tx_hla_matched`) == 9, "9/10", "<=8/10")))'),
+}
 FLU_CY_THIO = ("fludarabine", "cyclophosphamide", "thiotepa")
 # line classes after mAb2 whose response the text counts, and the suffix of their column
 LINE_CLASSES = (("blinatumomab", "blina"), ("inotuzumab", "ino"), ("car_t", "cart"))

@@ -33,6 +33,7 @@ from typing import Callable
 
 import pandas as pd
 
+from ..derive.categories import R_DEFINITIONS
 from .release import day_name, is_date_column
 
 __all__ = ["RCol", "r_expr", "r_literal", "r_and", "UNTRANSLATABLE", "untranslatable"]
@@ -185,6 +186,8 @@ class _RFrame:
     def __getitem__(self, col):
         if not isinstance(col, str):
             raise _NoTranslation("a column selected by something other than its name")
+        if col in R_DEFINITIONS:  # a derived category: derived again in R from the inputs adsl.csv releases
+            return RCol(f"({R_DEFINITIONS[col]})")
         if self.frame is not None and col in self.frame.columns and is_date_column(self.frame, col):
             col = day_name(col)
         return RCol("`" + col.replace("`", "") + "`")
