@@ -14,7 +14,7 @@ def test_placeholders_are_records_and_no_digits_are_typed_in():
     res, _ = paper.run(cohort)
     for title, paras in PARAGRAPHS.items():
         for text in paras:
-            for name in re.findall(r"\{([a-z0-9_]+)(?::[a-z]+)?\}", text):
+            for name in re.findall(r"\{([a-z0-9_][a-z0-9_-]*)(?::[a-z]+)?\}", text):
                 assert name in res.records, f"{title}: {{{name}}} is not a record"
             bare = re.sub(r"\{[^}]*\}", "", text)
             # the only digits allowed outside placeholders are parts of fixed names (e.g. 'CD19', 'mAb2', '95% CI')

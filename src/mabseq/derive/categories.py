@@ -33,6 +33,11 @@ from ..criteria.transplant import conditioning_group, conditioning_includes, gvh
     hla_10_category
 
 SEXES = ("male", "female")
+# the inputs whose absence leaves a category unknown (a finding names them; derive/patient.py)
+UNKNOWN_INPUTS = {"tx_sex_pair": ("sex", "donor_sex"), "tx_hla_category": ("hla_matched", "hla_typed"),
+                  "tx_regimen": ("conditioning_agents",), "tx_cond_flu_cy_thio": ("conditioning_agents",),
+                  "tx_gvhd_ppx": ("gvhd_prophylaxis", "ex_vivo_tcd"),
+                  **{f"cr_after_mab2_{s}": ("salvage_response",) for s in ("blina", "ino", "cart")}}
 # the same rules written in R on the inputs adsl.csv releases, so that the R check derives these columns again
 # instead of counting mabseq's (results/rfilter.py substitutes them for the column); a second implementation
 R_DEFINITIONS = {
@@ -83,15 +88,23 @@ def transplant_categories(v: dict) -> dict[str, tuple[object, str]]:
     return {
         "tx_sex_pair": (pair, "recipient and donor sex" if pair else
                         "unknown: recipient or donor sex not recorded as male or female"),
-        "tx_hla_category": (hla_10_category(_int(v.get("tx_hla_matched")), _int(v.get("tx_hla_typed"))),
-                            "matched of typed HLA alleles (criteria.transplant.hla_10_category)"),
-        "tx_regimen": (conditioning_group(_text(agents)),
-                       "Table 3 group of the conditioning agents (criteria.transplant.conditioning_group)"),
-        "tx_cond_flu_cy_thio": (conditioning_includes(_text(agents), FLU_CY_THIO),
-                                "conditioning contains fludarabine, cyclophosphamide and thiotepa"),
-        "tx_gvhd_ppx": (prophylaxis_category(v.get("tx_gvhd_prophylaxis"), v.get("tx_ex_vivo_tcd")),
-                        "GVHD prophylaxis hierarchy (criteria.transplant.gvhd_prophylaxis_category)"),
+        "tx_hla_category": _known(hla_10_category(_int(v.get("tx_hla_matched")), _int(v.get("tx_hla_typed"))),
+                                  "matched of typed HLA alleles (criteria.transplant.hla_10_category)",
+                                  "matched or typed HLA allele count not recorded"),
+        "tx_regimen": _known(conditioning_group(_text(agents)),
+                             "Table 3 group of the conditioning agents (criteria.transplant.conditioning_group)",
+                             "no conditioning agent recorded"),
+        "tx_cond_flu_cy_thio": _known(conditioning_includes(_text(agents), FLU_CY_THIO),
+                                      "conditioning contains fludarabine, cyclophosphamide and thiotepa",
+                                      "no conditioning agent recorded"),
+        "tx_gvhd_ppx": _known(prophylaxis_category(v.get("tx_gvhd_prophylaxis"), v.get("tx_ex_vivo_tcd")),
+                              "GVHD prophylaxis hierarchy (criteria.transplant.gvhd_prophylaxis_category)",
+                              "no GVHD prophylaxis agent recorded"),
     }
+
+
+def _known(value, why: str, missing: str) -> tuple[object, str]:
+    return (value, why) if value is not None else (None, f"unknown: {missing}")
 
 
 def after_mab2_categories(v: dict) -> dict[str, tuple[object, str]]:

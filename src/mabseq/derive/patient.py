@@ -14,7 +14,7 @@ import pandas as pd
 from ..cohort.model import Cohort
 from . import rules
 from .agvhd import VALUES as AGVHD_VALUES, derive_agvhd
-from .categories import categories
+from .categories import UNKNOWN_INPUTS, categories
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
 
 AGENT_SHORT = {"blinatumomab": "blina", "inotuzumab": "ino"}
@@ -367,7 +367,10 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
     # the date non-response to mAb1 was documented (the last marrow of the response window not in CR): the EFS event
     # of a non-responder under efs_nonresponder="failure_date" (CC 9.2; study-definition 6.5). Unknown when no
     # such marrow is recorded (that EFS then keeps the documented progression date, counted by the analysis)
-    if D.values.get("resp_mab1") == "nr":
+    if D.values.get("resp_mab1") is None:  # the response itself unknown: so is whether non-response was documented
+        D.unknown("nonresponse_mab1_date", "date non-response to mAb1 was documented (6.5)", "resp_mab1",
+                  "the response to mAb1 is unknown")
+    elif D.values.get("resp_mab1") == "nr":
         nr_date = rules.nonresponse_marrow(pd_.assessments, mab1, windows["mab1"])
         if nr_date is None:
             D.unknown("nonresponse_mab1_date", "date non-response to mAb1 was documented (6.5)", "bm_blast_pct",
@@ -602,5 +605,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
         D.set("status_last", "dead" if dead_by_cut else fu.get("status_at_last_contact"))
     D.set("days_mab2_last", _days(m2, last))
     for name, (value, why) in categories(D.values).items():  # Table 3 and text categories (categories.py)
-        D.set(name, value, why)
+        inputs = UNKNOWN_INPUTS.get(name) if value is None and why.startswith("unknown") else None
+        if inputs:  # unknown for want of an input (not "not applicable"): a finding, counted in data completeness
+            D.unknown(name, f"{name} (categories.py)", inputs, why)
+        else:
+            D.set(name, value, why)
     return D

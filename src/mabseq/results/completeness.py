@@ -52,6 +52,10 @@ UNKNOWN_LABELS = {
     "mrd_mab1": "MRD status at CR after mAb1", "mrd_mab2": "MRD status at CR after mAb2",
     "resp_mab1_date": "Date of the response to mAb1", "resp_mab2_date": "Date of the response to mAb2",
     "nonresponse_mab1_date": "Date non-response to mAb1 was documented (EFS sensitivity 'failure_date')",
+    "tx_sex_pair": "Recipient-donor sex", "tx_hla_category": "HLA match (of 10)",
+    "tx_regimen": "Conditioning regimen", "tx_cond_flu_cy_thio": "Conditioning with fludarabine, cyclophosphamide "
+    "and thiotepa", "tx_gvhd_ppx": "GVHD prophylaxis", "cr_after_mab2_blina": "CR to blinatumomab after mAb2",
+    "cr_after_mab2_ino": "CR to inotuzumab after mAb2", "cr_after_mab2_cart": "CR to CAR T cells after mAb2",
     "state_mab1": "Disease state at the start of mAb1", "state_mab2": "Disease state at the start of mAb2",
     "site_event1": "Site of the relapse after mAb1", "frontline": "Response to frontline therapy",
     "ino_plus_chemo": "Chemotherapy with inotuzumab", "sos_severity": "SOS severity",

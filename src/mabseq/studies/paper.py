@@ -71,7 +71,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     res.meta["group_labels"] = dict(CAUSE_LABELS)
     adsl = dc.adsl
     from .paper_paragraphs import PARAGRAPHS
-    from .paper_corrected import attach_corrections
+    from .paper_corrected import attach_corrections, explain_absent_placeholders
     if not len(adsl):
         return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
@@ -89,6 +89,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     if tables_empty(cohort, "toxicity_episodes", "toxicity_observations"):
         _toxicity_unknown(res, agvhd_recorded=bool(cohort["transplants"]["agvhd_max_grade"].notna().any()))
     res.text = {k: list(v) for k, v in PARAGRAPHS.items()}
+    explain_absent_placeholders(res)
     for section, pop in (("Blinatumomab first", "BF"), ("Inotuzumab first", "IF"),
                          ("Patients transplanted after mAb2", "TX"), ("Patients not transplanted after mAb2", "NTX")):
         if not P[pop].n:

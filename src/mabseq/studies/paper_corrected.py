@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..results.records import ResultSet
+from ..results.records import Record, ResultSet
 
 TSAI = ("Tsai's test of quasi-independence of entry and survival", "ext_quasi_indep_os_relapse1_p")
 
@@ -69,3 +69,27 @@ def attach_corrections(res: ResultSet) -> None:
             continue
         c.corrected = [[re.sub(r"\{([^}]+)\}", lambda m: names.get(m.group(1), m.group(1)), label), rid]
                        for label, rid in pairs if rid in res.records]
+
+
+# an analysis whose records are absent shares the reason of the one computed with it (the time-varying Cox model
+# and Mantel-Byar need the same follow-up before and after a transplant)
+SAME_REASON = {"ext_cox_tx": "ext_mantel_byar_tx"}
+_STATISTIC = (("_ci_low", "ci_low"), ("_ci_high", "ci_high"), ("_hr", "hr"), ("_p", "p_value"),
+              ("_pct", "estimate_pct"))
+
+
+def explain_absent_placeholders(res: ResultSet) -> None:
+    """A placeholder of the Results text whose record the study did not make (its analysis was not computed for
+    this cohort) becomes a record without a value whose note is that analysis' reason, so the text shows NA and
+    says why (never a silent gap)."""
+    nc = res.meta.get("not_computed", {})
+    for texts in res.text.values():
+        for t in texts:
+            for rid in re.findall(r"\{([a-z0-9_][a-z0-9_-]*)(?::[a-z]+)?\}", t):
+                if rid in res.records:
+                    continue
+                keys = [k for k in nc if rid.startswith(k)]
+                keys += [SAME_REASON[k] for k in SAME_REASON if rid.startswith(k) and SAME_REASON[k] in nc]
+                reason = nc[max(keys, key=len)]["reason"] if keys else "not computed for this cohort"
+                stat = next((st for sfx, st in _STATISTIC if rid.endswith(sfx)), "n")
+                res.add(Record(rid, None, stat, note=reason, block="Results", extension=rid.startswith("ext_")))

@@ -90,7 +90,7 @@ PARAGRAPHS: dict[str, list[str]] = {
         "{ext_os_relapse1_lt_interim_bf-int_pct:est} with and {ext_os_relapse1_lt_interim_bf-noint_pct:est} without "
         "interim therapy (P = {ext_os_relapse1_lt_interim_p:p}). CD19 is read at the EFS event itself, so the EFS "
         "comparison by CD19 describes the events: among all {txt_surv_n_blina} blinatumomab-first patients the "
-        "cumulative incidence by 1 year of a CD19-negative/dim relapse or progression was "
+        "1-year cumulative incidence of a CD19-negative/dim relapse or progression was "
         "{ext_rel1_cd19_cd19negdim_d365_pct:est} and of a CD19-positive one {ext_rel1_cd19_cd19pos_d365_pct:est} "
         "(each competing with the other).",
         "After alloHSCT, 1-year EFS was {txt_efs_1y_after_tx_pct:est} and 1-year OS {txt_os_1y_after_tx_pct:est}. "
