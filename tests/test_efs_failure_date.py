@@ -62,3 +62,22 @@ def test_without_a_nonresponse_marrow_the_date_is_unknown_and_counted(tmp_path):
     assert _efs(fd, "P01") == (41.0, 1)  # the documented progression date, not an invented one
     bf = fd.adsl.assign(seq="BF")
     assert "keep the progression date" in _failure_date_fallbacks(bf)
+
+
+def test_rederive_of_an_endpoint_parameter_equals_a_full_derivation():
+    """The sensitivity analyses of the EFS definition rebuild only the time-to-event rows (derive/cohort.rederive):
+    the same rows as deriving the whole cohort again, for each endpoint-only parameter; any other parameter
+    derives again in full."""
+    from mabseq.derive.cohort import rederive
+    from mabseq.studies.twin import load_twin
+    cohort = load_twin()
+    base = derive_cohort(cohort, DeriveParams())
+    for change in ({"efs_nonresponder": "day0"}, {"efs_nonresponder": "failure_date"},
+                   {"efs_mab1_origin": "post_mab1_relapse"}):
+        p = DeriveParams().with_(**change)
+        fast, full = rederive(cohort, base, p), derive_cohort(cohort, p)
+        assert fast.derived is base.derived  # no second derivation
+        pd.testing.assert_frame_equal(fast.adtte, full.adtte)
+        pd.testing.assert_frame_equal(fast.adsl, full.adsl)
+    other = rederive(cohort, base, DeriveParams().with_(mrd_relapse_is_event=False))
+    assert other.derived is not base.derived

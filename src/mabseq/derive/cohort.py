@@ -3,7 +3,7 @@ endpoint (ADTTE-like), the excluded patients with reasons, per-patient timelines
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
@@ -40,6 +40,28 @@ def _enrollment(cohort: Cohort, params: DeriveParams):
     end = params.enrollment_end or (st["enrollment_end"].iloc[0].date() if len(st) and
                                     pd.notna(st["enrollment_end"].iloc[0]) else None)
     return start, end
+
+
+# parameters only the time-to-event rows read (derive/endpoints.py): changing them needs no new per-patient values
+ENDPOINT_PARAMS = frozenset({"efs_nonresponder", "efs_mab1_origin"})
+
+
+def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -> DerivedCohort:
+    """The cohort derived under ``params``. When ``base`` was derived under parameters that differ from ``params``
+    only in :data:`ENDPOINT_PARAMS`, its per-patient values are reused and only the time-to-event rows are built
+    again (a sensitivity analysis of an endpoint definition costs the endpoints, not a second derivation); the
+    result equals :func:`derive_cohort` (tests/test_efs_failure_date.py compares them)."""
+    if base is None or base.params is None or not _differ_only_in(base.params, params, ENDPOINT_PARAMS):
+        return derive_cohort(cohort, params)
+    tte = []
+    for pid in base.adsl["patient_id"]:
+        tte.extend(endpoints_for(pid, base.derived[pid].values, params))
+    adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
+    return replace(base, adtte=adtte, params=params)
+
+
+def _differ_only_in(a: DeriveParams, b: DeriveParams, names) -> bool:
+    return all(getattr(a, f.name) == getattr(b, f.name) for f in fields(a) if f.name not in names)
 
 
 def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> DerivedCohort:

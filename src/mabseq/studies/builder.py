@@ -213,6 +213,7 @@ class Builder:
     # (the plan's sensitivity analyses); None when the preset does not pass them
     cohort: object = None
     derive_params: object = None
+    derived: object = None  # the DerivedCohort behind adtte (a sensitivity analysis reuses what it does not change)
     # time-to-event rows an analysis derives beside adtte under an endpoint of its own (plan_analyses.py), written
     # into adtte.csv so that the R check recomputes them
     extra_tte: list = field(default_factory=list)

@@ -75,7 +75,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
     if not len(adsl):
         return _nobody_included(res, dc, PARAGRAPHS), dc
     P = populations(adsl)
-    b = Builder(res, dc.adtte, params.analysis, cohort=cohort, derive_params=params.derive)
+    b = Builder(res, dc.adtte, params.analysis, cohort=cohort, derive_params=params.derive, derived=dc)
     _flow(res, dc, P)
     _table1(b, P)
     _table2(b, P)

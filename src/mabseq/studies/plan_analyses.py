@@ -261,7 +261,7 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365,
     the blinatumomab-first patients and the log-rank p by CD19 at the post-mAb1 relapse (the paper's Figure 3A).
     Each variant's EFS rows are released in adtte.csv as the endpoint ``efs_<variant>`` (e.g. ``efs_day0``);
     ``pops`` (BF, BF-CD19N, BF-CD19P of the main analysis) are the groups the R check forms from adsl.csv."""
-    from ..derive import derive_cohort
+    from ..derive.cohort import rederive
     if cohort is None or derive_params is None:
         return
     for key, change, label in EFS_VARIANTS:
@@ -273,7 +273,7 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365,
                    "it would silently equal the main analysis")
             not_computed(b.results, stem, what, why, kind="analysis", block=b.block)
             continue
-        dc = derive_cohort(cohort, derive_params.with_(**change))
+        dc = rederive(cohort, b.derived, derive_params.with_(**change))
         if change.get("efs_nonresponder") == "failure_date":
             label += _failure_date_fallbacks(dc.adsl)
         _efs_variant(b, dc, stem, what, label, at, f"efs_{key}", pops)
