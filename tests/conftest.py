@@ -82,3 +82,14 @@ def twin_report(tmp_path_factory) -> Path:
     res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     return out
+
+
+@pytest.fixture(scope="session")
+def twin_rcheck(twin_report):
+    """The generated R check run once in the twin report's folder (the tests that read its output share it; a test
+    that changes a file copies the folder first)."""
+    import shutil
+    import subprocess
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript is not installed")
+    return subprocess.run(["Rscript", "check_in_R.R"], cwd=twin_report, capture_output=True, text=True)

@@ -47,9 +47,8 @@ def _listed(stdout: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def twin_r(twin_report):
-    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=twin_report, capture_output=True, text=True)
-    return twin_report, r
+def twin_r(twin_report, twin_rcheck):
+    return twin_report, twin_rcheck
 
 
 # ---- the twin report ----------------------------------------------------------------------------------------------

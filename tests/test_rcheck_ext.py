@@ -47,21 +47,15 @@ def _not_recomputed(stdout: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def twin_report(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from mabseq.cli import app
-    out = tmp_path_factory.mktemp("rcheck_ext") / "paper"
-    res = CliRunner().invoke(app, ["report", "--study", "paper", "--out", str(out), "--quiet"])
-    assert res.exit_code == 0, res.output
-    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=out, capture_output=True, text=True)
-    return out, r
+def twin_run(twin_report, twin_rcheck):
+    """The twin report (conftest) and its R check's output."""
+    return twin_report, twin_rcheck
 
 
 @needs_twin
 @needs_r
-def test_r_recomputes_every_ext_record_of_the_twin(twin_report):
-    out, r = twin_report
+def test_r_recomputes_every_ext_record_of_the_twin(twin_run):
+    out, r = twin_run
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     res = pd.read_csv(out / "results.csv", dtype=str, keep_default_na=False)
     valued = res.loc[res["value"] != "", "id"]
@@ -79,9 +73,9 @@ def test_r_recomputes_every_ext_record_of_the_twin(twin_report):
 
 @needs_twin
 @needs_r
-def test_the_sensitivity_endpoints_are_in_adtte(twin_report):
+def test_the_sensitivity_endpoints_are_in_adtte(twin_run):
     """The re-derived rows are released as endpoints of their own, and the checks read them (not the main rows)."""
-    out, _ = twin_report
+    out, _ = twin_run
     adtte = pd.read_csv(out / "adtte.csv")
     chk = pd.read_csv(out / "r_checks.csv", dtype=str, keep_default_na=False)
     for ep in NEW_ENDPOINTS:
@@ -109,8 +103,8 @@ def _moved(src, tmp_path, rid: str, factor: float) -> subprocess.CompletedProces
 @needs_twin
 @needs_r
 @pytest.mark.parametrize("rid", ["ext_quasi_indep_os_mab1_z", "ext_quasi_indep_os_relapse1_p"])
-def test_the_tsai_check_fails_on_a_moved_value(twin_report, tmp_path, rid):
-    src, _ = twin_report
+def test_the_tsai_check_fails_on_a_moved_value(twin_run, tmp_path, rid):
+    src, _ = twin_run
     r = _moved(src, tmp_path, rid, 1 + 1e-4)
     assert r.returncode == 1
     assert " 1 differ" in r.stdout and rid in r.stdout.split("== DISAGREEMENTS", 1)[1]
@@ -118,9 +112,9 @@ def test_the_tsai_check_fails_on_a_moved_value(twin_report, tmp_path, rid):
 
 @needs_twin
 @needs_r
-def test_a_zero_incidence_moved_is_a_disagreement(twin_report, tmp_path):
+def test_a_zero_incidence_moved_is_a_disagreement(twin_run, tmp_path):
     """A cause without events: R says 0 (cuminc draws no curve); any other value disagrees."""
-    src, _ = twin_report
+    src, _ = twin_run
     out = tmp_path / "copy"
     shutil.copytree(src, out)
     res = pd.read_csv(out / "results.csv", dtype=str, keep_default_na=False)

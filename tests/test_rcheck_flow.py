@@ -26,8 +26,8 @@ def _rows(stdout: str) -> dict[str, bool]:
 
 @needs_twin
 @needs_r
-def test_every_flow_box_and_legend_n_is_recomputed_in_r(twin_report):
-    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=twin_report, capture_output=True, text=True)
+def test_every_flow_box_and_legend_n_is_recomputed_in_r(twin_report, twin_rcheck):
+    r = twin_rcheck
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     rows = _rows(r.stdout)
     body = json.loads((twin_report / "results.json").read_text())

@@ -39,8 +39,8 @@ STILL_LISTED = {"t3_age_tx_median": "uses age_tx", "t3_age_tx_q1": "uses age_tx"
 
 
 @pytest.fixture(scope="module")
-def twin_r(twin_report):
-    r = subprocess.run(["Rscript", "check_in_R.R"], cwd=twin_report, capture_output=True, text=True)
+def twin_r(twin_rcheck):
+    r = twin_rcheck
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     return r.stdout
 
