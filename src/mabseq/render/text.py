@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from ..results.format import fmt_num, format_p, style_percent
-from ..results.records import ResultSet
+from ..results.records import PLACEHOLDER, ResultSet
 
 PERCENT_STATISTICS = {"pct", "estimate_pct", "ci_low_pct", "ci_high_pct"}
-_PLACEHOLDER = re.compile(r"\{([a-z0-9_][a-z0-9_-]*)(?::([a-z]+))?\}")
+_PLACEHOLDER = PLACEHOLDER
 _HIDDEN = "\x00"  # a suppressed record while the sentence is filled
 _HIDDEN_PCT = re.compile(r" ?\(\s*\x00%?\)|\x00%")
 

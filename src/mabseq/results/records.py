@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -55,6 +56,8 @@ KEY_FIELDS = ("analysis", "population", "variable", "level", "statistic")
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
+# a record in a Results-text template: ``{record_id}`` or ``{record_id:style}`` (render/text.py fills them)
+PLACEHOLDER = re.compile(r"\{([a-z0-9_][a-z0-9_-]*)(?::([a-z]+))?\}")
 
 
 def record_key(r: Record, statistic: str | None = None) -> tuple[str, ...]:

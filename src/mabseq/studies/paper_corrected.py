@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..results.records import Record, ResultSet
+from ..results.records import PLACEHOLDER, Record, ResultSet
 
 TSAI = ("Tsai's test of quasi-independence of entry and survival", "ext_quasi_indep_os_relapse1_p")
 
@@ -85,7 +85,7 @@ def explain_absent_placeholders(res: ResultSet) -> None:
     nc = res.meta.get("not_computed", {})
     for texts in res.text.values():
         for t in texts:
-            for rid in re.findall(r"\{([a-z0-9_][a-z0-9_-]*)(?::[a-z]+)?\}", t):
+            for rid in (m.group(1) for m in PLACEHOLDER.finditer(t)):
                 if rid in res.records:
                     continue
                 keys = [k for k in nc if rid.startswith(k)]
