@@ -49,8 +49,7 @@ def results(report) -> ResultSet:
     """The results as results.json holds them (what a renderer reads), rebuilt without the study code."""
     body = json.loads((report / "results.json").read_text())
     res = ResultSet(body["study"])
-    for r in body["records"]:
-        r["patients"] = tuple(r["patients"])
+    for r in body["records"]:  # the patients are in provenance.parquet, not needed here
         res.records[r["id"]] = Record(**r)
     res.tables = {t["id"]: TableSpec(**t) for t in body["tables"]}
     res.text = body["text"]
@@ -110,7 +109,7 @@ def test_no_numpy_repr_in_any_output(report):
 
 def json_records(report: Path) -> dict[str, Record]:
     body = json.loads((report / "results.json").read_text())
-    return {r["id"]: Record(**{**r, "patients": tuple(r["patients"])}) for r in body["records"]}
+    return {r["id"]: Record(**r) for r in body["records"]}
 
 
 # ---- 1. bold only below the threshold -------------------------------------------------------------------------------

@@ -295,7 +295,12 @@ def test_twin_fidelity_masks_suppressed_cells(twin_pair, tmp_path):
     res = pd.read_csv(pd.io.common.StringIO(files["results.csv"]), dtype=str, keep_default_na=False)
     marked = res[res["suppressed"] != ""]
     assert len(marked) == sup.results.meta["suppressed_records"] and (marked["value"] == "").all()
-    assert (marked["patients"] == "").all()
+    # and provenance.parquet holds no patient of a suppressed record
+    from mabseq.results.provenance import FILE
+    import io, pyarrow.parquet as pq
+    prov = pq.read_table(io.BytesIO(files[FILE])).to_pandas()
+    assert "patients" not in res.columns and len(prov)
+    assert not set(prov.loc[prov["kind"] == "record", "id"].astype(str)) & set(marked["id"])
 
 
 def test_run_and_report_take_min_cell(tmp_path):

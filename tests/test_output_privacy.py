@@ -102,6 +102,9 @@ def text_outputs(folder: Path) -> dict[str, str]:
                 out[rel] = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
         elif p.suffix in (".png", ".pdf"):
             continue
+        elif p.suffix == ".parquet":  # provenance.parquet: its cells as CSV text
+            import pyarrow.parquet as pq
+            out[rel] = pq.read_table(p).to_pandas().to_csv(index=False)
         else:
             out[rel] = p.read_text(encoding="utf-8")
     return out

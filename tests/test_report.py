@@ -67,7 +67,6 @@ def test_word_tables_equal_the_results(report_dir):
     res = ResultSet(body["study"])
     from mabseq.results.records import Record
     for r in body["records"]:
-        r["patients"] = tuple(r["patients"])
         res.records[r["id"]] = Record(**r)
     d = docx.Document(str(report_dir / "tables.docx"))
     specs = {t["id"]: TableSpec(**t) for t in body["tables"]}

@@ -1,6 +1,8 @@
 """Read a study's results back from ``results.json`` (what `mabseq run` or `report` wrote) into a ResultSet, so a
 notebook can select records, redraw a table or restyle it (render/table_export.py) without re-running the study.
-Records, tables, curves, the flow diagram, text and meta come back; the file is data, read with ``json`` only."""
+Records, tables, curves, the flow diagram, text and meta come back; the file is data, read with ``json`` only. The
+patients behind each record and flow box come back from ``provenance.parquet`` beside it (results/provenance.py)
+when it is there (a shareable bundle has none: its records carry no patients)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .provenance import FILE as PROVENANCE, read_provenance
 from .records import Curve, Record, ResultSet, TableSpec
 
 _RECORD_FIELDS = {f.name for f in fields(Record)}
@@ -16,12 +19,14 @@ _TABLE_FIELDS = {f.name for f in fields(TableSpec)}
 
 
 def load_results(path: str | Path) -> ResultSet:
-    d = json.loads(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    d = json.loads(path.read_text(encoding="utf-8"))
+    prov = read_provenance(path.parent / PROVENANCE) if (path.parent / PROVENANCE).is_file() else {}
     res = ResultSet(d.get("study", ""), d.get("source", ""), bool(d.get("synthetic")))
     res.meta = dict(d.get("meta", {}))
     for r in d.get("records", []):
         kw = {k: v for k, v in r.items() if k in _RECORD_FIELDS}
-        kw["patients"] = tuple(kw.get("patients", ()))
+        kw["patients"] = prov.get(("record", kw.get("id")), tuple(kw.get("patients", ())))
         res.add(Record(**kw))
     for t in d.get("tables", []):
         spec = TableSpec(**{k: v for k, v in t.items() if k in _TABLE_FIELDS})
@@ -35,7 +40,8 @@ def load_results(path: str | Path) -> ResultSet:
             res.curves[c["id"]].labels = dict(c["labels"])
         res.curves[c["id"]].corrected = [list(x) for x in c.get("corrected", [])]
     flow = d.get("flow", {})
-    res.flow.boxes = list(flow.get("boxes", []))
+    res.flow.boxes = [dict(b, patients=list(prov[("flow_box", str(b.get("id")))]))
+                      if ("flow_box", str(b.get("id"))) in prov else dict(b) for b in flow.get("boxes", [])]
     res.flow.edges = [tuple(e) for e in flow.get("edges", [])]
     res.flow.excluded = list(flow.get("excluded", []))
     res.text = dict(d.get("text", {}))

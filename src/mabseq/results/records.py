@@ -55,7 +55,8 @@ class Record:
 KEY_FIELDS = ("analysis", "population", "variable", "level", "statistic")
 
 
-_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+# every field but the patients (those go to provenance.parquet: results/provenance.py)
+_RECORD_FIELDS = tuple(f.name for f in fields(Record) if f.name != "patients")
 # a record in a Results-text template: ``{record_id}`` or ``{record_id:style}`` (render/text.py fills them)
 PLACEHOLDER = re.compile(r"\{([a-z0-9_][a-z0-9_-]*)(?::([a-z]+))?\}")
 
@@ -171,12 +172,11 @@ class ResultSet:
     def records_frame(self) -> pd.DataFrame:
         rows = []
         for r in self.records.values():
-            d = _fields_of(r)
-            d["patients"] = ";".join(r.patients)
-            rows.append(d)
+            rows.append(_fields_of(r))
+        # the patients behind each record are in provenance.parquet (results/provenance.py), not in every row
         cols = ["id", "block", "analysis", "population", "variable", "level", "quantity", "statistic", "value",
                 "suppressed", "denominator", "decimals", "method", "rule", "paper_ref", "extension", "note",
-                "footnote", "warning", "patients"]
+                "footnote", "warning"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_csv(self) -> str:
@@ -197,7 +197,7 @@ class ResultSet:
                         "steps": _frame_json(c.steps), "at_risk": _frame_json(c.at_risk)}
                        for c in self.curves.values()],
             "tables": [asdict(t) for t in self.tables.values()],
-            "flow": {"boxes": self.flow.boxes, "edges": [list(e) for e in self.flow.edges],
+            "flow": {"boxes": [{k: v for k, v in b.items() if k != "patients"} for b in self.flow.boxes], "edges": [list(e) for e in self.flow.edges],
                      "excluded": self.flow.excluded, "reasons": self.flow.reasons},
             "timelines": _frame_json(self.timelines),
             "text": self.text,
@@ -228,9 +228,7 @@ def _fields_of(r: Record) -> dict:
 
 
 def _record_json(r: Record) -> dict:
-    d = _fields_of(r)
-    d["patients"] = list(r.patients)
-    return d
+    return _fields_of(r)
 
 
 def _frame_json(df: pd.DataFrame) -> list[dict]:

@@ -13,6 +13,7 @@ from .. import __version__
 from ..cohort import CohortError, Findings, load_cohort
 from ..results import fidelity_summary, fidelity_table
 from ..results.completeness import add_completeness
+from ..results.provenance import FILE as PROVENANCE, provenance_bytes
 from ..results.release import (DATE_ORIGIN, release_adsl, release_age_summaries, release_items, release_text,
                                 release_unknowns)
 from ..results.rscript import R_SCRIPT, checks_frame
@@ -170,6 +171,7 @@ def output_files(run: StudyRun, *, shareable: bool = False) -> dict[str, str]:
         files = {
             "results.json": res.to_json(),
             "results.csv": res.to_csv(),
+            PROVENANCE: provenance_bytes(res),
             "fidelity.csv": _csv(fid),
             "adsl.csv": _csv(release_adsl(run.derived.adsl)),
             "adtte.csv": _csv(run.derived.adtte),
@@ -258,6 +260,9 @@ def explain_patient(run: StudyRun, pid: str) -> str:
         out.append(f"  {k} = {shown}" + (f"   <- {why}" if why else ""))
     for f in d.flags:
         out.append(f"  flag: {release_text(str(f), origin, label=label)}")
+    # the provenance, as provenance.parquet holds it: the records this patient counts in
+    ids = [rid for rid, r in run.results.records.items() if pid in r.patients]
+    out.append(f"  counted in {len(ids)} result records" + (f": {', '.join(ids)}" if ids else ""))
     return "\n".join(out)
 
 

@@ -1,0 +1,85 @@
+"""The patients behind each number, as one compact table: ``provenance.parquet`` beside results.json.
+
+Every record (and every box of the flow diagram) knows the patients it counts or estimates over. Written into each
+results row, that list made results.json grow with (records x patients): ~10^9 ids at a million patients. Here it
+is one long table instead, a row per (record, patient), with three columns:
+
+``kind``        ``record`` or ``flow_box``
+``id``          the record's id (results.json ``records[].id``) or the flow box's id
+``patient_id``  a study id (never a name: the same ids adsl.csv carries)
+
+``kind`` and ``id`` are dictionary-encoded, so a record's id is stored once however many patients it has; the
+rows come in the results' own order (records as added, then the flow boxes), each record's patients in their
+order in the record, so the same results give the same bytes. results.json and results.csv then stay small at any
+size.
+
+Written with pyarrow (the Parquet reference implementation for Python); read back by :func:`read_provenance`
+(``load_results`` fills each record's ``patients`` from it) and queried per patient by :func:`records_of`
+(``mabseq explain --results``).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FILE = "provenance.parquet"
+COLUMNS = ("kind", "id", "patient_id")
+
+
+def provenance_table(res) -> pa.Table:
+    """The (kind, id, patient_id) rows of a ResultSet: records, then flow boxes."""
+    kinds, ids, pats = [], [], []
+    for r in res.records.values():
+        if r.patients:
+            n = len(r.patients)
+            kinds.append(("record", n))
+            ids.append((r.id, n))
+            pats.extend(map(str, r.patients))
+    for b in res.flow.boxes:
+        ps = b.get("patients") or ()
+        if ps:
+            kinds.append(("flow_box", len(ps)))
+            ids.append((str(b.get("id")), len(ps)))
+            pats.extend(map(str, ps))
+    return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids),
+                     "patient_id": pa.array(pats, type=pa.string())})
+
+
+def _dictionary(runs: list[tuple[str, int]]) -> pa.DictionaryArray:
+    """Run-length input (value, repeat) as a dictionary array: each value stored once."""
+    values, codes, index = [], [], {}
+    for v, n in runs:
+        k = index.setdefault(v, len(values))
+        if k == len(values):
+            values.append(v)
+        codes.append((k, n))
+    idx = np.repeat(np.array([k for k, _ in codes], dtype=np.int32), [n for _, n in codes]) if codes else \
+        np.zeros(0, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(idx, type=pa.int32()), pa.array(values, type=pa.string()))
+
+
+def provenance_bytes(res) -> bytes:
+    """provenance.parquet's bytes (zstd; no pandas metadata, so the bytes depend on the rows only)."""
+    buf = io.BytesIO()
+    pq.write_table(provenance_table(res), buf, compression="zstd", use_dictionary=True, store_schema=False)
+    return buf.getvalue()
+
+
+def read_provenance(path: str | Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    """{(kind, id): patient ids} from a provenance.parquet."""
+    t = pq.read_table(path, columns=list(COLUMNS))
+    out: dict[tuple[str, str], list[str]] = {}
+    for k, i, p in zip(t.column("kind").to_pylist(), t.column("id").to_pylist(), t.column("patient_id").to_pylist()):
+        out.setdefault((k, i), []).append(p)
+    return {key: tuple(v) for key, v in out.items()}
+
+
+def records_of(path: str | Path, patient_id: str) -> list[str]:
+    """The ids of the records (and flow boxes, as ``flow:<id>``) a patient counts in, in the results' order."""
+    t = pq.read_table(path, columns=list(COLUMNS), filters=[("patient_id", "=", str(patient_id))])
+    return [i if k == "record" else f"flow:{i}" for k, i in zip(t.column("kind").to_pylist(),
+                                                                 t.column("id").to_pylist())]
