@@ -79,5 +79,9 @@ def test_rederive_of_an_endpoint_parameter_equals_a_full_derivation():
         assert fast.derived is base.derived  # no second derivation
         pd.testing.assert_frame_equal(fast.adtte, full.adtte)
         pd.testing.assert_frame_equal(fast.adsl, full.adsl)
-    other = rederive(cohort, base, DeriveParams().with_(mrd_relapse_is_event=False))
-    assert other.derived is not base.derived
+    # a patient-scoped parameter: only the patients with an MRD relapse are derived again, the result the same
+    p = DeriveParams().with_(mrd_relapse_is_event=False)
+    other, full = rederive(cohort, base, p), derive_cohort(cohort, p)
+    assert set(other.derived) == set(base.derived)
+    for name in ("adsl", "adtte", "timelines", "excluded", "unknowns"):
+        pd.testing.assert_frame_equal(getattr(other, name), getattr(full, name))

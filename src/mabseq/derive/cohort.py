@@ -46,36 +46,94 @@ def _enrollment(cohort: Cohort, params: DeriveParams):
 ENDPOINT_PARAMS = frozenset({"efs_nonresponder", "efs_mab1_origin"})
 
 
+def _mrd_relapse_patients(cohort: Cohort) -> set:
+    ev = cohort.tables.get("disease_events")
+    if ev is None or not len(ev) or "event_type" not in ev:
+        return set()
+    return set(ev.loc[ev["event_type"] == "mrd_relapse", "patient_id"].dropna())
+
+
+# parameters whose rule reads only some patients' rows: who can change when the parameter does. The other patients'
+# values are the same under either value, so a re-derivation reuses them (rules.first_event reads
+# mrd_relapse_is_event only for a disease event of type mrd_relapse)
+PATIENT_SCOPED_PARAMS = {"mrd_relapse_is_event": _mrd_relapse_patients}
+
+
 def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -> DerivedCohort:
-    """The cohort derived under ``params``. When ``base`` was derived under parameters that differ from ``params``
-    only in :data:`ENDPOINT_PARAMS`, its per-patient values are reused and only the time-to-event rows are built
-    again (a sensitivity analysis of an endpoint definition costs the endpoints, not a second derivation); the
-    result equals :func:`derive_cohort` (tests/test_efs_failure_date.py compares them)."""
-    if base is None or base.params is None or not _differ_only_in(base.params, params, ENDPOINT_PARAMS):
+    """The cohort derived under ``params``, equal to :func:`derive_cohort` (tests/test_efs_failure_date.py and
+    tests/test_scale.py compare them), reusing ``base`` where that is exact: when the parameters differ only in
+    :data:`ENDPOINT_PARAMS`, every per-patient value is reused and only the time-to-event rows are built again;
+    when they differ also in :data:`PATIENT_SCOPED_PARAMS`, only the patients those parameters can change are
+    derived again (a sensitivity analysis costs what it changes, not a second derivation)."""
+    if base is None or base.params is None:
         return derive_cohort(cohort, params)
-    tte = []
-    for pid in base.adsl["patient_id"]:
-        tte.extend(endpoints_for(pid, base.derived[pid].values, params))
-    adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
-    return replace(base, adtte=adtte, params=params)
+    changed = {f.name for f in fields(params) if getattr(base.params, f.name) != getattr(params, f.name)}
+    if not changed <= ENDPOINT_PARAMS | set(PATIENT_SCOPED_PARAMS):
+        return derive_cohort(cohort, params)
+    again: set = set()
+    for name in changed & set(PATIENT_SCOPED_PARAMS):
+        again |= PATIENT_SCOPED_PARAMS[name](cohort)
+    derived = dict(base.derived)
+    if again:
+        derived.update(_derive_patients(cohort, [p for p in cohort.patient_ids if p in again], params))
+    if not again and base.adtte is not None:
+        tte = []
+        for pid in base.adsl["patient_id"]:
+            tte.extend(endpoints_for(pid, base.derived[pid].values, params))
+        adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
+        return replace(base, adtte=adtte, params=params)
+    return _assemble(cohort, derived, params, base.cutoff)
 
 
 def _differ_only_in(a: DeriveParams, b: DeriveParams, names) -> bool:
     return all(getattr(a, f.name) == getattr(b, f.name) for f in fields(a) if f.name not in names)
 
 
-def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> DerivedCohort:
+# a cohort this large is derived by worker processes, by patient chunks (None: from MABSEQ_WORKERS or the CPUs)
+PARALLEL_MIN_PATIENTS = 5000
+
+
+def derive_cohort(cohort: Cohort, params: DeriveParams | None = None, *, workers: int | None = None) -> DerivedCohort:
+    """Every patient derived (:func:`.patient.derive_patient`, one implementation of each rule) and the analysis
+    datasets assembled in the cohort's patient order. ``workers`` > 1 derives patient chunks in that many forked
+    worker processes (by default when the cohort has :data:`PARALLEL_MIN_PATIENTS` or more); the result is the
+    same as the serial run's (tests/test_scale.py)."""
     params = params or DeriveParams()
     cutoff = params.cutoff or cohort.cutoff.date()
-    enrollment = _enrollment(cohort, params)
-    derived, rows, excluded, tte, timelines, unknowns = {}, [], [], [], [], []
+    derived = _derive_patients(cohort, cohort.patient_ids, params, workers=workers)
+    return _assemble(cohort, derived, params, cutoff)
+
+
+def _derive_patients(cohort: Cohort, pids: list, params: DeriveParams, *, workers: int | None = None) -> dict:
+    """{patient id: Derived} for ``pids``; each Derived carries its swimmer rows (``timeline``)."""
+    from .parallel import derive_in_chunks, worker_count
+    cutoff = params.cutoff or cohort.cutoff.date()
     by_patient = records_by_patient(cohort)
-    agvhd_absent_is_none, agvhd_staged = absent_means_none(cohort), staged_organs(cohort)
-    for pid in cohort.patient_ids:
-        data = PatientData(cohort, pid, cutoff, by_patient)
+    ctx = (params, cutoff, _enrollment(cohort, params), absent_means_none(cohort), staged_organs(cohort))
+    n = worker_count(workers, len(pids), PARALLEL_MIN_PATIENTS)
+    if n > 1:
+        return derive_in_chunks(_derive_chunk, by_patient, ctx, list(pids), n)
+    return _derive_chunk(by_patient, ctx, pids)
+
+
+def _derive_chunk(by_patient: dict, ctx: tuple, pids) -> dict:
+    params, cutoff, enrollment, agvhd_absent_is_none, agvhd_staged = ctx
+    out = {}
+    for pid in pids:
+        data = PatientData(None, pid, cutoff, by_patient)
         data.agvhd_absent_is_none, data.agvhd_staged = agvhd_absent_is_none, agvhd_staged
         d = derive_patient(data, params, enrollment)
-        derived[pid] = d
+        if not d.values.get("excluded_reason"):
+            d.timeline = timeline_for(pid, data, d.values)
+        out[pid] = d
+    return out
+
+
+def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff) -> DerivedCohort:
+    """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order."""
+    rows, excluded, tte, timelines, unknowns = [], [], [], [], []
+    for pid in cohort.patient_ids:
+        d = derived[pid]
         if d.values.get("excluded_reason"):
             excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"],
                              "detail": d.why.get("excluded_reason", "")})
@@ -83,7 +141,7 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None) -> Derived
         unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
         rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
         tte.extend(endpoints_for(pid, d.values, params))
-        timelines.extend(timeline_for(pid, data, d.values))
+        timelines.extend(d.timeline)
     adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
     adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
     exc = pd.DataFrame(excluded, columns=["patient_id", "reason", "detail"])
