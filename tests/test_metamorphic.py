@@ -71,6 +71,12 @@ def _norm(x, ids: dict[str, str], pids: frozenset):
 def results_view(res, ids: dict[str, str] | None = None) -> dict:
     d = json.loads(res.to_json())
     d.pop("source", None)
+    # the patients behind each record and box (provenance.parquet, not results.json) belong to the view too
+    for r in d["records"]:
+        r["patients"] = list(res.records[r["id"]].patients)
+    for b, orig in zip(d["flow"]["boxes"], res.flow.boxes):
+        if "patients" in orig:
+            b["patients"] = list(orig["patients"])
     ids = ids or {}
     pids = frozenset(res.flow.excluded and [e["patient_id"] for e in res.flow.excluded] or []) | \
         frozenset(p for r in res.records.values() for p in r.patients) | frozenset(ids.values())
