@@ -85,10 +85,6 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -
     return _assemble(cohort, derived, params, base.cutoff)
 
 
-def _differ_only_in(a: DeriveParams, b: DeriveParams, names) -> bool:
-    return all(getattr(a, f.name) == getattr(b, f.name) for f in fields(a) if f.name not in names)
-
-
 # a cohort this large is derived by worker processes, by patient chunks (None: from MABSEQ_WORKERS or the CPUs)
 PARALLEL_MIN_PATIENTS = 5000
 
