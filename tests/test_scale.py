@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mabseq.derive.cohort import derive_cohort
-from mabseq.derive.patient import DATE_COLUMNS, PatientData, records_by_patient
+from mabseq.derive.patient_rows import DATE_COLUMNS, PatientData, records_by_patient
 
 
 @pytest.fixture(scope="module")

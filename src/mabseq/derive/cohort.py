@@ -11,7 +11,8 @@ from ..cohort.model import Cohort
 from .agvhd import absent_means_none, staged_organs
 from .endpoints import endpoints_for
 from .params import DeriveParams
-from .patient import Derived, PatientData, derive_patient, records_by_patient
+from .patient import Derived, derive_patient
+from .patient_rows import PatientData, records_by_patient
 
 
 @dataclass
