@@ -127,8 +127,8 @@ def as_codes(x, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def conf_z(conf_level: float) -> float:
-    from scipy.stats import norm
+    from .distributions import norm_ppf
 
     if not (0.0 < conf_level < 1.0):
         raise ValueError(f"conf_level: {conf_level!r} is not in (0, 1)")
-    return float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    return float(norm_ppf(1.0 - (1.0 - conf_level) / 2.0))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from .distributions import chi2_sf, norm_ppf, norm_sf
 
 from ._validate import as_codes, survival_arrays
 
@@ -50,16 +50,16 @@ class CoxResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        z = norm.ppf(1 - (1 - self.conf_level) / 2)
+        z = norm_ppf(1 - (1 - self.conf_level) / 2)
         stat = self.coef / self.se
         return pd.DataFrame({
             "term": self.names, "coef": self.coef, "hazard_ratio": np.exp(self.coef), "se": self.se,
-            "z": stat, "p_value": 2 * norm.sf(np.abs(stat)),
+            "z": stat, "p_value": 2 * norm_sf(np.abs(stat)),
             "hr_lower": np.exp(self.coef - z * self.se), "hr_upper": np.exp(self.coef + z * self.se),
         })
 
     def test_p(self, which: str) -> float:
-        return float(chi2.sf(getattr(self, which), self.df))
+        return float(chi2_sf(getattr(self, which), self.df))
 
 
 class _Stratum:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import beta
+from .distributions import beta_ppf
 
 QUANTILE_TYPES = (2, 7)
 _FUZZ = 4.0 * np.finfo(float).eps
@@ -85,8 +85,8 @@ def clopper_pearson(x: int, n: int, *, conf_level: float = 0.95) -> Proportion:
         raise ValueError(f"conf_level: {conf_level!r} is not in (0, 1)")
     x, n = int(x), int(n)
     alpha = 1.0 - conf_level
-    lower = 0.0 if x == 0 else float(beta.ppf(alpha / 2.0, x, n - x + 1))
-    upper = 1.0 if x == n else float(beta.ppf(1.0 - alpha / 2.0, x + 1, n - x))
+    lower = 0.0 if x == 0 else float(beta_ppf(alpha / 2.0, x, n - x + 1))
+    upper = 1.0 if x == n else float(beta_ppf(1.0 - alpha / 2.0, x + 1, n - x))
     return Proportion(x, n, x / n, lower, upper)
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .distributions import chi2_sf, norm_sf
 
 from ._counting import time_codes
 from ._validate import as_times, conf_z
@@ -82,7 +82,7 @@ class FineGrayResult:
             "hazard_ratio": np.exp(self.coef),
             "se": se,
             "z": z,
-            "p_value": 2.0 * stats.norm.sf(np.abs(z)),
+            "p_value": 2.0 * norm_sf(np.abs(z)),
             "lower": np.exp(self.coef - self._z * se),
             "upper": np.exp(self.coef + self._z * se),
         })
@@ -92,7 +92,7 @@ class FineGrayResult:
         """Likelihood-ratio statistic against beta = 0, its df and p-value."""
         stat = 2.0 * (self.loglik - self.loglik_null)
         df = self.coef.shape[0]
-        return stat, df, float(stats.chi2.sf(stat, df))
+        return stat, df, float(chi2_sf(stat, df))
 
 
 class _Design:

@@ -6,13 +6,16 @@ the study layer can say which test each row of a table used (and footnote it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from math import lgamma
 
 import numpy as np
-from scipy import stats
+from .distributions import average_ranks, chi2_sf, hypergeom_pmf, norm_sf, wilcoxon_exact_cdf
 
 # R's fisher.test counts tables whose probability is within this relative margin of the observed one as "as extreme".
 _FISHER_REL_ERR = 1.0 + 1e-7
+# 2x2 tables up to this many patients are summed in exact integers (binomials of at most ~600 digits)
+_FISHER_EXACT_INTEGERS = 2000
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,15 @@ def kruskal_wallis(values, group) -> TestResult:
     allv = np.concatenate(samples)
     if np.unique(allv).size == 1:
         return TestResult("kruskal_wallis", float("nan"), len(samples) - 1, float("nan"))
-    h, p = stats.kruskal(*samples)
-    return TestResult("kruskal_wallis", float(h), len(samples) - 1, float(p))
+    ranks, ties = average_ranks(allv)
+    big_n = allv.size
+    bounds = np.cumsum([0] + [s.size for s in samples])
+    rank_sums = np.array([ranks[a:b].sum() for a, b in zip(bounds[:-1], bounds[1:])])
+    sizes = np.diff(bounds)
+    h = 12.0 / (big_n * (big_n + 1)) * float((rank_sums**2 / sizes).sum()) - 3.0 * (big_n + 1)
+    h /= 1.0 - float((ties.astype(float)**3 - ties).sum()) / (big_n**3 - big_n)
+    df = len(samples) - 1
+    return TestResult("kruskal_wallis", float(h), df, float(chi2_sf(h, df)))
 
 
 def wilcoxon_rank_sum(x, y, *, exact: bool | None = None, correct: bool = True) -> TestResult:
@@ -78,9 +88,24 @@ def wilcoxon_rank_sum(x, y, *, exact: bool | None = None, correct: bool = True) 
     ties = np.unique(np.concatenate([x, y])).size < x.size + y.size
     if exact is None:
         exact = x.size < 50 and y.size < 50
-    method = "exact" if (exact and not ties) else "asymptotic"
-    res = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=correct, method=method)
-    return TestResult("wilcoxon_rank_sum", float(res.statistic), float("nan"), float(res.pvalue))
+    m, n = x.size, y.size
+    ranks, sizes = average_ranks(np.concatenate([x, y]))
+    w = float(ranks[:m].sum()) - m * (m + 1) / 2.0
+    if exact and not ties:
+        # P(W >= w) = P(W <= mn - w) by symmetry, so both tails come from the lower one without cancellation
+        cdf = wilcoxon_exact_cdf(m, n)
+        p = 2.0 * float(cdf[int(round(min(w, m * n - w)))])
+        return TestResult("wilcoxon_rank_sum", w, float("nan"), min(1.0, p))
+    # normal approximation: z = (W - mn/2 - sign * 0.5) / sigma, sigma^2 = mn/12 [(N+1) - sum(t^3-t) / (N(N-1))]
+    big_n = m + n
+    z = w - m * n / 2.0
+    sigma = math.sqrt(m * n / 12.0 * ((big_n + 1) - float((sizes.astype(float)**3 - sizes).sum())
+                                      / (big_n * (big_n - 1))))
+    if sigma == 0.0:
+        return TestResult("wilcoxon_rank_sum", w, float("nan"), float("nan"))
+    z = (z - (math.copysign(0.5, z) if (correct and z != 0) else 0.0)) / sigma
+    p = 2.0 * float(norm_sf(abs(z)))
+    return TestResult("wilcoxon_rank_sum", w, float("nan"), min(1.0, p))
 
 
 def _as_table(table) -> np.ndarray:
@@ -119,7 +144,7 @@ def chi_square(table, *, correct: bool = False) -> TestResult:
     stat = float((dev**2 / exp).sum())
     df = (tab.shape[0] - 1) * (tab.shape[1] - 1)
     name = "chi_square_yates" if (correct and is_2x2) else "chi_square"
-    return TestResult(name, stat, df, float(stats.chi2.sf(stat, df)), float(exp.min()))
+    return TestResult(name, stat, df, float(chi2_sf(stat, df)), float(exp.min()))
 
 
 def _log_table_prob_const(rows: np.ndarray, cols: np.ndarray) -> float:
@@ -225,8 +250,15 @@ def fisher_exact(table, *, max_tables: int = 20_000_000) -> TestResult:
         # hypergeometric distribution of the top-left cell
         a_lo = max(0, int(cols[0] - rows[1]))
         a_hi = min(int(rows[0]), int(cols[0]))
-        support = np.arange(a_lo, a_hi + 1)
-        pmf = stats.hypergeom.pmf(support, int(rows.sum()), int(rows[0]), int(cols[0]))
+        total, r0, c0 = int(rows.sum()), int(rows[0]), int(cols[0])
+        if total <= _FISHER_EXACT_INTEGERS:
+            # exact: weights C(r0, a) C(total - r0, c0 - a) as integers, "as extreme" decided in integers
+            # (w <= w_obs (1 + 1e-7)), one correctly rounded division by C(total, c0)
+            weights = [math.comb(r0, a) * math.comb(total - r0, c0 - a) for a in range(a_lo, a_hi + 1)]
+            w_obs = weights[int(tab[0, 0]) - a_lo]
+            num = sum(w for w in weights if w * 10**7 <= w_obs * (10**7 + 1))
+            return TestResult("fisher_exact", float("nan"), float("nan"), min(1.0, num / math.comb(total, c0)))
+        pmf = hypergeom_pmf(np.arange(a_lo, a_hi + 1), total, r0, c0)
         p_obs = pmf[int(tab[0, 0]) - a_lo]
         p = float(pmf[pmf <= p_obs * _FISHER_REL_ERR].sum())
         return TestResult("fisher_exact", float("nan"), float("nan"), min(1.0, p))

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from .distributions import norm_sf
 
 from ._validate import survival_arrays
 
@@ -66,7 +66,7 @@ def quasi_independence_test(time, event, entry) -> QuasiIndependence:
         V += float((s ** 2).mean()) * d * (r - d) / (r - 1)
         used += d
     z = K / np.sqrt(V) if V > 0 else float("nan")
-    p = float(2 * norm.sf(abs(z))) if V > 0 else float("nan")
+    p = float(2 * norm_sf(abs(z))) if V > 0 else float("nan")
     return QuasiIndependence(K, V, float(z), p, used)
 
 

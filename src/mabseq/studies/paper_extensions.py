@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..results.records import Record
 from ..stats import cox_ph, logrank_test, mantel_byar
+from ..stats.distributions import chi2_sf
 from .builder import Builder, eq as _eq, mark_not_computed, not_computed
 from .paper_immortal import counting_process, landmark_marks, up7
 from .plan_analyses import agvhd_ungraded_sensitivity, efs_definition_sensitivity, failure_and_relapse, \
@@ -104,8 +105,7 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             try:
                 fit = cox_ph(stop, event, x[:, None], entry=start, names=["alloHSCT (time-varying)"])
                 s = fit.summary.iloc[0]
-                from scipy.stats import chi2
-                lr_p = float(chi2.sf(fit.lrt, 1))
+                lr_p = float(chi2_sf(fit.lrt, 1))
                 for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["hr_lower"]), ("ci_high", s["hr_upper"]),
                               ("p", lr_p)):
                     if chk:

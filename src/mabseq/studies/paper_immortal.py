@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from ..stats.distributions import chi2_sf
 
 from ..results.records import Record
 from ..stats import cox_ph, kaplan_meier, logrank_test, mantel_byar, quantile, quasi_independence_test
@@ -153,7 +153,7 @@ def _time_varying_cox(b, rid, title, pop, ids, start, stop, event, x, note: str)
         return False
     s = fit.summary.iloc[0]
     for st, v in (("hr", s["hazard_ratio"]), ("ci_low", s["hr_lower"]), ("ci_high", s["hr_upper"]),
-                  ("p", float(chi2.sf(fit.lrt, 1)))):
+                  ("p", float(chi2_sf(fit.lrt, 1)))):
         b.results.add(Record(f"{rid}_cox_{st}", float(v), "p_value" if st == "p" else st, quantity=q,
                              population=pop.name, patients=ids, decimals=2, method="coxph (start, stop], Efron; "
                              "HR with Wald 95% CI, likelihood-ratio p", block=b.block, extension=True, note=note))
