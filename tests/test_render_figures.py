@@ -376,10 +376,10 @@ def test_figure_workers_equal_serial_drawing(results):
     """The report's figure workers (forked processes, results sent pickled) give the bytes drawn in-process."""
     from mabseq.render.report import FigureWorkers
     with FigureWorkers(processes=2) as pool:
-        forked = pool.draw(results).get()
+        forked = pool.draw(results, "publication").get()
     with FigureWorkers(processes=1) as serial:
         assert serial.pool is None
-        inproc = serial.draw(results).get()
+        inproc = serial.draw(results, "publication").get()
     merge = lambda parts: {k: v for p in parts for k, v in p.items()}  # noqa: E731
     a, b = merge(forked), merge(inproc)
     assert a == b

@@ -3,6 +3,7 @@ tables read back, and byte-identical outputs from two runs."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def test_files_produced(report_dir):
                  "adtte.csv", "check_in_R.R", "r_checks.csv", "summary.txt"):
         assert (report_dir / name).is_file(), name
     figs = sorted(p.name for p in (report_dir / "figures").iterdir())
-    assert any(f.endswith("_17cm.png") for f in figs) and any(f.endswith("_8cm.pdf") for f in figs)
+    # the default (--figures screen): each curve and the swimmer plot once, as SVG, and the flow diagram's SVG
+    res = json.loads((report_dir / "results.json").read_text())
+    assert figs == sorted([f"{c['id']}.svg" for c in res["curves"]] + ["flow.svg", "swimmer.svg"])
+    assert not any(f.endswith((".png", ".pdf")) for f in figs)
     assert (report_dir / "report.html").read_text().count("SYNTHETIC DATA") >= 1
 
 
@@ -87,3 +91,28 @@ def test_two_runs_are_byte_identical(report_dir, tmp_path):
         return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(folder.rglob("*")) if p.is_file()}
     assert digest(report_dir) == digest(out2)
+
+
+def test_unknown_figures_mode_is_refused_before_any_work(tmp_path):
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["report", "--out", str(out), "--quiet", "--figures", "print"])
+    assert res.exit_code == 2 and "--figures 'print'" in res.output and "screen or publication" in res.output
+    assert not out.exists()
+
+
+def test_publication_png_is_600_dpi_and_laid_out_as_its_pdf():
+    """--figures publication: the PNG carries 600 dpi (pHYs, 23,622 pixels a metre) and is 17 cm wide
+    (17 / 2.54 * 600 = 4,016 pixels, rounded by matplotlib's figure size)."""
+    import struct
+
+    from mabseq.render.figures import figure_bytes, km_figure
+    from mabseq.studies.run import run_study
+    res = run_study().results
+    png = figure_bytes(km_figure(res, "fig2a_os_mab2", width_cm=17.0), "png")
+    width = struct.unpack(">I", png[16:20])[0]
+    i = png.index(b"pHYs")
+    assert abs(width - 17 / 2.54 * 600) <= 1
+    assert struct.unpack(">IIB", png[i + 4:i + 13]) == (23622, 23622, 1)
+    # a figure laid out for the screen (72 dpi) still gives 600-dpi pixels when a PNG is asked of it afterwards
+    png72 = figure_bytes(km_figure(res, "fig2a_os_mab2", width_cm=17.0), "png", layout_dpi=72)
+    assert struct.unpack(">I", png72[16:20])[0] == width

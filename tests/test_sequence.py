@@ -104,11 +104,13 @@ def test_no_fidelity_and_text_filled(run):
 
 def test_report_command(tmp_path):
     out = tmp_path / "seq"
-    r = CliRunner().invoke(app, ["report", "--study", "sequence", "--out", str(out), "--quiet"])
+    r = CliRunner().invoke(app, ["report", "--study", "sequence", "--out", str(out), "--quiet",
+                                 "--figures", "publication"])
     assert r.exit_code == 0, r.output
     figs = sorted(p.name for p in (out / "figures").iterdir())
-    # 5 curves (3 KM, treatment failure, relapse from CR) + flow and swimmer, each in 4 files, + one more file
-    assert len(figs) == (5 + 2) * 4 + 1 and "os_mab1_by_mab1_8cm.pdf" in figs
+    # 5 curves (3 KM, treatment failure, relapse from CR) + flow and swimmer, each as PDF and PNG at 8 and 17 cm,
+    # + the SVG of the curves, the swimmer plot and the flow diagram
+    assert len(figs) == (5 + 2) * 4 + 5 + 2 and "os_mab1_by_mab1_8cm.pdf" in figs and "swimmer.svg" in figs
     html = (out / "report.html").read_text()
     for tid in ("table1", "table2", "table3"):
         assert f'id="{tid}"' in html

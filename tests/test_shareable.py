@@ -46,7 +46,9 @@ def bundle(tmp_path_factory):
     c, ids, dates = distinctive_twin()
     write_parquet_into(c, base / "centre_cohort")
     out = base / "share"
-    r = runner.invoke(app, ["report", str(base / "centre_cohort"), "--shareable", "--out", str(out)])
+    # publication figures too: every PDF and PNG of the bundle is searched for ids and dates below
+    r = runner.invoke(app, ["report", str(base / "centre_cohort"), "--shareable", "--out", str(out),
+                            "--figures", "publication"])
     assert r.exit_code == 0, r.output
     from mabseq.studies.run import run_study
     return {"out": out, "ids": ids, "dates": dates, "stdout": r.output, "data": base / "centre_cohort",
@@ -89,6 +91,7 @@ def test_bundle_holds_only_what_may_leave(bundle):
         assert gone not in names
     assert not any("swimmer" in n for n in names)
     assert {"report.html", "tables.docx", "results.json", "results.csv", "README.txt", "summary.txt"} <= names
+    assert any(n.startswith("figures/") and n.endswith(".svg") and "flow" not in n for n in names)
     assert any(n.startswith("figures/") and n.endswith("_17cm.pdf") for n in names)
     readme = (bundle["out"] / "README.txt").read_text()
     assert "K = 5" in readme and "patient lists" in readme and "calendar dates" in readme and "adsl.csv" in readme

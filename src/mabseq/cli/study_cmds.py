@@ -110,11 +110,17 @@ def report_cmd(
     quiet: bool = quiet_option(),
     min_cell: Optional[int] = min_cell_option(),
     shareable: bool = shareable_option(),
+    figures: str = typer.Option("screen", metavar="screen|publication",
+                                help="screen: each figure once, as SVG (in report.html and figures/); "
+                                     "publication: also PDF and 600-dpi PNG at 8 and 17 cm width."),
 ) -> None:
-    """Run the study and render it: report.html, tables.docx, figures/ (PDF and PNG), plus everything `run` writes."""
+    """Run the study and render it: report.html, tables.docx, figures/ (SVG; PDF and PNG with --figures
+    publication), plus everything `run` writes."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from ..render.report import FigureWorkers, report_files
+    from ..render.report import FIGURE_MODES, FigureWorkers, report_files
+    if figures not in FIGURE_MODES:
+        fail(f"--figures {figures!r}: use {' or '.join(FIGURE_MODES)}")
     k, plan = _prepare(study, min_cell, shareable, out, data, mapping, redcap_dictionary, overwrite)
     # the figure workers are forked first: they load matplotlib while this process runs the study
     with FigureWorkers() as workers, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
@@ -122,7 +128,7 @@ def report_cmd(
         task = prog.add_task("reading and validating the cohort")
         run = study_or_exit(data, study, mapping, redcap_dictionary, before_error=prog.stop, min_cell=k)
         files = report_files(run, progress=lambda m: prog.update(task, description=f"rendering {m}"),
-                             workers=workers, shareable=shareable)
+                             workers=workers, shareable=shareable, figures=figures)
         prog.update(task, description="writing")
         plan.write(files)
     if not quiet:

@@ -120,14 +120,18 @@ _METADATA = {
 }
 
 
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
+def figure_bytes(fig: Figure, fmt: str, *, layout_dpi: float = DPI) -> bytes:
     """The figure as SVG, PDF or 600-dpi PNG, byte-identical from run to run (no dates or tool versions in the
-    metadata, a fixed SVG hash salt, one bundled font)."""
+    metadata, a fixed SVG hash salt, one bundled font). The layout is settled once, at ``layout_dpi`` (the PNG's
+    600 dpi for publication figures; the screen report's SVG-only figures settle at 72 dpi, without drawing 600-dpi
+    pixels nobody asked for)."""
     fmt = fmt.lower()
     if fmt not in _METADATA:
         raise ValueError(f"format {fmt!r}: use svg, pdf or png")
-    _settle_layout(fig)
+    _settle_layout(fig, layout_dpi)
     if fmt == "png":
+        if getattr(fig, "_mabseq_png", None) is None:  # laid out at another resolution: the pixels at DPI now
+            _draw_at(fig, DPI, keep_png=True)
         return fig._mabseq_png
     buf = io.BytesIO()
     with matplotlib.rc_context(_figure_rc(fig)):
@@ -135,20 +139,27 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def _settle_layout(fig: Figure) -> None:
-    """Draw the figure once with Agg at :data:`DPI`: that draw runs the layout engine and gives the PNG's pixels.
-    The layout engine is then removed, so PDF and SVG reuse the same positions instead of laying out again on a dry
-    draw before every save (matplotlib's default), and all formats share one layout whatever the order of calls."""
-    if getattr(fig, "_mabseq_png", None) is not None:
-        return
+def _draw_at(fig: Figure, dpi: float, *, keep_png: bool) -> None:
     old = fig.dpi
     try:
-        fig.set_dpi(DPI)
+        fig.set_dpi(dpi)
         with matplotlib.rc_context(_figure_rc(fig)):
             fig.canvas.draw()
-        fig._mabseq_png = _png_encode(np.asarray(fig.canvas.buffer_rgba()), DPI)
+        if keep_png:
+            fig._mabseq_png = _png_encode(np.asarray(fig.canvas.buffer_rgba()), dpi)
     finally:
         fig.set_dpi(old)
+
+
+def _settle_layout(fig: Figure, dpi: float = DPI) -> None:
+    """Draw the figure once with Agg at ``dpi`` (:data:`DPI` by default): that draw runs the layout engine (and, at
+    :data:`DPI`, gives the PNG's pixels). The layout engine is then removed, so PDF and SVG reuse the same positions
+    instead of laying out again on a dry draw before every save (matplotlib's default), and all formats share one
+    layout whatever the order of calls."""
+    if getattr(fig, "_mabseq_settled", False):
+        return
+    _draw_at(fig, dpi, keep_png=dpi == DPI)
+    fig._mabseq_settled = True
     fig.set_layout_engine(None)  # None, not "none": a placeholder engine would still trigger the dry draw
 
 

@@ -42,11 +42,16 @@ def _results(token: str, blob: bytes | None):
     return _CACHE["results"]
 
 
+FIGURE_MODES = ("screen", "publication")
+LAYOUT_DPI = {"screen": 72.0, "publication": 600.0}
+
+
 def _figure_task(arg: tuple) -> dict[str, bytes]:
-    """One figure at one width as PDF and PNG (and SVG at 17 cm for the HTML), or the flow diagram's SVG."""
+    """One figure at one width: the SVG at 17 cm (the HTML's, and ``figures/{stem}.svg``), and in publication mode
+    PDF and 600-dpi PNG at that width; or the flow diagram's SVG."""
     from .figures import figure_bytes, km_figure, swimmer_figure
     from .flow_diagram import flow_figure, flow_svg
-    token, blob, (kind, fid, width) = arg
+    token, blob, (kind, fid, width, mode) = arg
     res = _results(token, blob)
     if kind == "flow_svg":
         return {"figures/flow.svg": flow_svg(res).encode("utf-8")}
@@ -56,24 +61,31 @@ def _figure_task(arg: tuple) -> dict[str, bytes]:
         fig, stem = swimmer_figure(res, width_cm=width), "swimmer"
     else:
         fig, stem = flow_figure(res, width_cm=width), "flow"
-    out = {f"figures/{stem}_{width:g}cm.{fmt}": figure_bytes(fig, fmt) for fmt in ("png", "pdf")}
+    dpi = LAYOUT_DPI[mode]
+    out = {}
+    if mode == "publication":
+        out = {f"figures/{stem}_{width:g}cm.{fmt}": figure_bytes(fig, fmt, layout_dpi=dpi) for fmt in ("png", "pdf")}
     if width == 17.0 and kind in ("curve", "swimmer"):
-        out[f"svg/{stem}"] = figure_bytes(fig, "svg")
+        out[f"svg/{stem}"] = figure_bytes(fig, "svg", layout_dpi=dpi)
     return out
 
 
-def _figure_tasks(res) -> list[tuple[str, str, float]]:
-    """The largest first (swimmer, then 17 cm), so that two workers finish close together."""
+def _figure_tasks(res, mode: str = "screen") -> list[tuple[str, str, float, str]]:
+    """The largest first (swimmer, then 17 cm), so that two workers finish close together. Screen: each curve and
+    the swimmer plot once, as SVG at 17 cm. Publication: also PDF and 600-dpi PNG at 17 and 8 cm, the flow diagram
+    too."""
+    if mode not in FIGURE_MODES:
+        raise ValueError(f"--figures {mode!r}: use {' or '.join(FIGURE_MODES)}")
     tasks = []
     has_swimmer = res.timelines is not None and len(res.timelines)
-    for w in (17.0, 8.0):
+    for w in ((17.0, 8.0) if mode == "publication" else (17.0,)):
         if has_swimmer:
-            tasks.append(("swimmer", "swimmer", w))
-        if res.flow.boxes:
-            tasks.append(("flow", "flow", w))
-        tasks += [("curve", cid, w) for cid in res.curves]
+            tasks.append(("swimmer", "swimmer", w, mode))
+        if res.flow.boxes and mode == "publication":
+            tasks.append(("flow", "flow", w, mode))
+        tasks += [("curve", cid, w, mode) for cid in res.curves]
     if res.flow.boxes:
-        tasks.append(("flow_svg", "flow", 0.0))
+        tasks.append(("flow_svg", "flow", 0.0, mode))
     return tasks
 
 
@@ -87,8 +99,8 @@ class FigureWorkers:
         if n > 1 and "fork" in mp.get_all_start_methods():
             self.pool = mp.get_context("fork").Pool(n, initializer=_warm_up)
 
-    def draw(self, res) -> "_Pending":
-        tasks = _figure_tasks(res)
+    def draw(self, res, mode: str = "screen") -> "_Pending":
+        tasks = _figure_tasks(res, mode)
         blob = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
         token = f"{os.getpid()}-{id(res)}-{len(blob)}"
         args = [(token, blob, t) for t in tasks]
@@ -130,9 +142,11 @@ class _Pending:
 
 
 def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = None, *,
-                 shareable: bool = False) -> dict[str, str | bytes]:
+                 shareable: bool = False, figures: str = "screen") -> dict[str, str | bytes]:
     """Every output file of the report (name -> content), computed in memory, deterministic; with ``shareable``
-    the bundle of results/shareable.py (no swimmer plot, no patient-level file).
+    the bundle of results/shareable.py (no swimmer plot, no patient-level file). ``figures``: "screen" (each
+    figure once, SVG at 17 cm, in the HTML and figures/) or "publication" (also PDF and 600-dpi PNG at 8 and
+    17 cm).
 
     The figures are handed to the workers first; the results files, Word tables and fidelity are computed in this
     process while they draw."""
@@ -148,12 +162,15 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
     try:
         fid = fidelity_of(run.results)
         res = shared(run) if shareable else run.results
-        pending = workers.draw(res)
+        if figures not in FIGURE_MODES:
+            raise ValueError(f"--figures {figures!r}: use {' or '.join(FIGURE_MODES)}")
+        pending = workers.draw(res, figures)
         step("results, fidelity and Word tables")
         files: dict[str, str | bytes] = dict(output_files(run, shareable=shareable))
         files["tables.docx"] = docx_bytes(res)
         files.update(table_csvs(res))  # one CSV per table, to restyle in a notebook (table_export.py)
-        step("figures (PDF and 600-dpi PNG at 8 and 17 cm)")
+        step("figures (SVG, PDF and 600-dpi PNG at 8 and 17 cm)" if figures == "publication" else
+             "figures (SVG at 17 cm; --figures publication adds PDF and 600-dpi PNG)")
         figs: dict[str, bytes] = {}
         for part in pending.get():
             figs.update(part)
@@ -167,6 +184,8 @@ def report_files(run: StudyRun, progress=None, workers: FigureWorkers | None = N
     for k in sorted(figs):
         if k.startswith("figures/"):
             files[k] = figs[k]
+    for stem in sorted(svgs):  # the SVG of every curve and of the swimmer plot, beside the HTML's copy
+        files[f"figures/{stem}.svg"] = svgs[stem]
     step("report.html")
     files["report.html"] = render_html(
         res, fidelity=fid,

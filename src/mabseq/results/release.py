@@ -32,6 +32,7 @@ import datetime as dt
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..cohort.schema import BY_NAME
@@ -168,33 +169,55 @@ def release_values(values: dict) -> dict:
 def is_date_column(adsl: pd.DataFrame, c: str) -> bool:
     """A date column of the analysis dataset: by its name (``*_date``, ``mab2_start``), or by its values. By name
     too, so that a date nobody has (no relapse after any transplant) still becomes its ``*_day`` column, blank."""
-    return c.endswith("_date") or c == "mab2_start" or bool(adsl[c].map(is_date).any())
+    if c.endswith("_date") or c == "mab2_start":
+        return True
+    col = adsl[c]
+    if col.dtype != object and not str(col.dtype).startswith(("date", "timestamp")):
+        return False
+    return any(is_date(v) for v in col)
+
+
+def _column_days(col: pd.Series, origin: np.ndarray) -> list:
+    """A column through :func:`_days` against each row's origin (``origin``: ``datetime.date`` or None)."""
+    return [_days(v, o) for v, o in zip(col.tolist(), origin)]
 
 
 def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
-    """adsl.csv: every row through :func:`release_values` (the columns in the order of the analysis dataset; a
-    date column becomes its ``*_day`` column even where a patient has no such date)."""
+    """adsl.csv: the analysis dataset with every value as :func:`release_values` writes it (the columns in the order
+    of the analysis dataset; a date column becomes its ``*_day`` column even where a patient has no such date).
+
+    Column by column, each column's rule applied once to its values (linear in the patients; the per-row
+    :func:`release_values` is the reference, tests/test_release_adsl.py compares the two)."""
+    kept = [c for c in adsl.columns if c not in DROPPED and c != DATE_ORIGIN and not
+            (c in FREE_TEXT_DERIVED and c not in FREE_TEXT_ALLOWED)]
     if not len(adsl):
-        cols = [c for c in adsl.columns if c not in DROPPED and c != DATE_ORIGIN and not
-                (c in FREE_TEXT_DERIVED and c not in FREE_TEXT_ALLOWED)]
-        return pd.DataFrame(columns=cols)
-    date_cols = {c for c in adsl.columns if is_date_column(adsl, c)}
-    rows = []
-    for rec in adsl.to_dict("records"):
-        r = release_values(rec)
-        for c in date_cols - {DATE_ORIGIN}:  # a missing date is a missing interval
-            if c in r:
-                r[day_name(c)] = r.pop(c)
-        rows.append(r)
-    order = []
-    for c in adsl.columns:
-        name = day_name(c) if c in date_cols else c
-        if rows and name in rows[0] and name not in order:
-            order.append(name)
-    out = pd.DataFrame(rows, columns=order)
-    for c in date_cols - {DATE_ORIGIN}:  # whole days, blank where there is no date
-        out[day_name(c)] = out[day_name(c)].astype("Int64")
-    return out
+        return pd.DataFrame(columns=kept)
+    origin = np.array([_as_date(v) if is_date(v) else None for v in adsl[DATE_ORIGIN].tolist()]
+                      if DATE_ORIGIN in adsl.columns else [None] * len(adsl), dtype=object)
+    out: dict[str, object] = {}
+    for c in kept:
+        col = adsl[c]
+        if c in FREE_TEXT_ALLOWED:
+            memo: dict = {}
+            vals = []
+            for v in col.tolist():
+                key = v if isinstance(v, str) else None
+                if key is None:
+                    vals.append(allowed_free_text(c, v))
+                else:
+                    if key not in memo:
+                        memo[key] = allowed_free_text(c, v)
+                    vals.append(memo[key])
+            out[c] = vals
+        elif c in AGE_COLUMNS:
+            out[c] = [completed_years(v) for v in col.tolist()]
+        elif is_date_column(adsl, c):
+            out[day_name(c)] = pd.array(_column_days(col, origin), dtype="Int64")
+        elif col.dtype == object:
+            out[c] = _column_days(col, origin)
+        else:
+            out[c] = col.to_numpy()
+    return pd.DataFrame(out, columns=list(out))
 
 
 # a variable or input name in unknowns.csv: a column or rule name of mabseq (never a value of the input)

@@ -183,7 +183,8 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
                note: str, chk: dict | None = None) -> None:
     """Each landmark L: the patients followed beyond L (an event or censoring on day L or before is excluded);
     a response on day L or before puts a patient in the "with" group."""
-    days = np.array([u for pid, u in switch.items() if pid in set(d["patient_id"])], float)
+    in_d = set(d["patient_id"])
+    days = np.array([u for pid, u in switch.items() if pid in in_d], float)
     if len(days) < 2:
         not_computed(b.results, f"{rid}_landmark", f"{title}: landmark analysis", f"not computed: the landmark is "
                      f"chosen from the days to the response, which needs at least 2 responders with time-to-event "
