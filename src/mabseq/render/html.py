@@ -105,9 +105,9 @@ excluded; data cut-off {{ cutoff }}. mabseq {{ version }}, input {{ input_hash }
 {% for f in figures %}<figure class="figure{% if f.reason %} not-computed{% endif %}" id="fig-{{ f.id }}">{% if not f.reason %}<div class="svgbox">{{ f.svg }}</div>{% endif %}
 <figcaption><b>{{ f.title }}.</b> {% if f.reason %}{{ f.reason }}.{% else %}{{ f.caption }}{% endif %}</figcaption></figure>{% endfor %}
 
-{% if not shareable %}<h2 id="swimmer">Course of every patient</h2>
+{% if not shareable %}<h2 id="swimmer">{% if swimmer_sample %}Course of {{ swimmer_sample.patients }} patients, a random sample{% else %}Course of every patient{% endif %}</h2>
 {% if swimmer_reason %}<p class="not-computed" id="swimmer-not-computed">{{ swimmer_reason }}.</p>{% else %}<figure class="figure" id="fig-swimmer"><div class="svgbox">{{ swimmer_svg }}</div>
-<figcaption>Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>{% endif %}{% endif %}
+<figcaption>{% if swimmer_sample %}A simple random sample of {{ swimmer_sample.patients }} of the {{ swimmer_sample.of }} patients with a timeline (seed {{ swimmer_sample.seed }}): one lane a patient would not fit a page; every count, table and curve uses all patients. {% endif %}Therapies as bars, response, relapse, transplant and death as markers; an arrow marks patients alive at last contact (days from mAb1, in months).</figcaption></figure>{% endif %}{% endif %}
 
 <h2 id="ext">{{ ext_nav }} (exploratory, unadjusted)</h2>
 <p class="foot">{{ ext_intro }} {{ n_tests }} p-values are computed in this report; none is adjusted for multiplicity.</p>
@@ -242,6 +242,7 @@ def render_html(results: ResultSet, *, fidelity: pd.DataFrame | None = None, fig
         min_cell_note=footnote(meta["min_cell"]) if meta.get("min_cell", 1) > 1 else "",
         flow_svg=Markup(flow_svg), excluded=excluded, tables=tables, text=sections(results), figures=figs,
         swimmer_reason=nc.get("swimmer", {}).get("reason", ""),
+        swimmer_sample=results.meta.get("swimmer_sample"),
         swimmer_svg=Markup(swimmer_svg), ext=ext, n_tests=sum(1 for r in results.records.values()
                                                       if r.statistic == "p_value" and r.value is not None),
         fidelity=fid_rows, fidelity_summary=fid_summary, quality_tables=quality,

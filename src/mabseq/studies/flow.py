@@ -3,8 +3,13 @@
 Counts are conserved stage by stage (the "Kirchhoff" rule of R's ``consort``): the boxes of a split hold disjoint
 parts of the box above them and add up to it; boxes that merge add up to the box they flow into; where patients may
 be in two boxes at once (alloHSCT and CAR T cells) or in none, the box above carries a ``note`` that counts them.
+
+Also here: the swimmer plot's timelines (every patient, or a stated random sample in a large cohort).
 """
 from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 
 from ..results.records import ResultSet
 from .builder import NOBODY, Pop, not_computed
@@ -116,6 +121,30 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
             f.edges.append((mab2, parent))
             for cid, clab, cids, col in kids:
                 f.edges.append((parent, box(cid, clab, cids, 7, expr=within(f"{c} & .eq(`{col}`, TRUE)"))))
+
+
+SWIMMER_MAX_PATIENTS = 200  # more lanes than a page can show: the swimmer plot draws a stated random sample
+SWIMMER_SEED = 2022
+
+
+def set_timelines(res: ResultSet, timelines: pd.DataFrame | None, max_patients: int = SWIMMER_MAX_PATIENTS,
+                  seed: int = SWIMMER_SEED) -> None:
+    """The swimmer plot's per-patient timelines: every patient up to ``max_patients``; beyond, a simple random sample
+    of ``max_patients`` patients without replacement (numpy ``default_rng(seed)``, in the cohort's order), stated in
+    ``meta["swimmer_sample"]`` and under the figure. Nothing else reads the timelines: every count and curve uses
+    all patients."""
+    if timelines is None or not len(timelines):
+        res.timelines = timelines
+        return
+    ids = pd.unique(timelines["patient_id"])
+    if len(ids) <= max_patients:
+        res.timelines = timelines
+        return
+    pick = np.sort(np.random.default_rng(seed).choice(len(ids), max_patients, replace=False))
+    keep = timelines["patient_id"].isin(set(ids[pick]))
+    res.timelines = timelines[keep.to_numpy()].reset_index(drop=True)
+    res.meta["swimmer_sample"] = {"patients": int(max_patients), "of": int(len(ids)), "seed": int(seed),
+                                  "method": "simple random sample without replacement (numpy default_rng)"}
 
 
 def swimmer_reason(res: ResultSet) -> None:

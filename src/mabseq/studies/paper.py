@@ -17,7 +17,7 @@ import re
 
 from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq as _eq,
                       mark_not_computed, not_computed, start_study, tables_empty)
-from .flow import sequence_flow, swimmer_reason
+from .flow import sequence_flow, set_timelines, swimmer_reason
 
 NAME = "paper"
 AGVHD_GRADES = (1, 2, 3, 4)  # the overall grades I-IV (derive/agvhd.py: 'ungraded' and None are no recorded grade)
@@ -94,7 +94,7 @@ def run(cohort: Cohort, params: PaperParams | None = None, *, synthetic: bool = 
                          ("Patients transplanted after mAb2", "TX"), ("Patients not transplanted after mAb2", "NTX")):
         if not P[pop].n:
             not_computed(res, section, section, empty_reason(P[pop]), kind="text", block="Results")
-    res.timelines = dc.timelines
+    set_timelines(res, dc.timelines)
     swimmer_reason(res)
     return res, dc
 
@@ -138,7 +138,7 @@ def _nobody_included(res: ResultSet, dc, paragraphs) -> ResultSet:
     res.text = {k: list(v) for k, v in paragraphs.items()}
     for section in res.text:
         not_computed(res, section, section, NOBODY, kind="text", block="Results")
-    res.timelines = dc.timelines
+    set_timelines(res, dc.timelines)
     swimmer_reason(res)
     return res
 

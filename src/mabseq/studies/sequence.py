@@ -33,7 +33,7 @@ from ..results.records import Record, ResultSet, TableSpec
 from ..results.rfilter import r_expr, untranslatable
 from .builder import (MONTH_DAYS, NO_TOXICITY, NOBODY, AnalysisParams, Builder, Pop, empty_reason, eq,
                       mark_not_computed, not_computed, start_study, tables_empty)
-from .flow import sequence_flow, swimmer_reason
+from .flow import sequence_flow, set_timelines, swimmer_reason
 from .plan_analyses import failure_and_relapse
 from .summary_table import Variable, tbl_summary
 
@@ -200,7 +200,7 @@ def run(cohort: Cohort, params: SequenceParams | None = None, *, synthetic: bool
     _survival(b, P, groups)
     _flag_artefacts(b)
     _text(res, uncompared=too_small(b, groups) if len(groups) > 1 else "")
-    res.timelines = dc.timelines
+    set_timelines(res, dc.timelines)
     swimmer_reason(res)
     return res, dc
 
@@ -224,7 +224,7 @@ def _nobody_included(res: ResultSet, dc) -> ResultSet:
     _text(res)
     for section in res.text:
         not_computed(res, section, section, NOBODY, kind="text", block="Results")
-    res.timelines = dc.timelines
+    set_timelines(res, dc.timelines)
     swimmer_reason(res)
     return res
 
