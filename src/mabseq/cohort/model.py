@@ -134,7 +134,7 @@ class Cohort:
 
     @property
     def patient_ids(self) -> list[str]:
-        return list(self.tables["patients"]["patient_id"])
+        return list(self.tables["patients"]["patient_id"].tolist())
 
     def equals(self, other: "Cohort") -> bool:
         return all(self[t.name].equals(other[t.name]) for t in TABLES)

@@ -79,7 +79,7 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -
         derived.update(_derive_patients(cohort, [p for p in cohort.patient_ids if p in again], params))
     if not again and base.adtte is not None:
         tte = []
-        for pid in base.adsl["patient_id"]:
+        for pid in base.adsl["patient_id"].tolist():
             tte.extend(endpoints_for(pid, base.derived[pid].values, params))
         adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
         return replace(base, adtte=adtte, params=params)

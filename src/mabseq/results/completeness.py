@@ -84,7 +84,7 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
     rows = []
     labels = {**dict(VARIABLES), **UNKNOWN_LABELS}
     if unknowns is not None and len(unknowns):
-        inc = set(adsl["patient_id"]) if "patient_id" in adsl.columns else set()
+        inc = set(adsl["patient_id"].tolist()) if "patient_id" in adsl.columns else set()
         u = unknowns[unknowns["patient_id"].isin(inc)]
         for (var, inp), g in sorted(u.groupby(["variable", "input"])["patient_id"], key=lambda kv: kv[0]):
             ids = tuple(sorted(set(g)))
@@ -134,7 +134,7 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
     # deaths are complete follow-up: their potential time ends at death
     ci = 100 * obs / pot if pot and not dates_shifted else None
     results.add(Record("dq_followup_completeness_pct", ci, "pct", quantity="follow-up completeness (Clark's C) from "
-                       "mAb2 to the cut-off", population="FULL", patients=tuple(adsl["patient_id"]), decimals=1,
+                       "mAb2 to the cut-off", population="FULL", patients=tuple(adsl["patient_id"].tolist()), decimals=1,
                        method="observed / potential person-time", block="Data completeness",
                        note=SHIFTED if dates_shifted else ""))
     if ci is not None:

@@ -45,7 +45,7 @@ class Pop:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(self.frame["patient_id"])
+        return tuple(self.frame["patient_id"].tolist())
 
     @property
     def n(self) -> int:
@@ -199,7 +199,7 @@ def _col(frame: pd.DataFrame, var: str | Callable) -> pd.Series:
 
 def _truth(s: pd.Series) -> np.ndarray:
     return np.array([bool(v) if v is not None and not (isinstance(v, float) and np.isnan(v)) else False
-                     for v in s], dtype=bool)
+                     for v in s.tolist()], dtype=bool)
 
 
 @dataclass
@@ -232,7 +232,7 @@ class Builder:
         mask = _truth(_col(pop.frame, var))
         n = int(mask.sum())
         den = denominator.n if denominator is not None else pop.n
-        pts = tuple(pop.frame["patient_id"][mask])
+        pts = tuple(pop.frame["patient_id"][mask].tolist())
         common = dict(quantity=quantity, denominator=den, population=(denominator or pop).name, patients=pts,
                       rule=rule, block=self.block, extension=self.extension, variable=variable, level=level)
         var_r = r_expr(var, logical=True, frame=pop.frame)
@@ -268,7 +268,7 @@ class Builder:
         s = pd.to_numeric(_col(pop.frame, var), errors="coerce")
         ok = s.notna().to_numpy()
         x = s[ok].to_numpy(dtype=float)
-        pts = tuple(pop.frame["patient_id"][ok])
+        pts = tuple(pop.frame["patient_id"][ok].tolist())
         out = {}
         for st in stats:
             if x.size == 0:
@@ -359,7 +359,7 @@ class Builder:
             self._check(f"{id_prefix}_{st}", {"ci_low_pct": "cp_lower", "ci_high_pct": "cp_upper"}[st], [pop],
                         var=r_expr(var, logical=True, frame=pop.frame), scale=100)
             self.results.add(Record(f"{id_prefix}_{st}", 100 * v, st, quantity=f"{quantity} (Clopper-Pearson 95% CI)",
-                                    denominator=N, population=pop.name, patients=tuple(pop.frame["patient_id"][mask]),
+                                    denominator=N, population=pop.name, patients=tuple(pop.frame["patient_id"][mask].tolist()),
                                     decimals=1, method="Clopper-Pearson", block="EXT: exact intervals",
                                     extension=True, variable=quantity))
 
@@ -367,9 +367,19 @@ class Builder:
     def tte(self, pop: Pop, endpoint: str) -> pd.DataFrame:
         """The endpoint's rows of ``pop``, in the population's order (one set built once: linear in the rows)."""
         ids = pop.ids
-        d = self.adtte[(self.adtte["endpoint"] == endpoint) & self.adtte["patient_id"].isin(ids)]
-        present = set(d["patient_id"])
-        return d.set_index("patient_id").loc[[i for i in ids if i in present]].reset_index()
+        key = (id(self.adtte), len(self.adtte))
+        cache = self.__dict__.get("_tte_cache")
+        if cache is None or cache[0] != key:  # the rows of each endpoint, indexed by patient, split once
+            a = self.adtte
+            cache = (key, {ep: g.set_index("patient_id") for ep, g in a.groupby("endpoint", sort=False)}
+                     if len(a) else {})
+            self.__dict__["_tte_cache"] = cache
+        sub = cache[1].get(endpoint)
+        if sub is None:
+            d = self.adtte.iloc[0:0]
+            return d.set_index("patient_id").reset_index() if "patient_id" in d.columns else d
+        present = set(sub.index.tolist())
+        return sub.loc[[i for i in ids if i in present]].reset_index()
 
     def km(self, curve_id: str, title: str, groups: Sequence[Pop], endpoint: str, *, at: int | None = 365,
            ids: dict[str, str] | None = None, test_id: str = "", paper_test: bool = True, quantity: str = "",
@@ -424,7 +434,7 @@ class Builder:
                     stems += [(rid, "median" if key == "median" else "days") for key, rid in median_ids[g.name].items()]
                 for rid, st in stems:
                     self.results.add(Record(rid, None, st, quantity=quantity or title, population=g.name,
-                                            patients=tuple(d["patient_id"]),
+                                            patients=tuple(d["patient_id"].tolist()),
                                             paper_ref=rid if not self.extension else "", note=note,
                                             block=self.block, extension=self.extension, analysis=curve_id,
                                             variable=endpoint, level=_km_level(st, rid, at, median_ids, g.name)))
@@ -478,7 +488,7 @@ class Builder:
                                                     "endpoint": endpoint, "groups": {g.name: g.expr},
                                                     "time": at, "entry": entry, "scale": 100})
                     self.results.add(Record(rid, v, st, quantity=quantity or title, population=g.name,
-                                            patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
+                                            patients=tuple(d["patient_id"].tolist()), paper_ref=rid if not self.extension else "",
                                             decimals=1, method=f"Kaplan-Meier S({at}), {self.params.km_conf_type} CI",
                                             note=note, block=self.block, extension=self.extension, analysis=curve_id,
                                             variable=endpoint, level=f"day {at}",
@@ -497,7 +507,7 @@ class Builder:
                                                 "time": None, "entry": entry, "scale": 1})
                     self.results.add(Record(rid, val, "median" if key == "median" else "days",
                                             quantity=f"median {title} (days)", population=g.name,
-                                            patients=tuple(d["patient_id"]), paper_ref=rid if not self.extension else "",
+                                            patients=tuple(d["patient_id"].tolist()), paper_ref=rid if not self.extension else "",
                                             decimals=0, method=how, block=self.block, warning=caution,
                                             extension=self.extension, note=with_entry_note(g, ""), analysis=curve_id,
                                             variable=endpoint, level=MEDIAN_LEVEL[key]))
@@ -578,7 +588,7 @@ class Builder:
                  months: bool = True) -> None:
         """Median follow-up by reverse Kaplan-Meier (alive = event, death censors)."""
         d = self.tte(pop, endpoint)
-        common = dict(quantity=quantity, population=pop.name, patients=tuple(d["patient_id"]),
+        common = dict(quantity=quantity, population=pop.name, patients=tuple(d["patient_id"].tolist()),
                       paper_ref=id_ if paper else "", decimals=1,
                       method="reverse Kaplan-Meier median (months = days / 30.4375)", block=self.block,
                       extension=self.extension)
@@ -620,7 +630,7 @@ class Builder:
             for name in causes.values():
                 for t in at:
                     for st in ("estimate_pct", "ci_low_pct", "ci_high_pct"):
-                        add(f"{id_stem}_{name}_d{t}", name, t, None, st, reason, tuple(d["patient_id"]))
+                        add(f"{id_stem}_{name}_d{t}", name, t, None, st, reason, tuple(d["patient_id"].tolist()))
             return
         ci = cumulative_incidence(d["time"].to_numpy(float), d["status"].to_numpy(int))
         tab = ci.table
@@ -671,7 +681,7 @@ class Builder:
                             self._check(stem + sfx, kind, [pop], endpoint=endpoint, time=int(t), cause=int(code),
                                         entry=False, scale=100)
                 for st, v in zip(("estimate_pct", "ci_low_pct", "ci_high_pct"), vals):
-                    add(stem, name, t, v, st, note, tuple(d["patient_id"]))
+                    add(stem, name, t, v, st, note, tuple(d["patient_id"].tolist()))
 
 
 def add_table(results: ResultSet, spec: TableSpec) -> None:

@@ -16,7 +16,7 @@ from .builder import NOBODY, Pop, not_computed
 
 
 def _ids(frame, mask) -> tuple[str, ...]:
-    return tuple(frame["patient_id"][mask.to_numpy(dtype=bool)])
+    return tuple(frame["patient_id"][mask.to_numpy(dtype=bool)].tolist())
 
 
 def _known_true(s):
@@ -78,7 +78,7 @@ def sequence_flow(res: ResultSet, dc, P) -> None:
         return id_
 
     f.boxes.append({"id": "screened", "label": "Patients in the data set", "n": screened,
-                    "patients": sorted(list(dc.adsl["patient_id"]) + list(dc.excluded["patient_id"])), "level": 0})
+                    "patients": sorted(list(dc.adsl["patient_id"].tolist()) + list(dc.excluded["patient_id"].tolist())), "level": 0})
     box("included", "Received both blinatumomab and inotuzumab for R/R B-ALL", P["FULL"].ids, 1, expr="TRUE")
     f.edges.append(("screened", "included"))
     if not P["FULL"].n:  # nobody included: the flow ends here, the exclusion box says why

@@ -366,7 +366,7 @@ def _table3(b: Builder, P) -> None:
         b._check("t3_fn_cord_hla_match_n", "max", [na_pop], var=r_expr("tx_hla_matched", frame=na_pair))
     b.results.add(Record("t3_fn_cord_hla_match_n", cord_match[0] if len(cord_match) == 1 else None, "n",
                          quantity="HLA match (of 6) of the single cord unit without donor sex (Table 3 footnote)",
-                         population="TX", patients=tuple(na_pair["patient_id"]), paper_ref="t3_fn_cord_hla_match_n",
+                         population="TX", patients=tuple(na_pair["patient_id"].tolist()), paper_ref="t3_fn_cord_hla_match_n",
                          decimals=0, method="recorded allele match", block="Table 3",
                          note="" if len(cord_match) == 1 else
                          f"not computed: {len(cord_match)} transplants without donor sex have a recorded HLA match "

@@ -150,7 +150,7 @@ def _transplant_time_dependent(b: Builder, P: dict) -> None:
             rows.append((L, len(d) - len(alive), reclass, dict(sizes), p))
             b.results.add(Record(f"ext_landmark_tx_d{L}_p", p, "p_value",
                                  quantity=f"landmark {L} days after mAb2: OS by alloHSCT before the landmark",
-                                 population="FULL alive at landmark", patients=tuple(alive["patient_id"]),
+                                 population="FULL alive at landmark", patients=tuple(alive["patient_id"].tolist()),
                                  decimals=2, method="log-rank from the landmark", block=b.block, extension=True,
                                  note=f"{'chosen landmark' if L == lm else 'sensitivity'}; excluded {len(d) - len(alive)}"
                                       f" (event or censored before); reclassified {reclass}; groups "
@@ -191,10 +191,10 @@ def _agvhd_left_out(b: Builder, tx, curve_id: str, stem: str, grade: int = 2) ->
     # R counts them from the released columns agvhd_ge2/3 and agvhd_ge2/3_undated (adsl.csv)
     b._check(stem + "undated_n", "count", [tx], var=f".eq(`{ge}_undated`, TRUE)")
     b._check(stem + "unknown_n", "count", [tx], var=f"(is.na(`{ge}`) & (!.eq(`{ge}_undated`, TRUE)))")
-    b.count(stem + "undated_n", k, tx, patients=tuple(f["patient_id"][undated]), paper=False,
+    b.count(stem + "undated_n", k, tx, patients=tuple(f["patient_id"][undated].tolist()), paper=False,
             quantity=f"transplanted patients with aGVHD grade >= {roman} recorded without a date (left out of the "
                      "incidence)")
-    b.count(stem + "unknown_n", u, tx, patients=tuple(f["patient_id"][unknown]), paper=False,
+    b.count(stem + "unknown_n", u, tx, patients=tuple(f["patient_id"][unknown].tolist()), paper=False,
             quantity=f"transplanted patients whose aGVHD grade {roman}-IV status is unknown (left out of the "
                      "incidence)")
     parts = []

@@ -116,7 +116,7 @@ def switch_analysis(b: Builder, stem: str, title: str, pop: Pop, endpoint: str, 
                      f"'{pop.label}' has time-to-event data", kind="analysis", block=b.block)
         return
     start, stop, event, group, _ = counting_process(d, switch, labels)
-    ids = tuple(d["patient_id"])
+    ids = tuple(d["patient_id"].tolist())
     if len(set(group)) < 2:
         not_computed(b.results, f"{rid}_td", f"{title} (time-dependent group)", f"not computed: every patient of "
                      f"'{pop.label}' is in one group ({group[0]})", kind="analysis", block=b.block)
@@ -183,7 +183,7 @@ def _landmarks(b: Builder, rid: str, title: str, pop: Pop, d: pd.DataFrame, swit
                note: str, chk: dict | None = None) -> None:
     """Each landmark L: the patients followed beyond L (an event or censoring on day L or before is excluded);
     a response on day L or before puts a patient in the "with" group."""
-    in_d = set(d["patient_id"])
+    in_d = set(d["patient_id"].tolist())
     days = np.array([u for pid, u in switch.items() if pid in in_d], float)
     if len(days) < 2:
         not_computed(b.results, f"{rid}_landmark", f"{title}: landmark analysis", f"not computed: the landmark is "
@@ -275,7 +275,7 @@ def _quasi_independence(b: Builder, endpoint: str, pop: Pop, what: str) -> None:
     gone = len(all_) - len(d)
     left = f"; {gone} patient{'s' if gone != 1 else ''} without follow-up after the start of mAb2 left out" \
         if gone else ""
-    base = dict(population=pop.name, patients=tuple(d["patient_id"]), block=b.block, extension=True)
+    base = dict(population=pop.name, patients=tuple(d["patient_id"].tolist()), block=b.block, extension=True)
     if len(d) < b.params.min_group_n or not (d["status"] == 1).any():
         b.results.add(Record(f"{rid}_p", None, "p_value", quantity=q, note=f"not tested: {len(d)} patients, "
                              f"{int((d['status'] == 1).sum())} events", **base))

@@ -74,7 +74,7 @@ def failure_and_relapse(b: Builder, full: Pop, cr2: Pop, *, at, failure_curve: s
           causes={1: "relapse", 2: "nrm"}, at=at, id_stem=relapse_stem, extension=extension,
           cause_labels={"nrm": "non-relapse mortality"})
     d = b.tte(cr2, "cir_cr2")
-    left = sorted(set(cr2.ids) - set(d["patient_id"]))
+    left = sorted(set(cr2.ids) - set(d["patient_id"].tolist()))
     if left:  # a relapse dated on or before the CR date, or a death without a date: never given a time
         msg = (f"{patients(len(left))} in CR after mAb2 left out (a relapse/progression dated on or before the CR "
                f"date, a CR after the last contact, or a death without a date)")
@@ -92,7 +92,7 @@ def gray_by_conditioning(b: Builder, mac: Pop, ric: Pop, tx: Pop) -> None:
     unknown = int((~known).sum())
     sizes = f"MAC {n_mac}, RIC/NMA {n_ric}" + (f"; {patients(unknown)} with unknown intensity left out"
                                                 if unknown else "")
-    pts = tuple(d["patient_id"][known])
+    pts = tuple(d["patient_id"][known].tolist())
     small = n_mac < b.params.min_group_n or n_ric < b.params.min_group_n
     res = None
     if not small:
@@ -130,7 +130,7 @@ def _fine_gray(b: Builder, d: pd.DataFrame, grp: np.ndarray, code: int, name: st
     n_ev = int((st == code).sum())
     q = (f"{what} after alloHSCT, reduced-intensity/non-myeloablative vs myeloablative conditioning: Fine-Gray "
          "subdistribution hazard ratio")
-    base = dict(population="TX-RIC vs TX-MAC", quantity=q, patients=tuple(d["patient_id"]), decimals=2,
+    base = dict(population="TX-RIC vs TX-MAC", quantity=q, patients=tuple(d["patient_id"].tolist()), decimals=2,
                 method="Fine-Gray (cmprsk::crr), sandwich variance; Wald 95% CI and p; beyond the plan (6.3 asks "
                        "Gray's test), exploratory")
     values, note = None, ""
@@ -207,7 +207,7 @@ def _cif_records(b: Builder, stem: str, quantity: str, d: pd.DataFrame, cause: i
             if v is not None and check:
                 b._check(f"{stem}_d{day}{sfx}", {"_pct": "cif_est", "_ci_low": "cif_lower", "_ci_high": "cif_upper"}[
                     sfx], [check[0]], endpoint=check[1], time=int(day), cause=int(cause), entry=False, scale=100)
-            _rec(b, f"{stem}_d{day}{sfx}", v, st, decimals=1, population=pop, patients=tuple(d["patient_id"]),
+            _rec(b, f"{stem}_d{day}{sfx}", v, st, decimals=1, population=pop, patients=tuple(d["patient_id"].tolist()),
                  quantity=f"{quantity} at day {day}", method="Aalen-Johansen, cmprsk variance, log(-log) CI",
                  note="; ".join(x for x in (note, why) if x))
 
@@ -297,7 +297,7 @@ def _same_groups(e: pd.DataFrame, bf: pd.DataFrame, pops: dict | None) -> bool:
     if not pops or not all(pops.get(k) is not None and pops[k].expr for k in ("BF", "BF-CD19N", "BF-CD19P")):
         return False
     main = pops["BF"].frame.set_index("patient_id")["cd19_event1"]
-    ids = list(e["patient_id"])
+    ids = list(e["patient_id"].tolist())
     if not set(ids) <= set(main.index):
         return False
     var = bf.set_index("patient_id")["cd19_event1"]
@@ -311,7 +311,7 @@ def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int, endp
     bf = a[a["seq"] == "BF"]
     e = dc.adtte[(dc.adtte["endpoint"] == "efs_mab1") & dc.adtte["patient_id"].isin(bf["patient_id"])]
     rule = f"sensitivity (study-definition 6.5): {label}"
-    pts = tuple(e["patient_id"])
+    pts = tuple(e["patient_id"].tolist())
     check = bool(endpoint) and _same_groups(e, bf, pops)
     if endpoint:
         release_endpoint(b, endpoint, "mab1", e)
@@ -347,5 +347,5 @@ def _efs_variant(b: Builder, dc, stem: str, what: str, label: str, at: int, endp
                      entry=False, scale=1)
         p, note = lr.p_value, f"{EXPLORATORY}; {rule}; {size_txt}"
     _rec(b, f"{stem}_cd19_p", p, "p_value", decimals=2, population="BF-CD19N vs BF-CD19P",
-         patients=tuple(e["patient_id"][ok]), rule=rule, method="log-rank" if p is not None else "not tested",
+         patients=tuple(e["patient_id"][ok].tolist()), rule=rule, method="log-rank" if p is not None else "not tested",
          quantity=f"{what}, by CD19 at the post-mAb1 relapse (log-rank)", note=note)

@@ -109,8 +109,16 @@ def _csv(df: pd.DataFrame) -> str:
     """Every CSV output: lists as 'a;b', dates as ISO, formula-safe cells (``safe_text.frame_to_csv``)."""
     out = df.copy()
     for c in out.columns:
-        out[c] = out[c].apply(_cell)
+        col = out[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            continue  # no list, tuple or date among numbers: _cell would return each value as it is
+        if col.dtype == object and set(map(type, col.tolist())) <= _PLAIN:
+            continue  # text, numbers and blanks only: the same
+        out[c] = col.apply(_cell)
     return frame_to_csv(out)
+
+
+_PLAIN = {str, int, float, bool, type(None)}
 
 
 def _cell(v):

@@ -179,7 +179,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                 s = pd.to_numeric(pop.frame[var.column], errors="coerce")
                 ok = s.notna().to_numpy()
                 x = s[ok].to_numpy(float)
-                pts = tuple(pop.frame["patient_id"][ok])
+                pts = tuple(pop.frame["patient_id"][ok].tolist())
                 qs = quantile(x, [0.5, 0.25, 0.75], type=2) if x.size else [None] * 3
                 for st, v in zip(("median", "q1", "q3"), qs):
                     rec(f"{stem}_{st}_{cname}", None if v is None else float(v), st, var.label, pop, pts, digits,
@@ -221,7 +221,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
                     mask = np.array([v == lv for v in vals], dtype=bool) if len(vals) else np.zeros(0, bool)
                     n = int(mask.sum())
                     lid = stem if kind == "dichotomous" else f"{stem}_{_slug(lv)}"
-                    pts = tuple(pop.frame["patient_id"][mask])
+                    pts = tuple(pop.frame["patient_id"][mask].tolist())
                     lv_r = _level_r(x_r, kind, lv, allv)
                     rec(f"{lid}_n_{cname}", n, "n", f"{var.label}: {lv}", pop, pts, 0, "count", den,
                         check=dict(kind="count", groups={pop.name: pop.expr}, var=lv_r))
@@ -258,7 +258,7 @@ def tbl_summary(b: Builder, table_id: str, title: str, by: Sequence[Pop], variab
             for cname, pop in cols:
                 miss = np.array([code(v) is None for v in pop.frame[var.column]], dtype=bool)
                 rec(f"{stem}_unknown_{cname}", int(miss.sum()), "n", f"{var.label}: unknown", pop,
-                    tuple(pop.frame["patient_id"][miss]), 0, "count of missing values",
+                    tuple(pop.frame["patient_id"][miss].tolist()), 0, "count of missing values",
                     check=dict(kind="count", groups={pop.name: pop.expr}, var=_not_r(known_r)))
             rows.append({"label": "Unknown", "kind": "gts_count", "indent": 1, "p": "",
                          "cells": [f"{stem}_unknown_{c}" for c, _ in cols]})
