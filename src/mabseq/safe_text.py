@@ -45,8 +45,13 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out.columns = [neutralize_formula(str(c)) for c in out.columns]
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(neutralize_formula)
+        col = out[c]
+        if isinstance(col.dtype, pd.StringDtype):  # text only: prefix just the cells that start a formula
+            hit = col.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                out[c] = col.where(~hit, "'" + col)
+        elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            out[c] = col.map(neutralize_formula)
     return out
 
 

@@ -110,7 +110,8 @@ def _csv(df: pd.DataFrame) -> str:
     out = df.copy()
     for c in out.columns:
         col = out[c]
-        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        if (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+                or isinstance(col.dtype, pd.StringDtype)):
             continue  # no list, tuple or date among numbers: _cell would return each value as it is
         if col.dtype == object and set(map(type, col.tolist())) <= _PLAIN:
             continue  # text, numbers and blanks only: the same
