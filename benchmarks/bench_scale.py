@@ -90,13 +90,18 @@ def main() -> None:
                 if wall is None:
                     stopped.add(stage)
     print(f"# bench_scale.py, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; budget {args.budget:g} s a stage")
-    print(f"{'stage':<9}{'n':>9}{'wall s':>10}{'peak MiB':>10}{'floor s':>9}{'/ floor':>9}{'target s':>10}  met")
+    print(f"{'stage':<9}{'n':>9}{'wall s':>10}{'share':>7}{'peak MiB':>10}{'floor s':>9}{'/ floor':>9}"
+          f"{'target s':>10}  met")
+    total = {}
+    for stage, n, wall, rss, fw in rows:  # a stage's share of the four stages' wall time at that size
+        total[n] = total.get(n, 0.0) + (wall or 0.0)
     for stage, n, wall, rss, fw in rows:
         tgt = TARGETS.get((stage, n))
         w = f"> {args.budget:g}" if wall is None else f"{wall:.2f}"
         ratio = "" if wall is None or not fw else f"{wall / fw:.0f}x"
         met = "" if tgt is None else ("no" if wall is None or wall > tgt else "yes")
-        print(f"{stage:<9}{n:>9}{w:>10}{rss:>10.0f}{(f'{fw:.2f}' if fw else ''):>9}{ratio:>9}"
+        share = "" if wall is None or not total[n] else f"{100 * wall / total[n]:.0f}%"
+        print(f"{stage:<9}{n:>9}{w:>10}{share:>7}{rss:>10.0f}{(f'{fw:.2f}' if fw else ''):>9}{ratio:>9}"
               f"{(f'{tgt:g}' if tgt else ''):>10}  {met}")
 
 
