@@ -164,14 +164,20 @@ def synth_cmd(
     overwrite: bool = overwrite_option(),
 ) -> None:
     """Write a larger SYNTHETIC cohort drawn from the twin's patterns, in the canonical stored form."""
-    from ..cohort.storage import is_mabseq_duckdb, write_duckdb_into, write_parquet_into
-    from ..studies.synth import synthesize
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..cohort.storage import is_mabseq_duckdb, write_chunks_into
+    from ..studies.synth import CHUNK, synthesize_chunks
     if n < 1:
         fail("--n must be at least 1")
     as_db = out.suffix.lower() in (".duckdb", ".db")
     plan = (plan_file(out, overwrite=overwrite, owned=is_mabseq_duckdb) if as_db
             else plan_folder(out, overwrite=overwrite))
-    cohort = synthesize(n, seed)
-    with plan.staged() as tmp:
-        (write_duckdb_into if as_db else write_parquet_into)(cohort, tmp)
+    parts = -(-n // CHUNK)
+    # one chunk of patients in memory at a time, written as it is made; a bar when there is more than one
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=parts < 2) as prog, plan.staged() as tmp:
+        task = prog.add_task(f"synthesizing {n} patients in chunks of {CHUNK}", total=parts)
+        write_chunks_into(synthesize_chunks(n, seed), tmp, as_duckdb=as_db,
+                          progress=lambda k: prog.update(task, completed=k))
     typer.echo(f"wrote {n} synthetic patients to {out}")

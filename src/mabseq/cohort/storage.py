@@ -94,6 +94,54 @@ def write_duckdb_into(cohort: Cohort, path: str | Path, progress=None) -> None:
         con.close()
 
 
+def write_chunks_into(chunks, path: str | Path, *, as_duckdb: bool, progress=None) -> int:
+    """Write a cohort that arrives in parts (an iterable of :class:`Cohort`, e.g. ``studies.synth``'s chunks) as a
+    new DuckDB file or into a new Parquet folder, one part at a time, so that memory holds one part; the same
+    stored form as :func:`write_duckdb_into` / :func:`write_parquet_into` of the joined cohort. ``progress(k)`` is
+    called after each part. Returns the number of parts."""
+    import duckdb
+    import pyarrow.parquet as pq
+    path = Path(path)
+    con = writers = None
+    if as_duckdb:
+        con = duckdb.connect(str(path))
+        for t in TABLES:
+            cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in t.columns)
+            con.execute(f'CREATE TABLE "{t.name}" ({cols})')
+    else:
+        path.mkdir(exist_ok=True)
+        writers = {}
+    k = 0
+    try:
+        for k, part in enumerate(chunks, 1):
+            for t in TABLES:
+                src = _arrow_table(part[t.name], t)
+                if con is not None:
+                    if src.num_rows:
+                        con.register("_mabseq_source", src)
+                        con.execute(f'INSERT INTO "{t.name}" SELECT * FROM _mabseq_source')
+                        con.unregister("_mabseq_source")
+                else:
+                    if t.name not in writers:
+                        writers[t.name] = pq.ParquetWriter(path / f"{t.name}.parquet", src.schema,
+                                                           compression="zstd")
+                    if src.num_rows or k == 1:
+                        writers[t.name].write_table(src)
+            if progress:
+                progress(k)
+        if con is not None:
+            con.execute("CREATE TABLE _mabseq (key VARCHAR, value VARCHAR)")
+            con.execute("INSERT INTO _mabseq VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        else:
+            (path / "_mabseq.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}, sort_keys=True) + "\n")
+    finally:
+        if con is not None:
+            con.close()
+        for w in (writers or {}).values():
+            w.close()
+    return k
+
+
 def write_duckdb(cohort: Cohort, path: str | Path, *, inputs=(), overwrite: bool = False) -> Path:
     """Store the cohort as a DuckDB file, atomically; an existing file is replaced only when mabseq wrote it (or
     with ``overwrite``), never when it is one of ``inputs`` (:mod:`mabseq.outputs`)."""

@@ -3,27 +3,54 @@
 Each synthetic patient copies one twin design row (so that its course is internally consistent), with the age
 jittered by up to 5 years, the day counts scaled by a common factor in [0.8, 1.2], and the calendar start moved
 earlier by up to 3 years (so that every date stays before the data cut-off). Same n and seed, same cohort.
+
+Large cohorts are made in chunks of :data:`CHUNK` patients (:func:`synthesize_chunks`), each from its own random
+stream (the first from ``default_rng(seed)``, so a cohort of up to CHUNK patients is the one a single draw gives;
+chunk k > 0 from ``default_rng([seed, k])``), so that memory stays bounded by a chunk whatever n; ``mabseq synth``
+writes each chunk as it is made (cohort/storage.py ``write_chunks_into``).
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
-from ..cohort.model import Cohort
+from ..cohort.model import Cohort, empty_frame
+from ..cohort.schema import BY_NAME
 from .twin import CUTOFF, build_twin, design
 
 DAY_COLUMNS = ("days_mab1_mab2", "days_mab1_event", "days_mab2_event2", "days_mab2_tx", "days_tx_relapse",
                "days_mab2_first_salvage", "days_mab2_last", "engraft_days")
+CHUNK = 20_000
 
 
 def synthesize(n: int, seed: int) -> Cohort:
-    rng = np.random.default_rng(seed)
+    """The whole synthetic cohort in memory (the chunks of :func:`synthesize_chunks`, joined)."""
+    parts = list(synthesize_chunks(n, seed))
+    if len(parts) == 1:
+        return parts[0]
+    return Cohort({name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0].tables},
+                  parts[0].source)
+
+
+def synthesize_chunks(n: int, seed: int, chunk: int = CHUNK) -> Iterator[Cohort]:
+    """The synthetic cohort of ``n`` patients as consecutive cohorts of at most ``chunk`` patients (ids S0001 ...
+    numbered across chunks; the one-row study table in the first chunk only)."""
+    width = len(str(n))
+    for k, lo in enumerate(range(0, n, chunk)):
+        rng = np.random.default_rng(seed if k == 0 else [seed, k])
+        part = _chunk(min(chunk, n - lo), rng, lo, width)
+        if k:
+            part.tables["study"] = empty_frame(BY_NAME["study"])
+        yield part
+
+
+def _chunk(n: int, rng: np.random.Generator, first: int, width: int) -> Cohort:
     base = design()
     rows = base.iloc[rng.integers(0, len(base), n)].reset_index(drop=True).copy()
-    width = len(str(n))
-    rows["pid"] = [f"S{i + 1:0{width}d}" for i in range(n)]
+    rows["pid"] = [f"S{first + i + 1:0{width}d}" for i in range(n)]
     age = rows["age_dx"].astype(float) + rng.uniform(-5, 5, n)
     rows["age_dx"] = np.clip(age, 15.5, 85).round(1).astype(str)
     scale = rng.uniform(0.8, 1.2, n)
