@@ -119,6 +119,11 @@ class _Refs:
 
     def name(self, source: str, header: str, line: int) -> tuple[str | None, str]:
         """(column name in the source table, the header as shown), or (None, ...) with an ERROR."""
+        if not isinstance(header, str):  # `column:` left blank (YAML null) or a number/list where a header goes
+            self.findings.add(ERROR, "mapping.missing_header", f"{self.block.label}: a column is named by "
+                              f"{'nothing' if header is None else quote(str(header))}, not by a header of the "
+                              f"source {source!r}", self.spec.path_name, row=line)
+            return None, "" if header is None else str(header)
         h = self.headers.get(source) if self.headers is not None else None
         n = norm_value(header)
         if h is None:

@@ -91,6 +91,9 @@ def read_yaml(path: Path, findings: Findings):
         return bad("mapping.yaml", f"not valid YAML: {str(exc)[:200]}")
     except RecursionError:
         return bad("mapping.depth", "nested too deeply to read: not a mapping file")
+    except TypeError:  # a complex key ("? " then a mapping or list as the key): the YAML reader cannot hash it
+        return bad("mapping.yaml", "a key is itself a mapping or a list (YAML's '?' complex key): a mapping file's "
+                   "keys are plain text")
     if len(docs) != 1:
         return bad("mapping.yaml", f"the file holds {len(docs)} YAML documents; a mapping file holds one")
     return docs[0]
