@@ -73,60 +73,42 @@ def _arrow_table(df: pd.DataFrame, table) -> pa.Table:
 
 def write_duckdb_into(cohort: Cohort, path: str | Path, progress=None) -> None:
     """Write the cohort as a new DuckDB file at ``path`` (which must not exist); see :func:`write_duckdb`."""
-    import duckdb
-    con = duckdb.connect(str(path))
-    try:
-        for k, t in enumerate(TABLES):
-            if progress:
-                progress(f"writing {t.name}", k, len(TABLES))
-            cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in t.columns)
-            con.execute(f'CREATE TABLE "{t.name}" ({cols})')
-            src = _arrow_table(cohort[t.name], t)
-            if src.num_rows:
-                con.register("_mabseq_source", src)
-                con.execute(f'INSERT INTO "{t.name}" SELECT * FROM _mabseq_source')
-                con.unregister("_mabseq_source")
-        con.execute("CREATE TABLE _mabseq (key VARCHAR, value VARCHAR)")
-        con.execute("INSERT INTO _mabseq VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-        if progress:
-            progress("writing", len(TABLES), len(TABLES))
-    finally:
-        con.close()
+    write_chunks_into([cohort], path, as_duckdb=True, table_progress=progress)
 
 
-def write_chunks_into(chunks, path: str | Path, *, as_duckdb: bool, progress=None) -> int:
+def write_chunks_into(chunks, path: str | Path, *, as_duckdb: bool, progress=None, table_progress=None) -> int:
     """Write a cohort that arrives in parts (an iterable of :class:`Cohort`, e.g. ``studies.synth``'s chunks) as a
-    new DuckDB file or into a new Parquet folder, one part at a time, so that memory holds one part; the same
-    stored form as :func:`write_duckdb_into` / :func:`write_parquet_into` of the joined cohort. ``progress(k)`` is
-    called after each part. Returns the number of parts."""
-    import duckdb
-    import pyarrow.parquet as pq
+    new DuckDB file or into a new Parquet folder, one part at a time, so that memory holds one part (a whole
+    cohort is the one-part case: :func:`write_duckdb_into`, :func:`write_parquet_into`). ``progress(k)`` is called
+    after part k, ``table_progress(message, i, n_tables)`` before each table. Returns the number of parts."""
     path = Path(path)
-    con = writers = None
+    con, writers = None, {}
     if as_duckdb:
+        import duckdb
         con = duckdb.connect(str(path))
         for t in TABLES:
             cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in t.columns)
             con.execute(f'CREATE TABLE "{t.name}" ({cols})')
     else:
+        import pyarrow.parquet as pq
         path.mkdir(exist_ok=True)
-        writers = {}
     k = 0
     try:
         for k, part in enumerate(chunks, 1):
-            for t in TABLES:
+            for i, t in enumerate(TABLES):
+                if table_progress:
+                    table_progress(f"writing {t.name}", i, len(TABLES))
                 src = _arrow_table(part[t.name], t)
                 if con is not None:
                     if src.num_rows:
                         con.register("_mabseq_source", src)
                         con.execute(f'INSERT INTO "{t.name}" SELECT * FROM _mabseq_source')
                         con.unregister("_mabseq_source")
-                else:
-                    if t.name not in writers:
-                        writers[t.name] = pq.ParquetWriter(path / f"{t.name}.parquet", src.schema,
-                                                           compression="zstd")
-                    if src.num_rows or k == 1:
-                        writers[t.name].write_table(src)
+                    continue
+                if t.name not in writers:
+                    writers[t.name] = pq.ParquetWriter(path / f"{t.name}.parquet", src.schema, compression="zstd")
+                if src.num_rows or k == 1:  # the first part's (maybe empty) table gives the file its schema
+                    writers[t.name].write_table(src)
             if progress:
                 progress(k)
         if con is not None:
@@ -134,10 +116,12 @@ def write_chunks_into(chunks, path: str | Path, *, as_duckdb: bool, progress=Non
             con.execute("INSERT INTO _mabseq VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         else:
             (path / "_mabseq.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}, sort_keys=True) + "\n")
+        if table_progress:
+            table_progress("writing", len(TABLES), len(TABLES))
     finally:
         if con is not None:
             con.close()
-        for w in (writers or {}).values():
+        for w in writers.values():
             w.close()
     return k
 
@@ -154,14 +138,7 @@ def write_duckdb(cohort: Cohort, path: str | Path, *, inputs=(), overwrite: bool
 
 def write_parquet_into(cohort: Cohort, folder: str | Path, progress=None) -> None:
     """Write the cohort's Parquet files into the (new, empty) ``folder``; see :func:`write_parquet`."""
-    import pyarrow.parquet as pq
-    folder = Path(folder)
-    folder.mkdir(exist_ok=True)
-    for k, t in enumerate(TABLES):
-        if progress:
-            progress(f"writing {t.name}", k, len(TABLES))
-        pq.write_table(_arrow_table(cohort[t.name], t), folder / f"{t.name}.parquet", compression="zstd")
-    (folder / "_mabseq.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}, sort_keys=True) + "\n")
+    write_chunks_into([cohort], folder, as_duckdb=False, table_progress=progress)
 
 
 def write_parquet(cohort: Cohort, folder: str | Path, *, inputs=(), overwrite: bool = False) -> Path:

@@ -217,6 +217,8 @@ class Builder:
     # time-to-event rows an analysis derives beside adtte under an endpoint of its own (plan_analyses.py), written
     # into adtte.csv so that the R check recomputes them
     extra_tte: list = field(default_factory=list)
+    # (the adtte it was made from, {endpoint: its rows indexed by patient}): Builder.tte's split, made once
+    _tte_split: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def _check(self, rid: str, kind: str, groups: Sequence[Pop], **kw) -> None:
         """How the R check (results/rscript.py) recomputes record ``rid`` from adsl.csv and adtte.csv: its kind,
@@ -367,14 +369,11 @@ class Builder:
     def tte(self, pop: Pop, endpoint: str) -> pd.DataFrame:
         """The endpoint's rows of ``pop``, in the population's order (one set built once: linear in the rows)."""
         ids = pop.ids
-        key = (id(self.adtte), len(self.adtte))
-        cache = self.__dict__.get("_tte_cache")
-        if cache is None or cache[0] != key:  # the rows of each endpoint, indexed by patient, split once
+        if self._tte_split is None or self._tte_split[0] is not self.adtte:  # each endpoint's rows, split once
             a = self.adtte
-            cache = (key, {ep: g.set_index("patient_id") for ep, g in a.groupby("endpoint", sort=False)}
-                     if len(a) else {})
-            self.__dict__["_tte_cache"] = cache
-        sub = cache[1].get(endpoint)
+            self._tte_split = (a, {ep: g.set_index("patient_id") for ep, g in a.groupby("endpoint", sort=False)}
+                               if len(a) else {})
+        sub = self._tte_split[1].get(endpoint)
         if sub is None:
             d = self.adtte.iloc[0:0]
             return d.set_index("patient_id").reset_index() if "patient_id" in d.columns else d
