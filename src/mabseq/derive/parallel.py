@@ -13,6 +13,7 @@ the threads those libraries may have started in the parent are not needed in it.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 
@@ -45,11 +46,15 @@ def derive_in_chunks(fn, data, ctx, items: list, n: int) -> dict:
     per = -(-len(items) // (n * 4))  # 4 chunks a worker: a slow chunk does not hold the others back
     chunks = [items[i:i + per] for i in range(0, len(items), per)]
     _STATE = (fn, data, ctx, chunks)
+    # the parent's objects moved out of the collector's reach before the fork (the gc module's own advice): a
+    # child's collections would otherwise walk, and by touching copy, every object it inherited
+    gc.freeze()
     try:
         with mp.get_context("fork").Pool(n) as pool:
             parts = pool.map(_run, range(len(chunks)), chunksize=1)
     finally:
         _STATE = None
+        gc.unfreeze()
     out: dict = {}
     for part in parts:
         out.update(part)
