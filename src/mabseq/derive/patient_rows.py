@@ -42,9 +42,11 @@ def _column_values(s: pd.Series, as_date: bool) -> list:
     return [_d(v) for v in out] if as_date else out
 
 
-def records_by_patient(cohort: Cohort) -> dict[str, dict[str, list[dict]]]:
-    """Every per-patient table as {table: {patient_id: [row dicts]}}, built once for the whole cohort: each column
-    converted once (vectorized), then the rows grouped by patient in one pass (linear in the rows)."""
+def records_by_patient(cohort: Cohort) -> dict[str, tuple[tuple[str, ...], dict[str, list[tuple]]]]:
+    """Every per-patient table as {table: (column names, {patient_id: [row tuples]})}, built once for the whole
+    cohort: each column converted once (vectorized), then the rows grouped by patient in one pass (linear in the
+    rows). Rows are kept as tuples, and each becomes a dict only when its patient is derived
+    (:class:`PatientData`, which hands the rules a fresh dict they may change): one dict per row, not two."""
     out = {}
     for name, df in cohort.tables.items():
         if "patient_id" not in df.columns:
@@ -55,11 +57,11 @@ def records_by_patient(cohort: Cohort) -> dict[str, dict[str, list[dict]]]:
         for c in sorted(dates - set(keys)):  # a date column the table lacks reads as None, as on the plain path
             keys.append(c)
             cols.append([None] * len(df))
-        groups: dict[str, list[dict]] = {}
+        at = keys.index("patient_id")
+        groups: dict[str, list[tuple]] = {}
         for row in zip(*cols):
-            rec = dict(zip(keys, row))
-            groups.setdefault(rec["patient_id"], []).append(rec)
-        out[name] = groups
+            groups.setdefault(row[at], []).append(row)
+        out[name] = (tuple(keys), groups)
     return out
 
 
@@ -74,7 +76,8 @@ class PatientData:
 
         def rows(name):
             if by_patient is not None:
-                return [dict(rec) for rec in by_patient[name].get(pid, [])]
+                keys, groups = by_patient[name]
+                return [dict(zip(keys, row)) for row in groups.get(pid, ())]
             df = cohort[name]
             out = []
             for rec in df[df["patient_id"] == pid].to_dict("records"):
