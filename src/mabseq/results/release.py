@@ -178,8 +178,16 @@ def is_date_column(adsl: pd.DataFrame, c: str) -> bool:
 
 
 def _column_days(col: pd.Series, origin: np.ndarray) -> list:
-    """A column through :func:`_days` against each row's origin (``origin``: ``datetime.date`` or None)."""
-    return [_days(v, o) for v, o in zip(col.tolist(), origin)]
+    """A column through :func:`_days` against each row's origin (``origin``: ``datetime.date`` or None). A column
+    of plain dates and blanks (the usual one) is subtracted as numpy days in one step; any other (lists of dates,
+    timestamps, numbers) goes value by value."""
+    vals = col.tolist()
+    if set(map(type, vals)) <= {dt.date, type(None)} and set(map(type, origin.tolist())) <= {dt.date, type(None)}:
+        v, o = np.array(vals, dtype="datetime64[D]"), np.array(origin.tolist(), dtype="datetime64[D]")
+        days = (v - o).astype(np.int64).tolist()  # NaT (a blank date or no origin) is masked below
+        blank = (np.isnat(v) | np.isnat(o)).tolist()
+        return [None if b else d for d, b in zip(days, blank)]
+    return [_days(v, o) for v, o in zip(vals, origin)]
 
 
 def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
