@@ -177,16 +177,31 @@ def is_date_column(adsl: pd.DataFrame, c: str) -> bool:
     return any(is_date(v) for v in col)
 
 
-def _column_days(col: pd.Series, origin: np.ndarray) -> list:
-    """A column through :func:`_days` against each row's origin (``origin``: ``datetime.date`` or None). A column
-    of plain dates and blanks (the usual one) is subtracted as numpy days in one step; any other (lists of dates,
-    timestamps, numbers) goes value by value."""
+_NOT_DATES = {str, int, float, bool, type(None)}  # values _days returns as they are
+
+
+def _ordinals(vals: list) -> tuple[np.ndarray, np.ndarray]:
+    """Plain dates and blanks as proleptic ordinals (int64) and a mask of the blanks."""
+    blank = np.array([v is None for v in vals], dtype=bool)
+    days = np.zeros(len(vals), dtype=np.int64)
+    days[~blank] = np.fromiter((v.toordinal() for v in vals if v is not None), dtype=np.int64,
+                               count=int((~blank).sum()))
+    return days, blank
+
+
+def _column_days(col: pd.Series, origin: np.ndarray, origin_days=None) -> list:
+    """A column through :func:`_days` against each row's origin (``origin``: ``datetime.date`` or None;
+    ``origin_days``: its :func:`_ordinals`, when every origin is a plain date or blank). A column of plain dates and
+    blanks (the usual one) is one subtraction of ordinals, a column without dates is returned as it is; any other
+    (lists of dates, timestamps) goes value by value."""
     vals = col.tolist()
-    if set(map(type, vals)) <= {dt.date, type(None)} and set(map(type, origin.tolist())) <= {dt.date, type(None)}:
-        v, o = np.array(vals, dtype="datetime64[D]"), np.array(origin.tolist(), dtype="datetime64[D]")
-        days = (v - o).astype(np.int64).tolist()  # NaT (a blank date or no origin) is masked below
-        blank = (np.isnat(v) | np.isnat(o)).tolist()
-        return [None if b else d for d, b in zip(days, blank)]
+    kinds = set(map(type, vals))
+    if kinds <= _NOT_DATES:
+        return vals
+    if origin_days is not None and kinds <= {dt.date, type(None)}:
+        days, blank = _ordinals(vals)
+        blank |= origin_days[1]
+        return [None if b else d for d, b in zip((days - origin_days[0]).tolist(), blank.tolist())]
     return [_days(v, o) for v, o in zip(vals, origin)]
 
 
@@ -202,6 +217,8 @@ def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=kept)
     origin = np.array([_as_date(v) if is_date(v) else None for v in adsl[DATE_ORIGIN].tolist()]
                       if DATE_ORIGIN in adsl.columns else [None] * len(adsl), dtype=object)
+    plain = set(map(type, origin.tolist())) <= {dt.date, type(None)}
+    origin_days = _ordinals(origin.tolist()) if plain else None
     out: dict[str, object] = {}
     for c in kept:
         col = adsl[c]
@@ -220,9 +237,9 @@ def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
         elif c in AGE_COLUMNS:
             out[c] = [completed_years(v) for v in col.tolist()]
         elif is_date_column(adsl, c):
-            out[day_name(c)] = pd.array(_column_days(col, origin), dtype="Int64")
+            out[day_name(c)] = pd.array(_column_days(col, origin, origin_days), dtype="Int64")
         elif col.dtype == object:
-            out[c] = _column_days(col, origin)
+            out[c] = _column_days(col, origin, origin_days)
         else:
             out[c] = col.to_numpy()
     return pd.DataFrame(out, columns=list(out))

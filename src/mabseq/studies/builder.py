@@ -198,8 +198,15 @@ def _col(frame: pd.DataFrame, var: str | Callable) -> pd.Series:
 
 
 def _truth(s: pd.Series) -> np.ndarray:
+    """Each value as a bool, a blank (None, NaN) as False. A column of bools and blanks (the usual flag) in one
+    comparison; anything else value by value."""
+    if s.dtype == bool:
+        return s.to_numpy(dtype=bool)
+    vals = s.tolist()
+    if set(map(type, vals)) <= {bool, type(None)}:
+        return np.asarray(np.array(vals, dtype=object) == True, dtype=bool)  # noqa: E712 (elementwise: None -> False)
     return np.array([bool(v) if v is not None and not (isinstance(v, float) and np.isnan(v)) else False
-                     for v in s.tolist()], dtype=bool)
+                     for v in vals], dtype=bool)
 
 
 @dataclass
