@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..cohort.model import Cohort
 from .agvhd import absent_means_none, staged_organs
-from .endpoints import endpoints_for
+from .endpoints import TTE_COLUMNS, endpoints_for
 from .params import DeriveParams
 from .patient import Derived, derive_patient
 from .patient_rows import PatientData, records_by_patient
@@ -81,8 +81,8 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -
         tte = []
         for pid in base.adsl["patient_id"].tolist():
             tte.extend(endpoints_for(pid, base.derived[pid].values, params))
-        adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
-        _one_object_per_patient(adtte, tte)
+        adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
+        _one_object_per_patient(adtte, [r[0] for r in tte])
         return replace(base, adtte=adtte, params=params)
     return _assemble(cohort, derived, params, base.cutoff)
 
@@ -141,22 +141,24 @@ def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff) -> De
         tte.extend(endpoints_for(pid, d.values, params))
         timelines.extend(d.timeline)
     adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
-    adtte = pd.DataFrame(tte, columns=["patient_id", "endpoint", "origin", "time", "status", "entry"])
+    adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
     exc = pd.DataFrame(excluded, columns=["patient_id", "reason", "detail"])
     tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])
     unk = pd.DataFrame(unknowns, columns=["patient_id", "variable", "rule", "input"])
-    for df, rs in ((adsl, rows), (adtte, tte), (exc, excluded), (tl, timelines), (unk, unknowns)):
-        _one_object_per_patient(df, rs)
+    for df, ids in ((adsl, [r["patient_id"] for r in rows]), (adtte, [r[0] for r in tte]),
+                    (exc, [r["patient_id"] for r in excluded]), (tl, [r["patient_id"] for r in timelines]),
+                    (unk, [r["patient_id"] for r in unknowns])):
+        _one_object_per_patient(df, ids)
     return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl, unk, absent_inputs(cohort))
 
 
-def _one_object_per_patient(df: pd.DataFrame, rows: list[dict]) -> None:
-    """The ``patient_id`` column held as Python objects: the ``str`` objects the rows carry, one per patient and
-    shared by every frame built here. Under pandas 3 a text column is Arrow-backed and every ``tolist()`` of it
-    makes new ``str`` objects: the records' provenance tuples, taken from these frames, held 5.8 million copies of
-    20,000 ids (about 370 MB) before this; they now hold references to the shared ids."""
+def _one_object_per_patient(df: pd.DataFrame, ids: list) -> None:
+    """The ``patient_id`` column held as Python objects: ``ids``, the ``str`` objects the rows carry, one per
+    patient and shared by every frame built here. Under pandas 3 a text column is Arrow-backed and every
+    ``tolist()`` of it makes new ``str`` objects: the records' provenance tuples, taken from these frames, held 5.8
+    million copies of 20,000 ids (about 370 MB) before this; they now hold references to the shared ids."""
     if len(df):
-        df["patient_id"] = pd.Series([r["patient_id"] for r in rows], index=df.index, dtype=object)
+        df["patient_id"] = pd.Series(ids, index=df.index, dtype=object)
 
 
 # inputs a rule needs, by table and column, with the derived values that need them (study-definition 2)

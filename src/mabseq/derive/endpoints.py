@@ -22,7 +22,12 @@ def _days(a, b):
     return None if a is None or b is None else (b - a).days
 
 
-def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
+# the fields of each row endpoints_for returns (a tuple a row: the frame is built from tuples, not dicts)
+TTE_COLUMNS = ("patient_id", "endpoint", "origin", "time", "status", "entry")
+
+
+def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[tuple]:
+    """The patient's time-to-event rows, each a tuple of :data:`TTE_COLUMNS`."""
     out = []
     last, dead = v.get("last_date"), bool(v.get("dead"))
     if last is None or v.get("death_date_missing"):
@@ -33,8 +38,7 @@ def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[dict]:
             return
         if time < 0:
             raise ValueError(f"patient {pid}: {endpoint} has an event before its origin ({origin_name} {origin})")
-        out.append({"patient_id": pid, "endpoint": endpoint, "origin": origin_name, "time": time, "status": status,
-                    "entry": entry})
+        out.append((pid, endpoint, origin_name, time, status, entry))
 
     m1, m2 = v["mab1_start"], v["mab2_start"]
     ev1, ev2 = v.get("event1_date"), v.get("event2_date")
