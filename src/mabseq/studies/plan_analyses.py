@@ -44,7 +44,7 @@ def _append_note(b: Builder, ids, msg: str) -> None:
 def release_endpoint(b: Builder, endpoint: str, origin: str, rows: pd.DataFrame) -> None:
     """The rows (patient_id, time, status[, entry]) an analysis derived, released in adtte.csv as the endpoint
     ``endpoint`` (documented in derive/endpoints.py) so that the R check recomputes the analysis from them."""
-    if endpoint in set(b.adtte.get("endpoint", ())) or any(endpoint in set(x["endpoint"]) for x in b.extra_tte):
+    if any("endpoint" in x and bool((x["endpoint"] == endpoint).any()) for x in (b.adtte, *b.extra_tte)):
         raise ValueError(f"endpoint {endpoint!r} is already in adtte")
     d = rows[["patient_id", "time", "status"]].assign(endpoint=endpoint, origin=origin,
                                                       entry=rows["entry"] if "entry" in rows else None)
