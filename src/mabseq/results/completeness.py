@@ -124,13 +124,12 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
                                    "stat": MISSING_LEVEL.get(var), "den": _ALL["FULL"]})
     # Clark's completeness index from mAb2
     obs = pot = 0
-    for _, r in adsl.iterrows():
-        start, last = r["mab2_start"], r["last_date"]
+    cols = [adsl[c].tolist() if c in adsl.columns else [None] * n for c in ("mab2_start", "last_date", "dead")]
+    for start, last, dead in zip(*cols):
         if start is None or last is None or pd.isna(start) or pd.isna(last):
             continue
-        end_potential = cutoff if not r["dead"] else cutoff
         obs += (last - start).days
-        pot += (end_potential - start).days if not r["dead"] else (last - start).days
+        pot += (cutoff - start).days if not dead else (last - start).days
     # deaths are complete follow-up: their potential time ends at death
     ci = 100 * obs / pot if pot and not dates_shifted else None
     results.add(Record("dq_followup_completeness_pct", ci, "pct", quantity="follow-up completeness (Clark's C) from "
