@@ -51,7 +51,9 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             if hit.any():
                 out[c] = col.where(~hit, "'" + col)
         elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            out[c] = col.map(neutralize_formula)
+            vals = col.tolist()  # a column is rewritten only when some cell would run (most have none)
+            if any(isinstance(v, str) and v.startswith(FORMULA_START) for v in vals):
+                out[c] = pd.Series([neutralize_formula(v) for v in vals], index=col.index, dtype=object)
     return out
 
 
