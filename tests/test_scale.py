@@ -95,3 +95,15 @@ def test_the_records_hold_one_id_object_per_patient():
     canonical = {p: p for r in res.records.values() for p in r.patients}
     in_adsl = [p for p in derived.adsl["patient_id"].array if p in canonical]
     assert in_adsl and all(canonical[p] is p for p in in_adsl)
+
+
+def test_synth_chunks_made_by_workers_equal_the_serial_ones():
+    """synth's chunks made in two spawned worker processes (yielded in order, a bounded number ahead) are the
+    serial chunks, table by table: each chunk depends only on (n, seed, k)."""
+    from mabseq.studies.synth import synthesize_chunks
+    serial = list(synthesize_chunks(130, 11, chunk=30, workers=1))
+    parallel = list(synthesize_chunks(130, 11, chunk=30, workers=2))
+    assert len(serial) == len(parallel) == 5
+    for a, b in zip(serial, parallel):
+        for name in a.tables:
+            pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)

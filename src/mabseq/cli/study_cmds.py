@@ -178,6 +178,6 @@ def synth_cmd(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=parts < 2) as prog, plan.staged() as tmp:
         task = prog.add_task(f"synthesizing {n} patients in chunks of {CHUNK}", total=parts)
-        write_chunks_into(synthesize_chunks(n, seed), tmp, as_duckdb=as_db,
+        write_chunks_into(synthesize_chunks(n, seed, workers=None), tmp, as_duckdb=as_db,
                           progress=lambda k: prog.update(task, completed=k))
     typer.echo(f"wrote {n} synthetic patients to {out}")

@@ -7,7 +7,8 @@ earlier by up to 3 years (so that every date stays before the data cut-off). Sam
 Large cohorts are made in chunks of :data:`CHUNK` patients (:func:`synthesize_chunks`), each from its own random
 stream (the first from ``default_rng(seed)``, so a cohort of up to CHUNK patients is the one a single draw gives;
 chunk k > 0 from ``default_rng([seed, k])``), so that memory stays bounded by a chunk whatever n; ``mabseq synth``
-writes each chunk as it is made (cohort/storage.py ``write_chunks_into``).
+writes each chunk as it is made (cohort/storage.py ``write_chunks_into``), the chunks made by spawned worker
+processes when there are two or more.
 """
 from __future__ import annotations
 
@@ -35,16 +36,48 @@ def synthesize(n: int, seed: int) -> Cohort:
                   parts[0].source)
 
 
-def synthesize_chunks(n: int, seed: int, chunk: int = CHUNK) -> Iterator[Cohort]:
+def synthesize_chunks(n: int, seed: int, chunk: int = CHUNK, *, workers: int | None = 1) -> Iterator[Cohort]:
     """The synthetic cohort of ``n`` patients as consecutive cohorts of at most ``chunk`` patients (ids S0001 ...
-    numbered across chunks; the one-row study table in the first chunk only)."""
+    numbered across chunks; the one-row study table in the first chunk only).
+
+    ``workers`` > 1 (None: from MABSEQ_WORKERS or the CPUs, when there are two chunks or more) makes the chunks in
+    that many worker processes, yielded in order and at most two a worker ahead of the consumer (memory stays
+    bounded by a few chunks). Each chunk depends only on (n, seed, k), so the cohort is the serial one
+    (tests/test_scale.py). The workers are spawned, not forked: they start from a clean interpreter, with no
+    DuckDB connection or Arrow thread pool of the parent's."""
+    from ..derive.parallel import worker_count
     width = len(str(n))
-    for k, lo in enumerate(range(0, n, chunk)):
-        rng = np.random.default_rng(seed if k == 0 else [seed, k])
-        part = _chunk(min(chunk, n - lo), rng, lo, width)
-        if k:
-            part.tables["study"] = empty_frame(BY_NAME["study"])
-        yield part
+    jobs = [(min(chunk, n - lo), seed, k, lo, width) for k, lo in enumerate(range(0, n, chunk))]
+    w = worker_count(workers, len(jobs), 2)
+    if w <= 1:
+        for job in jobs:
+            yield _make_chunk(job)
+        return
+    import multiprocessing as mp
+    from collections import deque
+    with mp.get_context("spawn").Pool(w) as pool:
+        ahead: deque = deque()
+        todo = iter(jobs)
+        for job in todo:
+            ahead.append(pool.apply_async(_make_chunk, (job,)))
+            if len(ahead) >= 2 * w:
+                break
+        while ahead:
+            part = ahead.popleft().get()
+            nxt = next(todo, None)
+            if nxt is not None:
+                ahead.append(pool.apply_async(_make_chunk, (nxt,)))
+            yield part
+
+
+def _make_chunk(job: tuple) -> Cohort:
+    """Chunk k of the cohort: ``job`` = (patients in it, seed, k, first patient's index, id width)."""
+    size, seed, k, lo, width = job
+    rng = np.random.default_rng(seed if k == 0 else [seed, k])
+    part = _chunk(size, rng, lo, width)
+    if k:
+        part.tables["study"] = empty_frame(BY_NAME["study"])
+    return part
 
 
 def _chunk(n: int, rng: np.random.Generator, first: int, width: int) -> Cohort:

@@ -458,12 +458,20 @@ def _follow_up(r: dict, m2: dt.date) -> dict:
                                                          "active_cns": "active_cns"}.get(status, None)}
 
 
+def _records(d: pd.DataFrame) -> list[dict]:
+    """The design's rows as dicts, equal to ``to_dict('records')`` (each column's ``tolist()``: Python values,
+    NaN where a cell is blank) but made a column at a time: ``to_dict`` iterates an Arrow text column cell by cell,
+    a quarter of the time of `synth`."""
+    keys = list(d.columns)
+    return [dict(zip(keys, row)) for row in zip(*(d[c].tolist() for c in keys))]
+
+
 def build_twin(design_frame: pd.DataFrame | None = None, *, enrollment_start: dt.date = dt.date(2012, 1, 1)) -> Cohort:
     d = design() if design_frame is None else design_frame
     tables: dict[str, list[dict]] = {t: [] for t in BY_NAME}
     tables["study"].append({"study_name": "paper-twin", "data_cutoff": CUTOFF, "center": TWIN_LABEL,
                             "enrollment_start": enrollment_start, "enrollment_end": dt.date(2019, 12, 31)})
-    for r in d.to_dict("records"):
+    for r in _records(d):
         patient, P, fu = _patient(r)
         tables["patients"].append(patient)
         tables["therapies"] += P.therapies
