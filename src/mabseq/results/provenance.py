@@ -20,6 +20,7 @@ Written with pyarrow (the Parquet reference implementation for Python); read bac
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -30,23 +31,41 @@ FILE = "provenance.parquet"
 COLUMNS = ("kind", "id", "patient_id")
 
 
+# rows a batch holds while provenance.parquet is written: the file is written batch by batch, so the rows of all
+# records are never in memory at once (at 100,000 patients there are 44 million; whole, they added 0.65 GB to the
+# peak of `run`)
+BATCH_ROWS = 1 << 20
+
+
+def _batches(res, rows: int = BATCH_ROWS):
+    """The (kind, id, patient_id) rows of a ResultSet as tables of about ``rows`` rows: records, then flow boxes,
+    a record's patients never split between two tables."""
+    kinds, ids, pats = [], [], []
+
+    def table():
+        return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids),
+                         "patient_id": pa.array(pats, type=pa.string())})
+
+    runs = ((("record", r.id, r.patients) for r in res.records.values() if r.patients),
+            (("flow_box", str(b.get("id")), b.get("patients") or ()) for b in res.flow.boxes))
+    made = 0
+    for kind, key, ps in itertools.chain.from_iterable(runs):
+        if not ps:
+            continue
+        kinds.append((kind, len(ps)))
+        ids.append((key, len(ps)))
+        pats.extend(map(str, ps))
+        if len(pats) >= rows:
+            yield table()
+            made += 1
+            kinds, ids, pats = [], [], []
+    if pats or not made:  # the rest; or one empty table when no record has patients
+        yield table()
+
+
 def provenance_table(res) -> pa.Table:
     """The (kind, id, patient_id) rows of a ResultSet: records, then flow boxes."""
-    kinds, ids, pats = [], [], []
-    for r in res.records.values():
-        if r.patients:
-            n = len(r.patients)
-            kinds.append(("record", n))
-            ids.append((r.id, n))
-            pats.extend(map(str, r.patients))
-    for b in res.flow.boxes:
-        ps = b.get("patients") or ()
-        if ps:
-            kinds.append(("flow_box", len(ps)))
-            ids.append((str(b.get("id")), len(ps)))
-            pats.extend(map(str, ps))
-    return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids),
-                     "patient_id": pa.array(pats, type=pa.string())})
+    return pa.concat_tables(list(_batches(res)))
 
 
 def _dictionary(runs: list[tuple[str, int]]) -> pa.DictionaryArray:
@@ -63,9 +82,14 @@ def _dictionary(runs: list[tuple[str, int]]) -> pa.DictionaryArray:
 
 
 def provenance_bytes(res) -> bytes:
-    """provenance.parquet's bytes (zstd; no pandas metadata, so the bytes depend on the rows only)."""
+    """provenance.parquet's bytes (zstd; no pandas metadata, so the bytes depend on the rows only), written a
+    batch of rows at a time (:data:`BATCH_ROWS`, a row group each)."""
     buf = io.BytesIO()
-    pq.write_table(provenance_table(res), buf, compression="zstd", use_dictionary=True, store_schema=False)
+    schema = pa.schema([("kind", pa.dictionary(pa.int32(), pa.string())),
+                        ("id", pa.dictionary(pa.int32(), pa.string())), ("patient_id", pa.string())])
+    with pq.ParquetWriter(buf, schema, compression="zstd", use_dictionary=True, store_schema=False) as w:
+        for t in _batches(res):
+            w.write_table(t, row_group_size=BATCH_ROWS * 2)
     return buf.getvalue()
 
 
