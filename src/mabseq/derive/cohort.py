@@ -123,7 +123,7 @@ def _derive_chunk(by_patient: dict, ctx: tuple, pids) -> dict:
         d = derive_patient(data, params, enrollment)
         if not d.values.get("excluded_reason"):
             d.timeline = timeline_for(pid, data, d.values)
-        out[pid] = d
+        out[pid] = d.pack()
     return out
 
 
