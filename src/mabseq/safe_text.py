@@ -51,9 +51,12 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
             if hit.any():
                 out[c] = col.where(~hit, "'" + col)
         elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            vals = col.tolist()  # a column is rewritten only when some cell would run (most have none)
-            if any(isinstance(v, str) and v.startswith(FORMULA_START) for v in vals):
-                out[c] = pd.Series([neutralize_formula(v) for v in vals], index=col.index, dtype=object)
+            vals = col.tolist()
+            if set(map(type, vals)) <= {str, type(None)}:  # text and blanks: rewritten only when a cell would run
+                if any(v is not None and v.startswith(FORMULA_START) for v in vals):
+                    out[c] = pd.Series([neutralize_formula(v) for v in vals], index=col.index, dtype=object)
+            else:  # mixed values: as before, mapped (pandas infers the column's type again, e.g. ints and blanks)
+                out[c] = col.map(neutralize_formula)
     return out
 
 

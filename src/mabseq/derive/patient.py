@@ -38,7 +38,8 @@ class PackedText(Mapping):
     __slots__ = ("_blob",)
 
     def __init__(self, texts: dict[str, str]):
-        self._blob = zlib.compress(json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+        # ASCII JSON: any str, a lone surrogate from a decoded input too, is encoded and comes back exactly
+        self._blob = zlib.compress(json.dumps(texts, separators=(",", ":")).encode("ascii"), 1)
 
     def _texts(self) -> dict[str, str]:
         return json.loads(zlib.decompress(self._blob))

@@ -124,7 +124,7 @@ def add_completeness(results: ResultSet, adsl: pd.DataFrame, cutoff, *, dates_sh
                                    "stat": MISSING_LEVEL.get(var), "den": _ALL["FULL"]})
     # Clark's completeness index from mAb2
     obs = pot = 0
-    cols = [adsl[c].tolist() if c in adsl.columns else [None] * n for c in ("mab2_start", "last_date", "dead")]
+    cols = [adsl[c].tolist() for c in ("mab2_start", "last_date", "dead")] if n else [[], [], []]
     for start, last, dead in zip(*cols):
         if start is None or last is None or pd.isna(start) or pd.isna(last):
             continue

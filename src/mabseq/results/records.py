@@ -148,7 +148,7 @@ class ResultSet:
         """The patients as references to one ``str`` object per patient id. A text column under pandas 3 is
         Arrow-backed, and each ``tolist()`` of it makes new ``str`` objects: at 20,000 patients the records held
         2.7 million copies of the ids (about 170 MB). The tuple a record shares with its siblings stays shared."""
-        if patients is self._last_patients[0]:
+        if type(patients) is tuple and patients is self._last_patients[0]:  # a tuple cannot have changed since
             return self._last_patients[1]
         ids = self._ids
         out = tuple(map(ids.setdefault, patients, patients))
