@@ -15,6 +15,7 @@ PYTHONDONTWRITEBYTECODE would otherwise compile every module of mabseq again in 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import subprocess
 import sys
@@ -59,8 +60,6 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=600.0)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    import compileall
-
     import mabseq as package
     compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
     mabseq = [sys.executable, "-m", "mabseq.cli"]

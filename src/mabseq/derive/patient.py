@@ -53,9 +53,6 @@ class PackedText(Mapping):
     def __len__(self) -> int:
         return len(self._texts())
 
-    def get(self, key: str, default=None):
-        return self._texts().get(key, default)
-
 
 @dataclass
 class Derived:

@@ -46,10 +46,10 @@ def _batches(res, rows: int = BATCH_ROWS):
         return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids),
                          "patient_id": pa.array(pats, type=pa.string())})
 
-    runs = ((("record", r.id, r.patients) for r in res.records.values() if r.patients),
-            (("flow_box", str(b.get("id")), b.get("patients") or ()) for b in res.flow.boxes))
+    runs = itertools.chain((("record", r.id, r.patients) for r in res.records.values()),
+                           (("flow_box", str(b.get("id")), b.get("patients") or ()) for b in res.flow.boxes))
     made = 0
-    for kind, key, ps in itertools.chain.from_iterable(runs):
+    for kind, key, ps in runs:
         if not ps:
             continue
         kinds.append((kind, len(ps)))
@@ -61,11 +61,6 @@ def _batches(res, rows: int = BATCH_ROWS):
             kinds, ids, pats = [], [], []
     if pats or not made:  # the rest; or one empty table when no record has patients
         yield table()
-
-
-def provenance_table(res) -> pa.Table:
-    """The (kind, id, patient_id) rows of a ResultSet: records, then flow boxes."""
-    return pa.concat_tables(list(_batches(res)))
 
 
 def _dictionary(runs: list[tuple[str, int]]) -> pa.DictionaryArray:

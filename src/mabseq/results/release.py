@@ -217,8 +217,8 @@ def release_adsl(adsl: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=kept)
     origin = np.array([_as_date(v) if is_date(v) else None for v in adsl[DATE_ORIGIN].tolist()]
                       if DATE_ORIGIN in adsl.columns else [None] * len(adsl), dtype=object)
-    plain = set(map(type, origin.tolist())) <= {dt.date, type(None)}
-    origin_days = _ordinals(origin.tolist()) if plain else None
+    origins = origin.tolist()
+    origin_days = _ordinals(origins) if set(map(type, origins)) <= {dt.date, type(None)} else None
     out: dict[str, object] = {}
     for c in kept:
         col = adsl[c]

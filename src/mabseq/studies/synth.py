@@ -53,15 +53,12 @@ def synthesize_chunks(n: int, seed: int, chunk: int = CHUNK, *, workers: int | N
         for job in jobs:
             yield _make_chunk(job)
         return
+    import itertools
     import multiprocessing as mp
     from collections import deque
     with mp.get_context("spawn").Pool(w) as pool:
-        ahead: deque = deque()
         todo = iter(jobs)
-        for job in todo:
-            ahead.append(pool.apply_async(_make_chunk, (job,)))
-            if len(ahead) >= 2 * w:
-                break
+        ahead = deque(pool.apply_async(_make_chunk, (job,)) for job in itertools.islice(todo, 2 * w))
         while ahead:
             part = ahead.popleft().get()
             nxt = next(todo, None)

@@ -460,8 +460,8 @@ def _follow_up(r: dict, m2: dt.date) -> dict:
 
 def _records(d: pd.DataFrame) -> list[dict]:
     """The design's rows as dicts, equal to ``to_dict('records')`` for the design's text columns (each column's
-    ``tolist()``: Python str, NaN where a cell is blank) but made a column at a time: ``to_dict`` iterates an Arrow text column cell by cell,
-    a quarter of the time of `synth`."""
+    ``tolist()``: Python str, NaN where a cell is blank) but made a column at a time: ``to_dict`` iterates an Arrow
+    text column cell by cell, a quarter of the time of `synth`."""
     keys = list(d.columns)
     return [dict(zip(keys, row)) for row in zip(*(d[c].tolist() for c in keys))]
 
