@@ -40,27 +40,43 @@ BATCH_ROWS = 1 << 20
 def _batches(res, rows: int = BATCH_ROWS):
     """The (kind, id, patient_id) rows of a ResultSet as tables of about ``rows`` rows: records, then flow boxes,
     a record's patients never split between two tables."""
-    kinds, ids, pats = [], [], []
+    runs = [r for r in itertools.chain((("record", r.id, r.patients) for r in res.records.values()),
+                                       (("flow_box", str(b.get("id")), b.get("patients") or ())
+                                        for b in res.flow.boxes)) if r[2]]
+    codes, values = _patient_codes([ps for _, _, ps in runs])
+    kinds, ids, parts, n = [], [], [], 0
 
     def table():
-        return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids),
-                         "patient_id": pa.array(pats, type=pa.string())})
+        idx = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        return pa.table({"kind": _dictionary(kinds), "id": _dictionary(ids), "patient_id": values.take(idx)})
 
-    runs = itertools.chain((("record", r.id, r.patients) for r in res.records.values()),
-                           (("flow_box", str(b.get("id")), b.get("patients") or ()) for b in res.flow.boxes))
     made = 0
     for kind, key, ps in runs:
-        if not ps:
-            continue
         kinds.append((kind, len(ps)))
         ids.append((key, len(ps)))
-        pats.extend(map(str, ps))
-        if len(pats) >= rows:
+        parts.append(codes[id(ps)])
+        n += len(ps)
+        if n >= rows:
             yield table()
             made += 1
-            kinds, ids, pats = [], [], []
-    if pats or not made:  # the rest; or one empty table when no record has patients
+            kinds, ids, parts, n = [], [], [], 0
+    if parts or not made:  # the rest; or one empty table when no record has patients
         yield table()
+
+
+def _patient_codes(sets: list) -> tuple[dict[int, np.ndarray], pa.Array]:
+    """Each distinct patient-set object coded once, as positions in one array of the ids (the records of a
+    ResultSet share their sets: 228 distinct sets behind 8.7 million rows at 20,000 patients), so a batch's
+    patient_id column is one ``take`` of that array, equal to the column built id by id."""
+    distinct = {id(ps): ps for ps in sets}
+    index: dict = {}
+    for ps in distinct.values():
+        index.update(dict.fromkeys(map(str, ps)))
+    for i, k in enumerate(index):
+        index[k] = i
+    look = index.__getitem__
+    codes = {k: np.fromiter(map(look, map(str, ps)), dtype=np.int32, count=len(ps)) for k, ps in distinct.items()}
+    return codes, pa.array(list(index), type=pa.string())
 
 
 def _dictionary(runs: list[tuple[str, int]]) -> pa.DictionaryArray:
