@@ -85,3 +85,39 @@ def test_rederive_of_an_endpoint_parameter_equals_a_full_derivation():
     assert set(other.derived) == set(base.derived)
     for name in ("adsl", "adtte", "timelines", "excluded", "unknowns"):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(full, name))
+
+
+def test_rederive_for_some_patients_gives_their_rows_of_the_full_derivation():
+    """The EFS sensitivity analyses read the blinatumomab-first patients only (``rederive(..., patients=)``): every
+    row it returns is that patient's row of a full derivation under the same parameters, every listed patient is
+    there, and a patient the changed parameter can change is there too (they may join the group)."""
+    from mabseq.derive.cohort import PATIENT_SCOPED_PARAMS, rederive
+    from mabseq.studies.twin import load_twin
+    cohort = load_twin()
+    first = derive_cohort(cohort, DeriveParams())
+    some = first.adsl.loc[first.adsl["seq"] == "BF", "patient_id"].tolist()[::2]
+    assert 3 <= len(some) < len(first.adsl)
+    # two relapses made MRD relapses: one of a listed patient, one of a patient not listed (who may become
+    # blinatumomab-first... or change in any way the parameter allows)
+    ev = cohort.tables["disease_events"]
+    relapsed = set(ev.loc[ev["event_type"] == "relapse", "patient_id"])
+    chosen = [next(p for p in some if p in relapsed), next(p for p in first.adsl["patient_id"]
+                                                           if p in relapsed and p not in some)]
+    for pid in chosen:
+        rows = ev.index[(ev["patient_id"] == pid) & (ev["event_type"] == "relapse")]
+        ev.loc[rows[0], "event_type"] = "mrd_relapse"
+    base = derive_cohort(cohort, DeriveParams())
+    scoped = PATIENT_SCOPED_PARAMS["mrd_relapse_is_event"](cohort)
+    assert scoped == set(chosen)
+    for change in ({"efs_nonresponder": "day0"}, {"efs_nonresponder": "failure_date"},
+                   {"mrd_relapse_is_event": False}):
+        p = DeriveParams().with_(**change)
+        part, full = rederive(cohort, base, p, patients=some), derive_cohort(cohort, p)
+        expect = set(some) | (scoped if "mrd_relapse_is_event" in change else set())
+        for name in ("adsl", "adtte", "excluded"):
+            got, want = getattr(part, name), getattr(full, name)
+            want = want[want["patient_id"].isin(expect)]
+            assert set(got["patient_id"]) == set(want["patient_id"]), (change, name)
+            # a column blank for every listed patient is None here where the full frame has NaN: blanks alike
+            same = [x.reset_index(drop=True).astype(object) for x in (got, want)]
+            pd.testing.assert_frame_equal(*[x.where(x.notna(), None) for x in same], check_dtype=False)

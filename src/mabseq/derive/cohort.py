@@ -60,12 +60,17 @@ def _mrd_relapse_patients(cohort: Cohort) -> set:
 PATIENT_SCOPED_PARAMS = {"mrd_relapse_is_event": _mrd_relapse_patients}
 
 
-def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -> DerivedCohort:
+def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams, *,
+             patients=None) -> DerivedCohort:
     """The cohort derived under ``params``, equal to :func:`derive_cohort` (tests/test_efs_failure_date.py and
     tests/test_scale.py compare them), reusing ``base`` where that is exact: when the parameters differ only in
     :data:`ENDPOINT_PARAMS`, every per-patient value is reused and only the time-to-event rows are built again;
     when they differ also in :data:`PATIENT_SCOPED_PARAMS`, only the patients those parameters can change are
-    derived again (a sensitivity analysis costs what it changes, not a second derivation)."""
+    derived again (a sensitivity analysis costs what it changes, not a second derivation).
+
+    ``patients`` (ids, for an analysis that reads no one else): adsl, adtte and the exclusions hold those patients
+    and the ones the changed parameters can change (so a patient who joins the analysis's group under ``params``
+    is there), each with the rows the full derivation gives; the other patients' rows are left out."""
     if base is None or base.params is None:
         return derive_cohort(cohort, params)
     changed = {f.name for f in fields(params) if getattr(base.params, f.name) != getattr(params, f.name)}
@@ -74,17 +79,23 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams) -
     again: set = set()
     for name in changed & set(PATIENT_SCOPED_PARAMS):
         again |= PATIENT_SCOPED_PARAMS[name](cohort)
-    derived = dict(base.derived)
-    if again:
-        derived.update(_derive_patients(cohort, [p for p in cohort.patient_ids if p in again], params))
+    keep = None if patients is None else set(patients) | again
     if not again and base.adtte is not None:
+        adsl = base.adsl if keep is None else base.adsl[base.adsl["patient_id"].isin(keep)]
         tte = []
-        for pid in base.adsl["patient_id"].tolist():
+        for pid in adsl["patient_id"].tolist():
             tte.extend(endpoints_for(pid, base.derived[pid].values, params))
         adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
         _one_object_per_patient(adtte, [r[0] for r in tte])
-        return replace(base, adtte=adtte, params=params)
-    return _assemble(cohort, derived, params, base.cutoff)
+        if keep is None:
+            return replace(base, adtte=adtte, params=params)
+        return replace(base, adsl=adsl, adtte=adtte, params=params,
+                       excluded=base.excluded[base.excluded["patient_id"].isin(keep)])
+    derived = dict(base.derived)
+    if again:
+        derived.update(_derive_patients(cohort, [p for p in cohort.patient_ids if p in again], params))
+    return _assemble(cohort, derived, params, base.cutoff,
+                     None if keep is None else [p for p in cohort.patient_ids if p in keep])
 
 
 # a cohort this large is derived by worker processes, by patient chunks (None: from MABSEQ_WORKERS or the CPUs)
@@ -127,10 +138,11 @@ def _derive_chunk(by_patient: dict, ctx: tuple, pids) -> dict:
     return out
 
 
-def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff) -> DerivedCohort:
-    """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order."""
+def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=None) -> DerivedCohort:
+    """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order (of
+    ``pids`` only, when given)."""
     rows, excluded, tte, timelines, unknowns = [], [], [], [], []
-    for pid in cohort.patient_ids:
+    for pid in cohort.patient_ids if pids is None else pids:
         d = derived[pid]
         if d.values.get("excluded_reason"):
             excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"],

@@ -264,6 +264,8 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365,
     from ..derive.cohort import rederive
     if cohort is None or derive_params is None:
         return
+    a = b.derived.adsl
+    bf = a.loc[a["seq"] == "BF", "patient_id"].tolist() if "seq" in a else []  # the variants' rows: theirs only
     for key, change, label in EFS_VARIANTS:
         stem = f"ext_efs_{key}"
         what = f"EFS from blinatumomab mAb1, {label}"
@@ -273,7 +275,7 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365,
                    "it would silently equal the main analysis")
             not_computed(b.results, stem, what, why, kind="analysis", block=b.block)
             continue
-        dc = rederive(cohort, b.derived, derive_params.with_(**change))
+        dc = rederive(cohort, b.derived, derive_params.with_(**change), patients=bf)
         if change.get("efs_nonresponder") == "failure_date":
             label += _failure_date_fallbacks(dc.adsl)
         _efs_variant(b, dc, stem, what, label, at, f"efs_{key}", pops)
