@@ -11,7 +11,7 @@ from ..cohort.model import Cohort
 from .agvhd import absent_means_none, staged_organs
 from .endpoints import TTE_COLUMNS, endpoints_for
 from .params import DeriveParams
-from .patient import Derived, derive_patient
+from .patient import DeferredText, Derived, derive_patient
 from .patient_rows import PatientData, records_by_patient
 
 
@@ -121,11 +121,18 @@ def _derive_patients(cohort: Cohort, pids: list, params: DeriveParams, *, worker
     ctx = (params, cutoff, _enrollment(cohort, params), absent_means_none(cohort), staged_organs(cohort))
     n = worker_count(workers, len(pids), PARALLEL_MIN_PATIENTS)
     if n > 1:
-        return derive_in_chunks(_derive_chunk, by_patient, ctx, list(pids), n)
+        out = derive_in_chunks(_derive_chunk_without_why, by_patient, ctx, list(pids), n)
+        again = _Again(cohort, ctx)
+        for pid, d in out.items():
+            if d.why is None:
+                d.why = DeferredText(again, pid)
+        return out
     return _derive_chunk(by_patient, ctx, pids)
 
 
-def _derive_chunk(by_patient: dict, ctx: tuple, pids) -> dict:
+def _derive_chunk(by_patient: dict, ctx: tuple, pids, *, why: bool = True) -> dict:
+    """{pid: Derived}; with ``why`` False an included patient's explanations are dropped (None), an excluded
+    patient's kept (excluded.csv shows the rule that excluded them)."""
     params, cutoff, enrollment, agvhd_absent_is_none, agvhd_staged = ctx
     out = {}
     for pid in pids:
@@ -134,8 +141,30 @@ def _derive_chunk(by_patient: dict, ctx: tuple, pids) -> dict:
         d = derive_patient(data, params, enrollment)
         if not d.values.get("excluded_reason"):
             d.timeline = timeline_for(pid, data, d.values)
+            if not why:
+                d.why = None
         out[pid] = d.pack()
     return out
+
+
+def _derive_chunk_without_why(by_patient: dict, ctx: tuple, pids) -> dict:
+    return _derive_chunk(by_patient, ctx, pids, why=False)
+
+
+class _Again:
+    """One patient derived again, from their own rows only, for explanations not kept (patient.DeferredText)."""
+
+    def __init__(self, cohort: Cohort, ctx: tuple):
+        self.cohort, self.ctx = cohort, ctx
+        self.last: tuple = (None, {})  # the last patient's explanations: reading them one by one derives once
+
+    def __call__(self, pid: str) -> dict:
+        if self.last[0] != pid:
+            one = Cohort({k: df[df["patient_id"] == pid] if "patient_id" in df.columns else df
+                          for k, df in self.cohort.tables.items()}, self.cohort.source)
+            d = _derive_chunk(records_by_patient(one), self.ctx, [pid])[pid]
+            self.last = (pid, dict(d.why))
+        return self.last[1]
 
 
 def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=None) -> DerivedCohort:

@@ -54,6 +54,28 @@ class PackedText(Mapping):
         return len(self._texts())
 
 
+class DeferredText(Mapping):
+    """A patient's explanations not kept at all: when a large cohort is derived by worker processes
+    (derive/parallel.py), an included patient's explanations are neither packed nor sent back (packing them was a
+    seventh of a worker's time, and they were a third of the bytes it sent); they are derived again, for this
+    patient only, when read (``explain``). The derivation is deterministic, so they are the ones the worker made
+    (tests/test_scale.py compares them with the serial run's)."""
+
+    __slots__ = ("_again", "_pid")
+
+    def __init__(self, again, pid: str):
+        self._again, self._pid = again, pid  # again(pid) -> {value name: sentence}
+
+    def __getitem__(self, key: str) -> str:
+        return self._again(self._pid)[key]
+
+    def __iter__(self):
+        return iter(self._again(self._pid))
+
+    def __len__(self) -> int:
+        return len(self._again(self._pid))
+
+
 @dataclass
 class Derived:
     patient_id: str
