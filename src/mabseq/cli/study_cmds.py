@@ -2,6 +2,7 @@
 :func:`mabseq.safe_text.escape_control` (a file name or a cell with a terminal escape sequence stays visible text)."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Optional
 
@@ -14,9 +15,18 @@ from .cohort_cmds import inputs_of
 
 
 def study_or_exit(data, study, mapping=None, redcap_dictionary=None, before_error=lambda: None, min_cell=None):
-    """Run the study on DATA (None: the twin); a cohort with errors or a bad option exits with status 2."""
+    """Run the study on DATA (None: the twin); a cohort with errors or a bad option exits with status 2.
+
+    The study runs with Python's cyclic garbage collector paused, and what it built is then moved out of the
+    collector's reach (``gc.freeze``: the cohort, the derived values and the results live until this command
+    exits). Loading, deriving and analysing make millions of rows, dicts and tuples and no reference cycles to
+    speak of, and the collector walked them again and again as they accumulated: at 100,000 patients `run` took
+    83 s with it and 76 s without, at the same peak memory (3.72 GB; nothing was left for it to free). Here, in
+    the command that owns the process, not in the library (a caller's session keeps its collector)."""
     from ..cohort import CohortError
     from ..studies.run import run_study
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return run_study(data, study=study, mapping=mapping, redcap_dictionary=redcap_dictionary,
                          min_cell=min_cell)
@@ -27,6 +37,10 @@ def study_or_exit(data, study, mapping=None, redcap_dictionary=None, before_erro
     except ValueError as exc:
         before_error()
         fail(str(exc))
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def _check_study(study: str) -> None:
