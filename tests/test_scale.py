@@ -134,3 +134,22 @@ def test_explanations_are_kept_compressed_and_read_back_whole(synth2000):
         assert dict(packed) == plain and packed == plain and len(packed) == len(plain)
         k = next(iter(plain))
         assert packed[k] == plain[k] and packed.get("no such value", "x") == "x"
+
+
+def test_a_study_command_leaves_the_callers_collector_as_it_was(tmp_path):
+    """`run` pauses Python's cyclic garbage collector while the study runs and freezes what it built
+    (cli/study_cmds.study_or_exit); a caller that goes on after the command, as a test or a notebook does, gets
+    its collector back on, with nothing left frozen, and one with the collector off keeps it off."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    from mabseq.cli import app
+    for was in (True, False):
+        (gc.enable if was else gc.disable)()
+        try:
+            res = CliRunner().invoke(app, ["run", "--out", str(tmp_path / f"out{was}"), "--quiet"])
+            assert res.exit_code == 0, res.output
+            assert gc.isenabled() is was and gc.get_freeze_count() == 0
+        finally:
+            gc.enable()

@@ -7,6 +7,7 @@ path), 130 when interrupted (Ctrl-C, SIGTERM, SIGHUP). Nothing is written half-w
 from __future__ import annotations
 
 import functools
+import gc
 from pathlib import Path
 from typing import Optional
 
@@ -47,6 +48,8 @@ def command(name: str | None = None, **kwargs):
             except (KeyboardInterrupt, Interrupted):
                 err.print("interrupted: nothing was written", highlight=False, markup=False)
                 raise typer.Exit(code=130)
+            finally:  # what a study froze (study_cmds.study_or_exit) collectable again for a caller that goes on
+                gc.unfreeze()
         return app.command(name, **kwargs)(run)
     return wrap
 
