@@ -121,3 +121,27 @@ def test_rederive_for_some_patients_gives_their_rows_of_the_full_derivation():
             # a column blank for every listed patient is None here where the full frame has NaN: blanks alike
             same = [x.reset_index(drop=True).astype(object) for x in (got, want)]
             pd.testing.assert_frame_equal(*[x.where(x.notna(), None) for x in same], check_dtype=False)
+
+
+def test_rederive_of_one_endpoint_gives_that_endpoints_rows_of_the_full_derivation():
+    """``rederive(..., endpoints=("efs_mab1",))`` (what the EFS sensitivity analyses read): adtte holds that
+    endpoint only, and its rows are the full derivation's, on both paths (endpoint-only parameter; a
+    patient-scoped one, with the patients derived again)."""
+    from mabseq.derive.cohort import rederive
+    from mabseq.studies.twin import load_twin
+    cohort = load_twin()
+    ev = cohort.tables["disease_events"]
+    first = ev.index[ev["event_type"] == "relapse"][0]
+    ev.loc[first, "event_type"] = "mrd_relapse"  # so that mrd_relapse_is_event changes someone
+    base = derive_cohort(cohort, DeriveParams())
+    bf = base.adsl.loc[base.adsl["seq"] == "BF", "patient_id"].tolist()
+    for change in ({"efs_nonresponder": "day0"}, {"mrd_relapse_is_event": False}, {"age_min_years": 18.0}):
+        p = DeriveParams().with_(**change)
+        part = rederive(cohort, base, p, patients=bf, endpoints=("efs_mab1",))
+        full = derive_cohort(cohort, p).adtte
+        assert set(part.adtte["endpoint"]) == {"efs_mab1"}, change
+        want = full[(full["endpoint"] == "efs_mab1") & full["patient_id"].isin(set(part.adtte["patient_id"]))]
+        assert set(part.adtte["patient_id"]) >= set(bf) & set(full.loc[full["endpoint"] == "efs_mab1", "patient_id"])
+        # an entry blank for every row is None here where the full frame, with other endpoints, has NaN
+        same = [x.reset_index(drop=True).astype(object) for x in (part.adtte, want)]
+        pd.testing.assert_frame_equal(*[x.where(x.notna(), None) for x in same])

@@ -61,7 +61,7 @@ PATIENT_SCOPED_PARAMS = {"mrd_relapse_is_event": _mrd_relapse_patients}
 
 
 def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams, *,
-             patients=None) -> DerivedCohort:
+             patients=None, endpoints=None) -> DerivedCohort:
     """The cohort derived under ``params``, equal to :func:`derive_cohort` (tests/test_efs_failure_date.py and
     tests/test_scale.py compare them), reusing ``base`` where that is exact: when the parameters differ only in
     :data:`ENDPOINT_PARAMS`, every per-patient value is reused and only the time-to-event rows are built again;
@@ -70,12 +70,14 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams, *
 
     ``patients`` (ids, for an analysis that reads no one else): adsl, adtte and the exclusions hold those patients
     and the ones the changed parameters can change (so a patient who joins the analysis's group under ``params``
-    is there), each with the rows the full derivation gives; the other patients' rows are left out."""
+    is there), each with the rows the full derivation gives; the other patients' rows are left out.
+    ``endpoints`` (names, for an analysis that reads only those): adtte holds those endpoints' rows only."""
+    only = None if endpoints is None else frozenset(endpoints)
     if base is None or base.params is None:
-        return derive_cohort(cohort, params)
+        return _only_endpoints(derive_cohort(cohort, params), only)
     changed = {f.name for f in fields(params) if getattr(base.params, f.name) != getattr(params, f.name)}
     if not changed <= ENDPOINT_PARAMS | set(PATIENT_SCOPED_PARAMS):
-        return derive_cohort(cohort, params)
+        return _only_endpoints(derive_cohort(cohort, params), only)
     again: set = set()
     for name in changed & set(PATIENT_SCOPED_PARAMS):
         again |= PATIENT_SCOPED_PARAMS[name](cohort)
@@ -84,7 +86,7 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams, *
         adsl = base.adsl if keep is None else base.adsl[base.adsl["patient_id"].isin(keep)]
         tte = []
         for pid in adsl["patient_id"].tolist():
-            tte.extend(endpoints_for(pid, base.derived[pid].values, params))
+            tte.extend(endpoints_for(pid, base.derived[pid].values, params, only))
         adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
         _one_object_per_patient(adtte, [r[0] for r in tte])
         if keep is None:
@@ -95,7 +97,13 @@ def rederive(cohort: Cohort, base: DerivedCohort | None, params: DeriveParams, *
     if again:
         derived.update(_derive_patients(cohort, [p for p in cohort.patient_ids if p in again], params))
     return _assemble(cohort, derived, params, base.cutoff,
-                     None if keep is None else [p for p in cohort.patient_ids if p in keep])
+                     None if keep is None else [p for p in cohort.patient_ids if p in keep], only)
+
+
+def _only_endpoints(dc: DerivedCohort, only: frozenset | None) -> DerivedCohort:
+    if only is None:
+        return dc
+    return replace(dc, adtte=dc.adtte[dc.adtte["endpoint"].isin(only)].reset_index(drop=True))
 
 
 # a cohort this large is derived by worker processes, by patient chunks (None: from MABSEQ_WORKERS or the CPUs)
@@ -167,9 +175,10 @@ class _Again:
         return self.last[1]
 
 
-def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=None) -> DerivedCohort:
+def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=None,
+              only: frozenset | None = None) -> DerivedCohort:
     """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order (of
-    ``pids`` only, when given)."""
+    ``pids`` only, when given; ADTTE of the endpoints in ``only``, when given)."""
     rows, excluded, tte, timelines, unknowns = [], [], [], [], []
     for pid in cohort.patient_ids if pids is None else pids:
         d = derived[pid]
@@ -179,7 +188,7 @@ def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=
             continue
         unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
         rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
-        tte.extend(endpoints_for(pid, d.values, params))
+        tte.extend(endpoints_for(pid, d.values, params, only))
         timelines.extend(d.timeline)
     adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
     adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))

@@ -26,15 +26,16 @@ def _days(a, b):
 TTE_COLUMNS = ("patient_id", "endpoint", "origin", "time", "status", "entry")
 
 
-def endpoints_for(pid: str, v: dict, params: DeriveParams) -> list[tuple]:
-    """The patient's time-to-event rows, each a tuple of :data:`TTE_COLUMNS`."""
+def endpoints_for(pid: str, v: dict, params: DeriveParams, only: frozenset | None = None) -> list[tuple]:
+    """The patient's time-to-event rows, each a tuple of :data:`TTE_COLUMNS` (of the endpoints in ``only``, when
+    given: a sensitivity analysis that reads one endpoint builds that one)."""
     out = []
     last, dead = v.get("last_date"), bool(v.get("dead"))
     if last is None or v.get("death_date_missing"):
         return out  # a death without a date is excluded from time-to-event analyses and counted
 
     def add(endpoint, origin_name, origin, time, status, entry=None):
-        if time is None:
+        if time is None or (only is not None and endpoint not in only):
             return
         if time < 0:
             raise ValueError(f"patient {pid}: {endpoint} has an event before its origin ({origin_name} {origin})")

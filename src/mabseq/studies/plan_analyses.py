@@ -275,7 +275,7 @@ def efs_definition_sensitivity(b: Builder, cohort, derive_params, at: int = 365,
                    "it would silently equal the main analysis")
             not_computed(b.results, stem, what, why, kind="analysis", block=b.block)
             continue
-        dc = rederive(cohort, b.derived, derive_params.with_(**change), patients=bf)
+        dc = rederive(cohort, b.derived, derive_params.with_(**change), patients=bf, endpoints=("efs_mab1",))
         if change.get("efs_nonresponder") == "failure_date":
             label += _failure_date_fallbacks(dc.adsl)
         _efs_variant(b, dc, stem, what, label, at, f"efs_{key}", pops)
