@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from ..cohort.model import Cohort
@@ -123,19 +124,38 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None, *, workers
 
 def _derive_patients(cohort: Cohort, pids: list, params: DeriveParams, *, workers: int | None = None) -> dict:
     """{patient id: Derived} for ``pids``; each Derived carries its swimmer rows (``timeline``)."""
-    from .parallel import derive_in_chunks, worker_count
+    from .parallel import derive_in_chunks, split, worker_count
     cutoff = params.cutoff or cohort.cutoff.date()
-    by_patient = records_by_patient(cohort)
     ctx = (params, cutoff, _enrollment(cohort, params), absent_means_none(cohort), staged_organs(cohort))
     n = worker_count(workers, len(pids), PARALLEL_MIN_PATIENTS)
     if n > 1:
-        out = derive_in_chunks(_derive_chunk_without_why, by_patient, ctx, list(pids), n)
+        chunks = split(list(pids), n)
+        rows = (cohort, _chunk_of_rows(cohort, chunks))
+        out = derive_in_chunks(_derive_chunk_of_rows, rows, ctx, list(enumerate(chunks)), n)
         again = _Again(cohort, ctx)
         for pid, d in out.items():
             if d.why is None:
                 d.why = DeferredText(again, pid)
         return out
-    return _derive_chunk(by_patient, ctx, pids)
+    return _derive_chunk(records_by_patient(cohort), ctx, pids)
+
+
+def _chunk_of_rows(cohort: Cohort, chunks: list[list]) -> dict[str, np.ndarray]:
+    """For every per-patient table, the chunk number of each row's patient (-1: a patient in no chunk), so that a
+    worker takes its rows in one vectorized selection."""
+    where = {pid: i for i, chunk in enumerate(chunks) for pid in chunk}
+    return {name: df["patient_id"].map(where).fillna(-1).to_numpy(dtype=np.int64)
+            for name, df in cohort.tables.items() if "patient_id" in df.columns}
+
+
+def _derive_chunk_of_rows(rows: tuple, ctx: tuple, chunk: tuple) -> dict:
+    """In a worker: chunk ``i``'s rows of every table grouped by patient (in table order, as the whole cohort's
+    grouping has them), then its patients derived without the included patients' explanations."""
+    cohort, chunk_of = rows
+    i, pids = chunk
+    mine = Cohort({name: df.iloc[np.flatnonzero(chunk_of[name] == i)] if name in chunk_of else df
+                   for name, df in cohort.tables.items()}, cohort.source)
+    return _derive_chunk(records_by_patient(mine), ctx, pids, why=False)
 
 
 def _derive_chunk(by_patient: dict, ctx: tuple, pids, *, why: bool = True) -> dict:
@@ -153,10 +173,6 @@ def _derive_chunk(by_patient: dict, ctx: tuple, pids, *, why: bool = True) -> di
                 d.why = None
         out[pid] = d.pack()
     return out
-
-
-def _derive_chunk_without_why(by_patient: dict, ctx: tuple, pids) -> dict:
-    return _derive_chunk(by_patient, ctx, pids, why=False)
 
 
 class _Again:
@@ -187,7 +203,10 @@ def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=
                              "detail": d.why.get("excluded_reason", "")})
             continue
         unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
-        rows.append({"patient_id": pid, **{k: v for k, v in d.values.items() if k != "excluded_reason"}})
+        row = {"patient_id": pid}
+        row.update(d.values)  # the values in their order, less excluded_reason (a copy made in C, not key by key)
+        row.pop("excluded_reason", None)
+        rows.append(row)
         tte.extend(endpoints_for(pid, d.values, params, only))
         timelines.extend(d.timeline)
     adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table

@@ -1,9 +1,10 @@
 """Worker processes for a large cohort: the per-patient derivation by patient chunks, in forked children.
 
-The rules stay one implementation (:func:`.patient.derive_patient`); only who runs them changes. The parent builds
-the pre-grouped rows once (:func:`.patient.records_by_patient`), forks the workers (they inherit the rows: nothing
-is pickled on the way in), and each child derives its contiguous chunk of patients and sends back plain
-``Derived`` objects. The parent merges them by patient id and assembles the datasets in the cohort's order, so the
+The rules stay one implementation (:func:`.patient.derive_patient`); only who runs them changes. The parent marks
+each row of every table with its patient's chunk (one vectorized pass), forks the workers (they inherit the
+tables: nothing is pickled on the way in), and each child groups its chunk's rows
+(:func:`.patient_rows.records_by_patient` on those rows only), derives its contiguous chunk of patients and sends
+back plain ``Derived`` objects. The parent merges them by patient id and assembles the datasets in the cohort's order, so the
 result is the serial run's (tests/test_scale.py compares them on 2,000 patients).
 
 The standard library's ``multiprocessing`` with the ``fork`` start method is used rather than a task framework:
@@ -40,11 +41,16 @@ def _run(i: int):
     return fn(data, ctx, chunks[i])
 
 
-def derive_in_chunks(fn, data, ctx, items: list, n: int) -> dict:
-    """``fn(data, ctx, chunk)`` over contiguous chunks of ``items`` in ``n`` forked workers, the dicts merged."""
+def split(items: list, n: int) -> list[list]:
+    """Contiguous chunks of ``items`` for ``n`` workers: 4 chunks a worker, so a slow chunk does not hold the
+    others back."""
+    per = max(1, -(-len(items) // (n * 4)))
+    return [items[i:i + per] for i in range(0, len(items), per)]
+
+
+def derive_in_chunks(fn, data, ctx, chunks: list, n: int) -> dict:
+    """``fn(data, ctx, chunk)`` over ``chunks`` (:func:`split`) in ``n`` forked workers, the dicts merged."""
     global _STATE
-    per = -(-len(items) // (n * 4))  # 4 chunks a worker: a slow chunk does not hold the others back
-    chunks = [items[i:i + per] for i in range(0, len(items), per)]
     _STATE = (fn, data, ctx, chunks)
     # the parent's objects moved out of the collector's reach before the fork (the gc module's own advice): a
     # child's collections would otherwise walk, and by touching copy, every object it inherited
