@@ -544,6 +544,48 @@ def test_death_class_active_after_relapse():
     assert rules.death_class({"death_cause": None, "status_at_last_contact": None}, ev, True) == "progression"
 
 
+def test_death_class_reads_the_records_only_when_they_decide():
+    # the records (a function returning the state at death) are read only when neither the cause nor the status
+    # decides: a recorded cause or status never calls it; without both it is called once and decides
+    def never():
+        raise AssertionError("the records were read although the recorded value decides")
+    calls = []
+
+    def active():
+        calls.append(1)
+        return {"event_date": D(2018, 6, 1), "event_type": "relapse"}
+    assert rules.death_class({"death_cause": "infection"}, never, True) == "treatment_related"
+    assert rules.death_class({"death_cause": None, "status_at_last_contact": "cr"}, never, True) == \
+        "treatment_related"
+    assert rules.death_class({"death_cause": None, "status_at_last_contact": None}, active, True) == "progression"
+    assert rules.death_class({"death_cause": None, "status_at_last_contact": None}, lambda: None, True) == \
+        "treatment_related"
+    assert calls == [1]
+
+
+def test_kept_marrow_and_antigen_answers_equal_the_criteria():
+    # the derivation keeps the answers of criteria it has already asked (rules._marrow_cr, _antigen_status_of);
+    # the oracle is the criteria functions themselves, asked afresh for every combination, twice in a row
+    from mabseq.criteria.antigen import antigen_status
+    from mabseq.criteria.response import hematologic_response, response_any
+    for blasts in (None, 0.0, 4.9, 5, 5.0, 30.0):
+        for pb in (None, True, False):
+            for emd in (None, True, False):
+                for ruleset in ("paper-2022", "NCCN/INO-VATE", "Blinatumomab/TOWER"):
+                    r = hematologic_response(blasts, pb_blasts=pb, emd_present=emd, anc_e9_l=0.8, plt_e9_l=120.0,
+                                             ruleset=ruleset)
+                    want = (response_any(r), tuple(r.missing_inputs))
+                    for _ in range(2):
+                        assert rules._marrow_cr(blasts, pb, emd, 0.8, 120.0, ruleset) == want
+    for call in (None, "negative", "dim", "positive"):
+        for pct in (None, 5.0, 19.9, 20.0, 90.0):
+            for mfi in ((None, None), (100.0, 1000.0), (900.0, 1000.0)):
+                r = antigen_status(pct, *mfi, pathologist_call=call, neg_pct_threshold=20.0, dim_log_drop=1 / 3)
+                for _ in range(2):
+                    got = rules._antigen_status_of(call, pct, *mfi, 20.0, 1 / 3)[0]
+                    assert got == (r.value if r.value in ("negative", "dim", "positive") else None)
+
+
 def test_active_at_death():
     # relapse 2018-06-01; death 2018-09-01. (a) no later marrow -> the relapse is unresolved: active; (b) a marrow
     # on 2018-07-15 with 2% blasts, no circulating blasts, no EMD (CR by the paper's rule) -> resolved: None;

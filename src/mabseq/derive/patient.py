@@ -580,8 +580,9 @@ def derive_patient(pd_: PatientData, params: DeriveParams, enrollment: tuple[dt.
                   "class falls back to the disease state at death)")
     else:
         D.set("death_cause", fu.get("death_cause") if dead_by_cut else None)
-    at_death = rules.active_at(pd_.events, pd_.assessments, ddate or contact or cut,
-                                      params.mrd_relapse_is_event) if dead_by_cut else None
+    def at_death():  # the disease state at death, from the records: read only when the class needs it
+        return rules.active_at(pd_.events, pd_.assessments, ddate or contact or cut, params.mrd_relapse_is_event)
+
     D.set("death_class", rules.death_class(fu, at_death, dead_by_cut) if dead_by_cut else None)
     if not dead_by_cut and not fu.get("status_at_last_contact"):
         D.unknown("status_last", "status at last contact (2.7)", "status_at_last_contact", "alive, status at last "

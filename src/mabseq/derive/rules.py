@@ -6,6 +6,7 @@ Records are dicts (one per row of a cohort table) with dates as ``datetime.date`
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from ..criteria.response import hematologic_response, mrd_negative, mrd_status, response_any
 from .params import MAB_CLASSES, SYSTEMIC_LINE_CLASSES, DeriveParams
@@ -191,10 +192,20 @@ def _yes_no(v):
 def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
     """The paper's rule (criteria ``paper-2022``): marrow blasts < 5%, no circulating blasts, no extramedullary
     disease, with or without count recovery (CR, CRh and CRi pooled). None when an input is missing."""
-    r = hematologic_response(a.get("bm_blast_pct"), pb_blasts=_yes_no(a.get("pb_blasts")),
-                             emd_present=_yes_no(a.get("emd_present")), anc_e9_l=a.get("anc"),
-                             plt_e9_l=a.get("platelets"), ruleset=ruleset)
-    return response_any(r)
+    return _marrow_cr(a.get("bm_blast_pct"), _yes_no(a.get("pb_blasts")), _yes_no(a.get("emd_present")), a.get("anc"),
+                      a.get("platelets"), ruleset)[0]
+
+
+@lru_cache(maxsize=1 << 16)
+def _marrow_cr(blasts, pb_blasts, emd_present, anc, platelets, ruleset: str) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether one marrow's values are a response (CR, CRh or CRi pooled; None when not determined) and the
+    inputs missing for it: :func:`mabseq.criteria.response.hematologic_response`, kept for the values already
+    judged. The rule is a pure function of these values, so the same values give the same answer; a patient's
+    marrow is judged for each course whose window holds it and again for the state at death (a cohort of 100,000
+    patients asked it 2.8 million times)."""
+    r = hematologic_response(blasts, pb_blasts=pb_blasts, emd_present=emd_present, anc_e9_l=anc, plt_e9_l=platelets,
+                             ruleset=ruleset)
+    return response_any(r), tuple(r.missing_inputs)
 
 
 def shows_emd(a: dict) -> bool | None:
@@ -303,12 +314,10 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
     needs_conversion = params.mrd_start_response == "mrd_negativity"
     crs, missing, not_converted, undecided = [], [], [], []
     for a in marrows:
-        r = hematologic_response(a.get("bm_blast_pct"), pb_blasts=_yes_no(a.get("pb_blasts")),
-                                 emd_present=_yes_no(a.get("emd_present")), anc_e9_l=a.get("anc"),
-                                 plt_e9_l=a.get("platelets"), ruleset=params.response_ruleset)
-        cr = response_any(r)
+        cr, miss_r = _marrow_cr(a.get("bm_blast_pct"), _yes_no(a.get("pb_blasts")), _yes_no(a.get("emd_present")),
+                                a.get("anc"), a.get("platelets"), params.response_ruleset)
         if cr is None:
-            missing += [m for m in r.missing_inputs if m not in missing]
+            missing += [m for m in miss_r if m not in missing]
             continue
         if not cr:
             continue
@@ -361,17 +370,18 @@ def antigen_at_event(assessments: list[dict], when: dt.date, next_line: dt.date 
     window = (f"window {lo} to {hi} (-{params.antigen_window_before}/+{params.antigen_window_after} days"
               + (f", before the next line {next_line}" if next_line else "") + ")")
     near = []
+    call_key, pct_key = f"{antigen}_call", f"{antigen}_pct_positive"  # the columns, named once, not once a row
+    near_lo, near_hi = shift(lo, -params.antigen_near_miss_days), shift(hi, params.antigen_near_miss_days)
     for a in assessments:
         d = a["assessment_date"]
         if a.get("abnormal_population") == "no":
             continue
-        call = a.get(f"{antigen}_call")
-        pct = a.get(f"{antigen}_pct_positive")
+        call = a.get(call_key)
+        pct = a.get(pct_key)
         if call is None and pct is None:
             continue
         if not (lo <= d <= hi) or (next_line and d >= next_line):
-            slack = params.antigen_near_miss_days
-            if shift(lo, -slack) <= d < lo or (hi < d <= shift(hi, slack) and not (next_line and d >= next_line)):
+            if near_lo <= d < lo or (hi < d <= near_hi and not (next_line and d >= next_line)):
                 near.append(d)
             continue
         status, how = _antigen_status(call, pct, a.get(f"{antigen}_mfi_abnormal"), a.get(f"{antigen}_mfi_reference"),
@@ -398,9 +408,16 @@ def nonresponse_marrow(assessments: list[dict], course: dict, win_end: dt.date) 
 
 def _antigen_status(call, pct, mfi_abn, mfi_ref, params: DeriveParams):
     """Via :func:`mabseq.criteria.antigen.antigen_status`: the pathologist's call first, else the flow values."""
+    return _antigen_status_of(call, pct, mfi_abn, mfi_ref, params.neg_pct_threshold, params.dim_log_drop)
+
+
+@lru_cache(maxsize=1 << 16)
+def _antigen_status_of(call, pct, mfi_abn, mfi_ref, neg_pct_threshold, dim_log_drop):
+    """The status of these values, kept for the values already judged (a pure function of them, like
+    :func:`_marrow_cr`)."""
     from ..criteria.antigen import antigen_status
-    r = antigen_status(pct, mfi_abn, mfi_ref, pathologist_call=call, neg_pct_threshold=params.neg_pct_threshold,
-                       dim_log_drop=params.dim_log_drop)
+    r = antigen_status(pct, mfi_abn, mfi_ref, pathologist_call=call, neg_pct_threshold=neg_pct_threshold,
+                       dim_log_drop=dim_log_drop)
     how = "pathologist's call" if call in ("negative", "dim", "positive") else "derived from flow values"
     return (r.value if r.value in ("negative", "dim", "positive") else None), how
 
@@ -573,7 +590,7 @@ def death_class(fu: dict, last_event: dict | None, dead: bool) -> str | None:
     """'progression' or 'treatment_related' from the recorded primary cause (2.8); when missing: progression if
     the disease was active at death, treatment-related otherwise. The disease state at death is the recorded
     status at last contact; when that is missing too, ``last_event`` (the record showing active disease,
-    :func:`active_at`) says the disease was active."""
+    :func:`active_at`; or a function of no argument returning it, called only then) says the disease was active."""
     if not dead:
         return None
     cause = fu.get("death_cause")
@@ -584,6 +601,8 @@ def death_class(fu: dict, last_event: dict | None, dead: bool) -> str | None:
     status = fu.get("status_at_last_contact")
     if status in ("active_systemic", "active_cns"):
         return "progression"
+    if status is None and callable(last_event):  # the records are read only when they decide
+        last_event = last_event()
     if status is None and last_event is not None:
         return "progression"
     return "treatment_related"
