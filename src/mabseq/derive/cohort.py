@@ -195,7 +195,7 @@ def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=
               only: frozenset | None = None) -> DerivedCohort:
     """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order (of
     ``pids`` only, when given; ADTTE of the endpoints in ``only``, when given)."""
-    rows, excluded, tte, timelines, unknowns = [], [], [], [], []
+    values, ids, excluded, tte, timelines, unknowns = [], [], [], [], [], []
     for pid in cohort.patient_ids if pids is None else pids:
         d = derived[pid]
         if d.values.get("excluded_reason"):
@@ -203,21 +203,22 @@ def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=
                              "detail": d.why.get("excluded_reason", "")})
             continue
         unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
-        row = {"patient_id": pid}
-        row.update(d.values)  # the values in their order, less excluded_reason (a copy made in C, not key by key)
-        row.pop("excluded_reason", None)
-        rows.append(row)
+        values.append(d.values)
+        ids.append(pid)
         tte.extend(endpoints_for(pid, d.values, params, only))
         timelines.extend(d.timeline)
-    adsl = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
+    if values:  # the values themselves, in their order (no copy a patient), less excluded_reason; patient_id first
+        adsl = pd.DataFrame(values).drop(columns="excluded_reason", errors="ignore")
+        adsl.insert(0, "patient_id", pd.Series(ids, dtype=object))
+    else:
+        adsl = pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
     adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
     exc = pd.DataFrame(excluded, columns=["patient_id", "reason", "detail"])
     tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])
     unk = pd.DataFrame(unknowns, columns=["patient_id", "variable", "rule", "input"])
-    for df, ids in ((adsl, [r["patient_id"] for r in rows]), (adtte, [r[0] for r in tte]),
-                    (exc, [r["patient_id"] for r in excluded]), (tl, [r["patient_id"] for r in timelines]),
-                    (unk, [r["patient_id"] for r in unknowns])):
-        _one_object_per_patient(df, ids)
+    for df, col in ((adtte, [r[0] for r in tte]), (exc, [r["patient_id"] for r in excluded]),
+                    (tl, [r["patient_id"] for r in timelines]), (unk, [r["patient_id"] for r in unknowns])):
+        _one_object_per_patient(df, col)
     return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl, unk, absent_inputs(cohort))
 
 
