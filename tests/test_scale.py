@@ -153,3 +153,19 @@ def test_a_study_command_leaves_the_callers_collector_as_it_was(tmp_path):
             assert gc.isenabled() is was and gc.get_freeze_count() == 0
         finally:
             gc.enable()
+
+
+def test_column_values_equal_the_cell_by_cell_conversion():
+    """records_by_patient converts a column at once (derive/patient_rows._column_values); the oracle is the plain
+    path's conversion of each cell (_v, _d): a Float64 column holding NA and a 0/0, an
+    object column with NaN, None and text, a datetime column with NaT, and text with NA."""
+    from mabseq.derive.patient_rows import _column_values, _d, _v
+    f = pd.array([1.5, None, 0.0, 2.0], dtype="Float64")
+    f = f / pd.array([1.0, 1.0, 0.0, 1.0], dtype="Float64")  # 0/0: NaN (NA too, where pandas reads NaN as NA)
+    cases = [(pd.Series(f), False), (pd.Series([np.nan, None, "a", 3], dtype=object), False),
+             (pd.Series(pd.to_datetime(["2020-01-02", None])), True), (pd.Series(["x", None], dtype="string"), False),
+             (pd.Series([1, None], dtype="Int64"), False)]
+    for s, as_date in cases:
+        plain = [_d(_v(x)) if as_date else _v(x) for x in s.tolist()]
+        got = _column_values(s, as_date)
+        assert repr(got) == repr(plain), (s.dtype, got, plain)

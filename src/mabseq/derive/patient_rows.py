@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from ..cohort.model import Cohort
@@ -36,9 +37,14 @@ def _column_values(s: pd.Series, as_date: bool) -> list:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         vals = s.dt.date if as_date else s.astype(object)
         return [None if m else v for v, m in zip(vals.tolist(), s.isna().tolist())]
-    out = s.to_numpy(dtype=object, na_value=None).tolist()
-    if s.dtype == object or pd.api.types.is_float_dtype(s.dtype):  # NaN left by a plain float or object column
-        out = [_v(v) for v in out]
+    if pd.api.types.is_float_dtype(s.dtype):  # NA and a NaN that is not NA (Float64 keeps 0/0 as NaN) both None
+        obj = s.to_numpy(dtype=object, na_value=None)
+        obj[np.isnan(s.to_numpy(dtype="float64", na_value=np.nan))] = None
+        out = obj.tolist()
+    else:
+        out = s.to_numpy(dtype=object, na_value=None).tolist()
+        if s.dtype == object:  # NaN left by an object column
+            out = [_v(v) for v in out]
     return [_d(v) for v in out] if as_date else out
 
 
