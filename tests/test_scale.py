@@ -159,6 +159,7 @@ def test_column_values_equal_the_cell_by_cell_conversion():
     """records_by_patient converts a column at once (derive/patient_rows._column_values); the oracle is the plain
     path's conversion of each cell (_v, _d): a Float64 column holding NA and a 0/0, an
     object column with NaN, None and text, a datetime column with NaT, and text with NA."""
+    import numpy as np
     from mabseq.derive.patient_rows import _column_values, _d, _v
     f = pd.array([1.5, None, 0.0, 2.0], dtype="Float64")
     f = f / pd.array([1.0, 1.0, 0.0, 1.0], dtype="Float64")  # 0/0: NaN (NA too, where pandas reads NaN as NA)
