@@ -2,6 +2,9 @@
 patients; the vectorized row grouping equals selecting and converting each patient's rows cell by cell."""
 from __future__ import annotations
 
+import datetime as dt
+import pickle
+
 import pandas as pd
 import pytest
 
@@ -170,3 +173,24 @@ def test_column_values_equal_the_cell_by_cell_conversion():
         plain = [_d(_v(x)) if as_date else _v(x) for x in s.tolist()]
         got = _column_values(s, as_date)
         assert repr(got) == repr(plain), (s.dtype, got, plain)
+
+
+def test_a_chunk_sent_back_by_a_worker_is_the_chunk_derived():
+    """A worker sends its chunk's Derived objects packed (derive/cohort._packed: values as tuples in the chunk's
+    shared order of names, a dict where a patient's names differ); unpacked they equal the originals, field by
+    field and in the order of the values (explain lists them in that order)."""
+    from mabseq.derive.cohort import _packed, _unpacked
+    from mabseq.derive.patient import Derived
+    a = Derived("P1", {"sex": "female", "seq": "BF", "mab1_start": dt.date(2019, 1, 2)}, flags=["f"],
+                timeline=[{"kind": "therapy"}], unknowns=[{"variable": "seq"}], warnings=["w"])
+    b = Derived("P2", {"sex": "male", "seq": "IF", "mab1_start": None})
+    c = Derived("P3", {"sex": None, "excluded_reason": "not B-ALL"}, why={"excluded_reason": "diagnosis t_all"})
+    d = Derived("P4", {"seq": "BF", "sex": "male", "mab1_start": None})  # the same names in another order
+    sent = _packed({x.patient_id: x for x in (a, b, c, d)})
+    back = pickle.loads(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
+    got = _unpacked(back)
+    assert list(got) == ["P1", "P2", "P3", "P4"]
+    for x in (a, b, c, d):
+        y = got[x.patient_id]
+        assert y == x and list(y.values) == list(x.values), x.patient_id
+    assert type(sent[1][0][1]) is tuple and type(sent[1][2][1]) is dict and type(sent[1][3][1]) is dict

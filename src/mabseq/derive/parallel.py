@@ -48,8 +48,8 @@ def split(items: list, n: int) -> list[list]:
     return [items[i:i + per] for i in range(0, len(items), per)]
 
 
-def derive_in_chunks(fn, data, ctx, chunks: list, n: int) -> dict:
-    """``fn(data, ctx, chunk)`` over ``chunks`` (:func:`split`) in ``n`` forked workers, the dicts merged."""
+def derive_in_chunks(fn, data, ctx, chunks: list, n: int) -> list:
+    """``fn(data, ctx, chunk)`` over ``chunks`` (:func:`split`) in ``n`` forked workers: the results in order."""
     global _STATE
     _STATE = (fn, data, ctx, chunks)
     # the parent's objects moved out of the collector's reach before the fork (the gc module's own advice): a
@@ -61,7 +61,4 @@ def derive_in_chunks(fn, data, ctx, chunks: list, n: int) -> dict:
     finally:
         _STATE = None
         gc.unfreeze()
-    out: dict = {}
-    for part in parts:
-        out.update(part)
-    return out
+    return parts
