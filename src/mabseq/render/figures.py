@@ -158,7 +158,16 @@ def _settle_layout(fig: Figure, dpi: float = DPI) -> None:
     layout whatever the order of calls."""
     if getattr(fig, "_mabseq_settled", False):
         return
-    _draw_at(fig, dpi, keep_png=dpi == DPI)
+    if dpi == DPI:
+        _draw_at(fig, dpi, keep_png=True)
+    else:  # no pixels wanted at this resolution: the layout engine runs on a draw that renders nothing
+        old = fig.dpi
+        try:
+            fig.set_dpi(dpi)
+            with matplotlib.rc_context(_figure_rc(fig)):
+                fig.draw_without_rendering()
+        finally:
+            fig.set_dpi(old)
     fig._mabseq_settled = True
     fig.set_layout_engine(None)  # None, not "none": a placeholder engine would still trigger the dry draw
 
