@@ -4,7 +4,9 @@ run the floor: DuckDB scanning every table of the stored cohort once (``SELECT c
 process). Ratios are stage / floor, so a slower machine moves both.
 
 A stage that does not finish within ``--budget`` seconds is stopped and reported as '> budget' (the measured
-distance to its target); the larger sizes are then skipped for that stage.
+distance to its target); the larger sizes are then skipped for that stage. A stage whose memory, extrapolated
+linearly from its peak per patient at the largest size measured, would exceed this machine's memory is not
+started (the machine would swap or the kernel kill it): it is reported as 'skipped' with that estimate.
 
     python benchmarks/bench_scale.py [--sizes 29,1000,10000,100000,1000000] [--budget 600]
 
@@ -63,7 +65,8 @@ def main() -> None:
     import mabseq as package
     compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
     mabseq = [sys.executable, "-m", "mabseq.cli"]
-    rows, stopped = [], set()
+    rows, stopped, skipped = [], set(), {}
+    machine_mib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
     with tempfile.TemporaryDirectory() as d:
         for n in sizes:
             db = Path(d) / f"s{n}.duckdb"
@@ -87,6 +90,14 @@ def main() -> None:
                 if stage in stopped:
                     rows.append((stage, n, None, float("nan"), fw))
                     continue
+                done = [(m, r) for st, m, w, r, _ in rows if st == stage and w is not None and m > 29]
+                if done:
+                    m, r = max(done)
+                    est = r / m * n
+                    if est > 0.8 * machine_mib:
+                        skipped[(stage, n)] = est
+                        rows.append((stage, n, None, est, fw))
+                        continue
                 out = Path(d) / f"{stage}{n}"
                 cmd = mabseq + [stage, *data_validate] if stage == "validate" else \
                     mabseq + [stage, *data, "--out", str(out), "--quiet"]
@@ -102,11 +113,14 @@ def main() -> None:
         total[n] = total.get(n, 0.0) + (wall or 0.0)
     for stage, n, wall, rss, fw in rows:
         tgt = TARGETS.get((stage, n))
-        w = f"> {args.budget:g}" if wall is None else f"{wall:.2f}"
+        w = ("skipped" if (stage, n) in skipped else f"> {args.budget:g}") if wall is None else f"{wall:.2f}"
         ratio = "" if wall is None or not fw else f"{wall / fw:.0f}x"
         met = "" if tgt is None else ("no" if wall is None or wall > tgt else "yes")
+        if (stage, n) in skipped:
+            met += f" (est. peak {rss / 1024:.0f} GiB > 80% of {machine_mib / 1024:.0f} GiB)"
         share = "" if wall is None or not total[n] else f"{100 * wall / total[n]:.0f}%"
-        print(f"{stage:<9}{n:>9}{w:>10}{share:>7}{rss:>10.0f}{(f'{fw:.2f}' if fw else ''):>9}{ratio:>9}"
+        peak = f"~{rss:.0f}" if (stage, n) in skipped else f"{rss:.0f}"  # ~: the estimate, not a measurement
+        print(f"{stage:<9}{n:>9}{w:>10}{share:>7}{peak:>10}{(f'{fw:.2f}' if fw else ''):>9}{ratio:>9}"
               f"{(f'{tgt:g}' if tgt else ''):>10}  {met}")
 
 
