@@ -194,3 +194,21 @@ def test_a_chunk_sent_back_by_a_worker_is_the_chunk_derived():
         y = got[x.patient_id]
         assert y == x and list(y.values) == list(x.values), x.patient_id
     assert type(sent[1][0][1]) is tuple and type(sent[1][2][1]) is dict and type(sent[1][3][1]) is dict
+
+
+def _dies_on_chunk_one(data, ctx, chunk):
+    import os
+    if chunk == 1 and os.getpid() != data:
+        os._exit(3)  # a worker killed mid-task (as by the kernel, or a crash in a library)
+    return ("chunk", chunk, ctx)
+
+
+def test_a_worker_that_dies_does_not_hang_the_derivation():
+    """derive/parallel.derive_in_chunks: a worker process that dies while deriving a chunk (here: os._exit in the
+    worker given chunk 1) does not hang the run, as multiprocessing.Pool would; the chunks not sent back are
+    derived in the main process, with a warning, and every chunk's result is there, in order."""
+    import os
+    from mabseq.derive.parallel import derive_in_chunks
+    with pytest.warns(RuntimeWarning, match="worker process died"):
+        got = derive_in_chunks(_dies_on_chunk_one, os.getpid(), "ctx", [0, 1, 2, 3, 4, 5], 2)
+    assert got == [("chunk", i, "ctx") for i in range(6)]

@@ -155,9 +155,10 @@ def _chunk_of_rows(cohort: Cohort, chunks: list[list]) -> dict[str, np.ndarray]:
     return out
 
 
-def _derive_chunk_of_rows(rows: tuple, ctx: tuple, chunk: tuple) -> dict:
+def _derive_chunk_of_rows(rows: tuple, ctx: tuple, chunk: tuple) -> tuple:
     """In a worker: chunk ``i``'s rows of every table grouped by patient (in table order, as the whole cohort's
-    grouping has them), then its patients derived without the included patients' explanations."""
+    grouping has them), then its patients derived without the included patients' explanations, packed to be sent
+    back."""
     cohort, chunk_of = rows
     i, pids = chunk
     mine = Cohort({name: df.iloc[np.flatnonzero(chunk_of[name] == i)] if name in chunk_of else df

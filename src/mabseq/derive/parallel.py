@@ -1,22 +1,28 @@
 """Worker processes for a large cohort: the per-patient derivation by patient chunks, in forked children.
 
 The rules stay one implementation (:func:`.patient.derive_patient`); only who runs them changes. The parent marks
-each row of every table with its patient's chunk (one vectorized pass), forks the workers (they inherit the
-tables: nothing is pickled on the way in), and each child groups its chunk's rows
-(:func:`.patient_rows.records_by_patient` on those rows only), derives its contiguous chunk of patients and sends
-back plain ``Derived`` objects. The parent merges them by patient id and assembles the datasets in the cohort's order, so the
-result is the serial run's (tests/test_scale.py compares them on 2,000 patients).
+each row of every table with its patient's chunk (one vectorized pass) and forks the workers (they inherit the
+tables: nothing is pickled on the way in). Each child takes its chunk's rows and groups them
+(:func:`.patient_rows.records_by_patient` on those rows), derives its contiguous chunk of patients and sends back
+their ``Derived`` objects, packed. The parent merges them by patient id and assembles the datasets in the cohort's
+order, so the result is the serial run's (tests/test_scale.py compares them on 2,000 patients).
 
-The standard library's ``multiprocessing`` with the ``fork`` start method is used rather than a task framework:
-the work is one map over chunks of Python objects already in memory, which fork shares for free, and no other
-library does this without copying them. A child touches no DuckDB or Arrow object (the rows are plain dicts), so
-the threads those libraries may have started in the parent are not needed in it.
+The standard library's ``concurrent.futures`` over ``multiprocessing``'s ``fork`` start method is used rather than a
+task framework: the work is one map over chunks of objects already in memory, which fork shares for free, and no
+other library does this without copying them. A child reads the inherited pandas frames (Arrow takes and converts
+an Arrow-backed text column) and touches no DuckDB object. ``multiprocessing.Pool`` was used before: in one 100,000-patient benchmark run it never returned (a worker
+was left waiting on the pool's own task-queue lock, the other gone; cause not found). ``concurrent.futures``
+notices a dead worker instead of waiting for its task, and :func:`derive_in_chunks` then derives the chunks not sent
+back in the parent, with a warning.
 """
 from __future__ import annotations
 
 import gc
 import multiprocessing as mp
 import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 _STATE: tuple | None = None  # (function, shared rows, context, chunks), set in the parent just before the fork
 
@@ -41,6 +47,9 @@ def _run(i: int):
     return fn(data, ctx, chunks[i])
 
 
+_NOT_BACK = object()  # a chunk whose worker died before sending it back
+
+
 def split(items: list, n: int) -> list[list]:
     """Contiguous chunks of ``items`` for ``n`` workers: 4 chunks a worker, so a slow chunk does not hold the
     others back."""
@@ -49,16 +58,37 @@ def split(items: list, n: int) -> list[list]:
 
 
 def derive_in_chunks(fn, data, ctx, chunks: list, n: int) -> list:
-    """``fn(data, ctx, chunk)`` over ``chunks`` (:func:`split`) in ``n`` forked workers: the results in order."""
+    """``fn(data, ctx, chunk)`` over ``chunks`` (:func:`split`) in ``n`` forked workers: the results in order.
+
+    A worker that dies (killed, or a crash in a library) does not hang the run: ``concurrent.futures`` notices
+    the dead process (``multiprocessing.Pool`` waits for its task for ever), and the chunks not sent back are
+    derived here, in this process, with a warning. The result is the same either way."""
     global _STATE
     _STATE = (fn, data, ctx, chunks)
+    parts: list = [_NOT_BACK] * len(chunks)
     # the parent's objects moved out of the collector's reach before the fork (the gc module's own advice): a
     # child's collections would otherwise walk, and by touching copy, every object it inherited
     gc.freeze()
     try:
-        with mp.get_context("fork").Pool(n) as pool:
-            parts = pool.map(_run, range(len(chunks)), chunksize=1)
+        # with fork, the executor forks all its workers before it starts its own thread (Python >= 3.11)
+        with ProcessPoolExecutor(n, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_run, i) for i in range(len(chunks))]
+            try:
+                for i, f in enumerate(futures):
+                    try:
+                        parts[i] = f.result()
+                    except BrokenProcessPool:
+                        pass  # derived below
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     finally:
         _STATE = None
         gc.unfreeze()
+    missing = [i for i, part in enumerate(parts) if part is _NOT_BACK]
+    if missing:
+        warnings.warn(f"a derivation worker process died; {len(missing)} of {len(chunks)} patient chunks derived "
+                      "again in the main process", RuntimeWarning, stacklevel=2)
+        for i in missing:
+            parts[i] = fn(data, ctx, chunks[i])
     return parts
