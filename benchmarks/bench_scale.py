@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,13 +40,14 @@ def timed(cmd: list[str], budget: float) -> tuple[float | None, float]:
     """Wall seconds (None past the budget) and the peak RSS in MiB of that child (``os.wait4``'s rusage: its own
     maximum, not the largest child so far)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # in a session of its own, so that a stage stopped at the budget takes its worker processes with it
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
             break
         if time.perf_counter() - t0 > budget:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             os.wait4(p.pid, 0)
             return None, float("nan")
         time.sleep(0.05)
