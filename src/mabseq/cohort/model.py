@@ -77,6 +77,8 @@ def canonical_column(s: pd.Series, type_: str) -> pd.Series:
         return s
     if type_ == "date":
         return pd.to_datetime(s).astype(dt)
+    if dt == "Float64" and s.dtype in (np.float64, np.float32, np.int64, np.int32):
+        return s.astype(dt)  # numpy numbers to Float64 directly: NaN becomes NA, as through Python objects
     return s.astype(object).where(pd.notna(s), None).astype(dt)
 
 
