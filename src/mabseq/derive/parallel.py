@@ -10,10 +10,10 @@ order, so the result is the serial run's (tests/test_scale.py compares them on 2
 The standard library's ``concurrent.futures`` over ``multiprocessing``'s ``fork`` start method is used rather than a
 task framework: the work is one map over chunks of objects already in memory, which fork shares for free, and no
 other library does this without copying them. A child reads the inherited pandas frames (Arrow takes and converts
-an Arrow-backed text column) and touches no DuckDB object. ``multiprocessing.Pool`` was used before: in one 100,000-patient benchmark run it never returned (a worker
-was left waiting on the pool's own task-queue lock, the other gone; cause not found). ``concurrent.futures``
-notices a dead worker instead of waiting for its task, and :func:`derive_in_chunks` then derives the chunks not sent
-back in the parent, with a warning.
+an Arrow-backed text column) and touches no DuckDB object. ``multiprocessing.Pool`` was used before: in one
+100,000-patient benchmark run it never returned (a worker was left waiting on the pool's own task-queue lock, the
+other gone; cause not found). ``concurrent.futures`` notices a dead worker instead of waiting for its task, and
+:func:`derive_in_chunks` then derives the chunks not sent back in the parent, with a warning.
 """
 from __future__ import annotations
 

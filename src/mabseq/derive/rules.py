@@ -192,8 +192,13 @@ def _yes_no(v):
 def _is_cr(a: dict, ruleset: str = "paper-2022") -> bool | None:
     """The paper's rule (criteria ``paper-2022``): marrow blasts < 5%, no circulating blasts, no extramedullary
     disease, with or without count recovery (CR, CRh and CRi pooled). None when an input is missing."""
+    return _judged(a, ruleset)[0]
+
+
+def _judged(a: dict, ruleset: str) -> tuple[bool | None, tuple[str, ...]]:
+    """(response, missing inputs) of one marrow row (:func:`_marrow_cr` on its values)."""
     return _marrow_cr(a.get("bm_blast_pct"), _yes_no(a.get("pb_blasts")), _yes_no(a.get("emd_present")), a.get("anc"),
-                      a.get("platelets"), ruleset)[0]
+                      a.get("platelets"), ruleset)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -314,8 +319,7 @@ def best_response(course: dict, assessments: list[dict], events: list[dict], win
     needs_conversion = params.mrd_start_response == "mrd_negativity"
     crs, missing, not_converted, undecided = [], [], [], []
     for a in marrows:
-        cr, miss_r = _marrow_cr(a.get("bm_blast_pct"), _yes_no(a.get("pb_blasts")), _yes_no(a.get("emd_present")),
-                                a.get("anc"), a.get("platelets"), params.response_ruleset)
+        cr, miss_r = _judged(a, params.response_ruleset)
         if cr is None:
             missing += [m for m in miss_r if m not in missing]
             continue

@@ -139,12 +139,17 @@ def figure_bytes(fig: Figure, fmt: str, *, layout_dpi: float = DPI) -> bytes:
     return buf.getvalue()
 
 
-def _draw_at(fig: Figure, dpi: float, *, keep_png: bool) -> None:
+def _draw_at(fig: Figure, dpi: float, *, keep_png: bool, render: bool = True) -> None:
+    """Draw at ``dpi`` (Agg), keeping the pixels as PNG with ``keep_png``; with ``render`` False the layout engine
+    runs on a draw that renders nothing (no pixels wanted at that resolution)."""
     old = fig.dpi
     try:
         fig.set_dpi(dpi)
         with matplotlib.rc_context(_figure_rc(fig)):
-            fig.canvas.draw()
+            if render:
+                fig.canvas.draw()
+            else:
+                fig.draw_without_rendering()
         if keep_png:
             fig._mabseq_png = _png_encode(np.asarray(fig.canvas.buffer_rgba()), dpi)
     finally:
@@ -158,16 +163,7 @@ def _settle_layout(fig: Figure, dpi: float = DPI) -> None:
     layout whatever the order of calls."""
     if getattr(fig, "_mabseq_settled", False):
         return
-    if dpi == DPI:
-        _draw_at(fig, dpi, keep_png=True)
-    else:  # no pixels wanted at this resolution: the layout engine runs on a draw that renders nothing
-        old = fig.dpi
-        try:
-            fig.set_dpi(dpi)
-            with matplotlib.rc_context(_figure_rc(fig)):
-                fig.draw_without_rendering()
-        finally:
-            fig.set_dpi(old)
+    _draw_at(fig, dpi, keep_png=dpi == DPI, render=dpi == DPI)  # pixels only at the PNG's resolution
     fig._mabseq_settled = True
     fig.set_layout_engine(None)  # None, not "none": a placeholder engine would still trigger the dry draw
 
