@@ -176,24 +176,35 @@ def test_column_values_equal_the_cell_by_cell_conversion():
 
 
 def test_a_chunk_sent_back_by_a_worker_is_the_chunk_derived():
-    """A worker sends its chunk's Derived objects packed (derive/cohort._packed: values as tuples in the chunk's
-    shared order of names, a dict where a patient's names differ); unpacked they equal the originals, field by
-    field and in the order of the values (explain lists them in that order)."""
-    from mabseq.derive.cohort import _packed, _unpacked
+    """A worker sends its chunk by column (derive/cohort._by_column: the included patients' values, time-to-event,
+    timeline and unknown rows as typed columns; an excluded patient whole); read back (_from_columns), each
+    patient's values are the dict they were, in their order (explain lists them so), type and value, and each
+    patient's rows are theirs."""
+    from mabseq.derive.cohort import _by_column, _from_columns
+    from mabseq.derive.params import DeriveParams
     from mabseq.derive.patient import Derived
-    a = Derived("P1", {"sex": "female", "seq": "BF", "mab1_start": dt.date(2019, 1, 2)}, flags=["f"],
-                timeline=[{"kind": "therapy"}], unknowns=[{"variable": "seq"}], warnings=["w"])
-    b = Derived("P2", {"sex": "male", "seq": "IF", "mab1_start": None})
+    tte = lambda pid, t: [(pid, "os_mab2", "mab2", t, 1, None)]  # noqa: E731
+    a = Derived("P1", {"sex": "female", "seq": "BF", "mab1_start": dt.date(2019, 1, 2), "age": 61.5, "n": 2},
+                flags=["f"], timeline=[{"patient_id": "P1", "kind": "therapy", "start": 0}],
+                unknowns=[{"variable": "seq", "rule": "r", "input": "i"}], warnings=["w"], endpoints=tte("P1", 30))
+    b = Derived("P2", {"sex": "male", "seq": "IF", "mab1_start": None, "age": None, "n": 3}, endpoints=[])
     c = Derived("P3", {"sex": None, "excluded_reason": "not B-ALL"}, why={"excluded_reason": "diagnosis t_all"})
-    d = Derived("P4", {"seq": "BF", "sex": "male", "mab1_start": None})  # the same names in another order
-    sent = _packed({x.patient_id: x for x in (a, b, c, d)})
+    d = Derived("P4", {"seq": "BF", "sex": "male", "mab1_start": None, "tx": True}, endpoints=tte("P4", 7),
+                timeline=[{"patient_id": "P4", "kind": "death", "start": 7}])  # other names, another order
+    ids = ["P1", "P2", "P3", "P4"]
+    sent = _by_column({x.patient_id: x for x in (a, b, c, d)}, ids)
     back = pickle.loads(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
-    got = _unpacked(back)
-    assert list(got) == ["P1", "P2", "P3", "P4"]
+    params = DeriveParams()
+    got = _from_columns(back, ids, params)
+    assert list(got) == ids
     for x in (a, b, c, d):
         y = got[x.patient_id]
-        assert y == x and list(y.values) == list(x.values), x.patient_id
-    assert type(sent[1][0][1]) is tuple and type(sent[1][2][1]) is dict and type(sent[1][3][1]) is dict
+        assert list(y.values.items()) == list(x.values.items()), x.patient_id
+        assert [type(v) for v in y.values.values()] == [type(v) for v in x.values.values()]
+        assert list(y.timeline) == list(x.timeline) and list(y.unknowns) == list(x.unknowns)
+        assert list(y.warnings) == list(x.warnings) and list(y.flags) == list(x.flags)
+    assert list(got["P1"].endpoints[1]) == tte("P1", 30) and list(got["P2"].endpoints[1]) == []
+    assert got["P3"].why["excluded_reason"] == "diagnosis t_all"
 
 
 def _dies_on_chunk_one(data, ctx, chunk):

@@ -12,8 +12,9 @@ from ..cohort.model import Cohort
 from .agvhd import absent_means_none, staged_organs
 from .endpoints import TTE_COLUMNS, endpoints_for
 from .params import DeriveParams
-from .patient import DeferredText, Derived, derive_patient
+from .patient import DeferredFlags, DeferredText, Derived, derive_patient
 from .patient_rows import PatientData, records_by_patient
+from .value_columns import Collector, Columns, RowsView, RowView
 
 
 @dataclass
@@ -123,7 +124,9 @@ def derive_cohort(cohort: Cohort, params: DeriveParams | None = None, *, workers
 
 
 def _derive_patients(cohort: Cohort, pids: list, params: DeriveParams, *, workers: int | None = None) -> dict:
-    """{patient id: Derived} for ``pids``; each Derived carries its swimmer rows (``timeline``)."""
+    """{patient id: Derived} for ``pids``; each Derived carries its swimmer rows (``timeline``) and its
+    time-to-event rows (``endpoints``). An included patient's values and rows are held by column, a chunk of
+    patients together (derive/value_columns.py: the same objects whether derived here or by the workers)."""
     from .parallel import derive_in_chunks, split, worker_count
     cutoff = params.cutoff or cohort.cutoff.date()
     ctx = (params, cutoff, _enrollment(cohort, params), absent_means_none(cohort), staged_organs(cohort))
@@ -132,14 +135,12 @@ def _derive_patients(cohort: Cohort, pids: list, params: DeriveParams, *, worker
         chunks = split(list(pids), n)
         rows = (cohort, _chunk_of_rows(cohort, chunks))
         out = {}
-        for sent in derive_in_chunks(_derive_chunk_of_rows, rows, ctx, list(enumerate(chunks)), n):
-            out.update(_unpacked(sent))
         again = _Again(cohort, ctx)
-        for pid, d in out.items():
-            if d.why is None:
-                d.why = DeferredText(again, pid)
+        sent = derive_in_chunks(_derive_chunk_of_rows, rows, ctx, list(enumerate(chunks)), n)
+        for chunk, part in zip(chunks, sent):
+            out.update(_from_columns(part, chunk, params, again))
         return out
-    return _derive_chunk(records_by_patient(cohort), ctx, pids)
+    return _from_columns(_by_column(_derive_chunk(records_by_patient(cohort), ctx, pids), pids), pids, params)
 
 
 def _chunk_of_rows(cohort: Cohort, chunks: list[list]) -> dict[str, np.ndarray]:
@@ -157,39 +158,70 @@ def _chunk_of_rows(cohort: Cohort, chunks: list[list]) -> dict[str, np.ndarray]:
 
 def _derive_chunk_of_rows(rows: tuple, ctx: tuple, chunk: tuple) -> tuple:
     """In a worker: chunk ``i``'s rows of every table grouped by patient (in table order, as the whole cohort's
-    grouping has them), then its patients derived without the included patients' explanations, packed to be sent
-    back."""
+    grouping has them), then its patients derived without the included patients' explanations, sent back by
+    column (:func:`_by_column`)."""
     cohort, chunk_of = rows
     i, pids = chunk
     mine = Cohort({name: df.iloc[np.flatnonzero(chunk_of[name] == i)] if name in chunk_of else df
                    for name, df in cohort.tables.items()}, cohort.source)
-    return _packed(_derive_chunk(records_by_patient(mine), ctx, pids, why=False))
+    return _by_column(_derive_chunk(records_by_patient(mine), ctx, pids, why=False), pids)
 
 
-def _packed(derived: dict) -> tuple:
-    """A chunk's Derived objects as a worker sends them back: each patient's values as a tuple in the order of
-    names the chunk's patients share (a dict where a patient's names differ, e.g. an excluded patient's), not a
-    dict of 130 names a patient. 40% fewer bytes, and faster both ways (:func:`_unpacked`)."""
-    names, rows = None, []
-    for pid, d in derived.items():
-        here = tuple(d.values)
-        if names is None:
-            names = here
-        values = tuple(d.values.values()) if here == names else d.values
-        rows.append((pid, values, d.why, d.flags, d.timeline, d.unknowns, d.warnings))
-    return names, rows
+def _by_column(derived: dict, pids: list) -> tuple:
+    """A chunk's patients as a worker sends them back: each excluded patient whole (values and explanations:
+    excluded.csv shows the rule that excluded them); the included ones' values, time-to-event, timeline and
+    unknown rows each as one :class:`.value_columns.Columns` (typed arrays, not a dict of 130 values a patient:
+    a fraction of the bytes, and no dict to build again in the parent), with each patient's row counts; their
+    explanations (None from a worker) and flags, and the warnings of those that have any."""
+    excluded, inc = {}, []
+    for j, pid in enumerate(pids):
+        d = derived[pid]
+        if d.values.get("excluded_reason"):
+            excluded[j] = d
+        else:
+            inc.append(j)
+    ds = [derived[pids[j]] for j in inc]
+    values = Columns.from_dicts([d.values for d in ds])
+    tte = Columns.from_tuples(TTE_COLUMNS, [r for d in ds for r in d.endpoints])
+    timelines = Columns.from_dicts([r for d in ds for r in d.timeline])
+    unknowns = Columns.from_dicts([{"patient_id": d.patient_id, **u} for d in ds for u in d.unknowns])
+    counts = np.array([(len(d.endpoints), len(d.timeline), len(d.unknowns)) for d in ds],
+                      dtype=np.int64).reshape(-1, 3)
+    why = None if all(d.why is None for d in ds) else [d.why for d in ds]
+    flags = None if why is None else [d.flags for d in ds]
+    warnings = {k: d.warnings for k, d in enumerate(ds) if d.warnings}
+    return excluded, np.array(inc, dtype=np.int64), values, tte, timelines, unknowns, counts, why, flags, warnings
 
 
-def _unpacked(sent: tuple) -> dict:
-    names, rows = sent
-    return {pid: Derived(pid, dict(zip(names, values)) if type(values) is tuple else values, why, flags, timeline,
-                         unknowns, warnings)
-            for pid, values, why, flags, timeline, unknowns, warnings in rows}
+def _from_columns(sent: tuple, pids: list, params: DeriveParams, again: "_Again | None" = None) -> dict:
+    """{pid: Derived} in the chunk's order from what :func:`_by_column` sent: an included patient's values a
+    :class:`.value_columns.RowView`, their rows views into the chunk's columns; explanations and flags not sent
+    are derived again when read (``again``)."""
+    excluded, inc, values, tte, timelines, unknowns, counts, why, flags, warnings = sent
+    ends = np.cumsum(counts, axis=0).tolist()
+    starts = [[0, 0, 0]] + ends[:-1]
+    out = {}
+    k = 0
+    inc = inc.tolist()
+    for j, pid in enumerate(pids):
+        if j in excluded:
+            out[pid] = excluded[j]
+            continue
+        assert inc[k] == j
+        (e0, t0, u0), (e1, t1, u1) = starts[k], ends[k]
+        d = Derived(pid, RowView(values, k), DeferredText(again, pid) if why is None else why[k],
+                    DeferredFlags(again, pid) if flags is None else flags[k],
+                    RowsView(timelines, t0, t1), RowsView(unknowns, u0, u1, hide=("patient_id",)),
+                    warnings.get(k, []),
+                    (params, RowsView(tte, e0, e1, as_tuples=True)))
+        out[pid] = d
+        k += 1
+    return out
 
 
 def _derive_chunk(by_patient: dict, ctx: tuple, pids, *, why: bool = True) -> dict:
-    """{pid: Derived}; with ``why`` False an included patient's explanations are dropped (None), an excluded
-    patient's kept (excluded.csv shows the rule that excluded them)."""
+    """{pid: Derived}, each with its time-to-event rows; with ``why`` False an included patient's explanations
+    and flags are dropped (None), an excluded patient's kept."""
     params, cutoff, enrollment, agvhd_absent_is_none, agvhd_staged = ctx
     out = {}
     for pid in pids:
@@ -198,55 +230,76 @@ def _derive_chunk(by_patient: dict, ctx: tuple, pids, *, why: bool = True) -> di
         d = derive_patient(data, params, enrollment)
         if not d.values.get("excluded_reason"):
             d.timeline = timeline_for(pid, data, d.values)
+            d.endpoints = endpoints_for(pid, d.values, params)
             if not why:
-                d.why = None
+                d.why = d.flags = None
         out[pid] = d.pack()
     return out
 
 
 class _Again:
-    """One patient derived again, from their own rows only, for explanations not kept (patient.DeferredText)."""
+    """One patient derived again, from their own rows only, for explanations and flags not kept
+    (patient.DeferredText, DeferredFlags)."""
 
     def __init__(self, cohort: Cohort, ctx: tuple):
         self.cohort, self.ctx = cohort, ctx
-        self.last: tuple = (None, {})  # the last patient's explanations: reading them one by one derives once
+        self.last: tuple = (None, {}, [])  # the last patient's: reading them one by one derives once
 
-    def __call__(self, pid: str) -> dict:
+    def _one(self, pid: str) -> tuple:
         if self.last[0] != pid:
             one = Cohort({k: df[df["patient_id"] == pid] if "patient_id" in df.columns else df
                           for k, df in self.cohort.tables.items()}, self.cohort.source)
             d = _derive_chunk(records_by_patient(one), self.ctx, [pid])[pid]
-            self.last = (pid, dict(d.why))
-        return self.last[1]
+            self.last = (pid, dict(d.why), list(d.flags))
+        return self.last
+
+    def __call__(self, pid: str) -> dict:
+        return self._one(pid)[1]
+
+    def flags(self, pid: str) -> list:
+        return self._one(pid)[2]
 
 
 def _assemble(cohort: Cohort, derived: dict, params: DeriveParams, cutoff, pids=None,
               only: frozenset | None = None) -> DerivedCohort:
     """ADSL, ADTTE, exclusions, timelines and unknowns from the per-patient values, in the cohort's order (of
-    ``pids`` only, when given; ADTTE of the endpoints in ``only``, when given)."""
-    values, ids, excluded, tte, timelines, unknowns = [], [], [], [], [], []
+    ``pids`` only, when given; ADTTE of the endpoints in ``only``, when given). Each frame is built from the
+    patients' columns (derive/value_columns.py: the frame pandas gives their records), so a chunk derived by a
+    worker is taken whole."""
+    values, tte, timelines = Collector(), Collector(TTE_COLUMNS), Collector()
+    unknowns, excluded = Collector(), []
     for pid in cohort.patient_ids if pids is None else pids:
         d = derived[pid]
         if d.values.get("excluded_reason"):
             excluded.append({"patient_id": pid, "reason": d.values["excluded_reason"],
                              "detail": d.why.get("excluded_reason", "")})
             continue
-        unknowns.extend({"patient_id": pid, **u} for u in d.unknowns)
-        values.append(d.values)
-        ids.append(pid)
-        tte.extend(endpoints_for(pid, d.values, params, only))
-        timelines.extend(d.timeline)
-    if values:  # the values themselves, in their order (no copy a patient), less excluded_reason; patient_id first
-        adsl = pd.DataFrame(values).drop(columns="excluded_reason", errors="ignore")
-        adsl.insert(0, "patient_id", pd.Series(ids, dtype=object))
+        if isinstance(d.unknowns, RowsView):
+            unknowns.add(d.unknowns, pid)
+        else:
+            unknowns.records([{"patient_id": pid, **u} for u in d.unknowns], pid)
+        values.add(d.values if isinstance(d.values, RowView) else [d.values], pid)
+        e = d.endpoints
+        if e is not None and only is None and (e[0] is params or e[0] == params):
+            tte.add(e[1], pid)
+        else:
+            tte.records(endpoints_for(pid, d.values, params, only), pid)
+        timelines.add(d.timeline, pid)
+    if values.ids:  # the values themselves, in their order, less excluded_reason; patient_id first
+        adsl = values.frame().drop(columns="excluded_reason", errors="ignore")
+        adsl.insert(0, "patient_id", pd.Series(values.ids, dtype=object))
     else:
         adsl = pd.DataFrame(columns=["patient_id"])  # nobody included: still a table
-    adtte = pd.DataFrame(tte, columns=list(TTE_COLUMNS))
+    adtte = tte.frame()
     exc = pd.DataFrame(excluded, columns=["patient_id", "reason", "detail"])
-    tl = pd.DataFrame(timelines, columns=["patient_id", "kind", "label", "start", "end"])
-    unk = pd.DataFrame(unknowns, columns=["patient_id", "variable", "rule", "input"])
-    for df, col in ((adtte, [r[0] for r in tte]), (exc, [r["patient_id"] for r in excluded]),
-                    (tl, [r["patient_id"] for r in timelines]), (unk, [r["patient_id"] for r in unknowns])):
+    tl = timelines.frame()
+    unk = unknowns.frame()
+    if not len(tl):
+        tl = pd.DataFrame([], columns=["patient_id", "kind", "label", "start", "end"])
+    if not len(unk):
+        unk = pd.DataFrame([], columns=["patient_id", "variable", "rule", "input"])
+    for df, col in ((adtte, tte.ids), (exc, [r["patient_id"] for r in excluded]), (tl, timelines.ids),
+                    (unk, unknowns.ids)):
         _one_object_per_patient(df, col)
     return DerivedCohort(adsl, adtte, exc, derived, params, cutoff, tl, unk, absent_inputs(cohort))
 

@@ -3,9 +3,10 @@
 The rules stay one implementation (:func:`.patient.derive_patient`); only who runs them changes. The parent marks
 each row of every table with its patient's chunk (one vectorized pass) and forks the workers (they inherit the
 tables: nothing is pickled on the way in). Each child takes its chunk's rows and groups them
-(:func:`.patient_rows.records_by_patient` on those rows), derives its contiguous chunk of patients and sends back
-their ``Derived`` objects, packed. The parent merges them by patient id and assembles the datasets in the cohort's
-order, so the result is the serial run's (tests/test_scale.py compares them on 2,000 patients).
+(:func:`.patient_rows.records_by_patient` on those rows), derives its contiguous chunk of patients and sends them
+back by column (derive/value_columns.py: typed arrays, not a dict of values a patient). The parent merges them by
+patient id and assembles the datasets in the cohort's order, so the result is the serial run's (tests/test_scale.py
+compares them on 2,000 patients).
 
 The standard library's ``concurrent.futures`` over ``multiprocessing``'s ``fork`` start method is used rather than a
 task framework: the work is one map over chunks of objects already in memory, which fork shares for free, and no

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,21 @@ class DeferredText(Mapping):
         return len(self._again(self._pid))
 
 
+class DeferredFlags(Sequence):
+    """A patient's flags not kept (the parallel path, as :class:`DeferredText`): derived again when read."""
+
+    __slots__ = ("_again", "_pid")
+
+    def __init__(self, again, pid: str):
+        self._again, self._pid = again, pid  # again.flags(pid) -> [flag]
+
+    def __getitem__(self, i):
+        return self._again.flags(self._pid)[i]
+
+    def __len__(self) -> int:
+        return len(self._again.flags(self._pid))
+
+
 @dataclass
 class Derived:
     patient_id: str
@@ -87,6 +102,9 @@ class Derived:
     unknowns: list[dict] = field(default_factory=list)
     # warnings about this patient's data that change nothing but should be read (a sample just outside a window)
     warnings: list[str] = field(default_factory=list)
+    # the time-to-event rows made with the patient's values, and the parameters they were made under
+    # (derive/cohort.py reuses them where the parameters are the same)
+    endpoints: tuple | None = None
 
     def set(self, name: str, value, why: str = "") -> None:
         self.values[name] = value
