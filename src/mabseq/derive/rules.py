@@ -70,8 +70,9 @@ def prior_lines(therapies: list[dict], mab1_start: dt.date, p: dict) -> int:
 
 def baseline_marrow(assessments: list[dict], when: dt.date, lookback: int) -> dict:
     """The last marrow within ``lookback`` days before ``when`` (inclusive of the day itself)."""
+    lo = shift(when, -lookback)
     cands = [a for a in assessments if a["specimen"] == "marrow" and
-             shift(when, -lookback) <= a["assessment_date"] <= when and a.get("bm_blast_pct") is not None]
+             lo <= a["assessment_date"] <= when and a.get("bm_blast_pct") is not None]
     return cands[-1] if cands else {}
 
 
@@ -88,7 +89,8 @@ def site_at(assessments: list[dict], when: dt.date, lookback: int, mrd_threshold
       disease is marrow disease);
     * no row of the window recording EMD present or absent gives ``"unknown_emd"`` ('marrow' and 'both', or
       'extramedullary' and none, cannot be told apart)."""
-    win = [a for a in assessments if shift(when, -lookback) <= a["assessment_date"] <= when]
+    lo = shift(when, -lookback)
+    win = [a for a in assessments if lo <= a["assessment_date"] <= when]
     if not win:
         return "unknown_nodata"
     marrows = [a for a in win if a["specimen"] == "marrow"]

@@ -110,22 +110,16 @@ class Column:
             self.data = np.array(vals, dtype=_DTYPE[self.kind])
 
     def value(self, i: int):
-        """Row ``i``'s value as the record held it (ABSENT: the record had no such key)."""
-        if self.missing is not None and self.missing[i]:
-            return None if self.missing[i] == _NONE else ABSENT
-        k = self.kind
-        if k == "objects":
-            return self.objs[i]
-        if k == "str":
-            return self.cats[self.data[i]]
-        if k == "date":
-            return dt.date.fromordinal(int(self.data[i]))
-        return _PY[k](self.data[i])
+        """Row ``i``'s value as the record held it (ABSENT: the record had no such key). A column read a value at a
+        time is decoded whole once, and kept (a re-derivation reads a few columns of every patient)."""
+        if self.objs is None:
+            self.objs = self.objects()
+        return self.objs[i]
 
     def objects(self, start: int = 0, stop: int | None = None) -> list:
         """Rows ``start:stop``'s values as the records held them (ABSENT where one had no such key)."""
         k, part = self.kind, slice(start, self.n if stop is None else stop)
-        if k == "objects":
+        if k == "objects" or self.objs is not None:
             return self.objs[part]
         if k == "str":
             cats = self.cats
