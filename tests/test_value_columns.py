@@ -98,3 +98,26 @@ def test_byhand_a_column_none_in_one_chunk_and_numbers_in_another():
 @pytest.mark.parametrize("recs", [[], [{}], [{"a": 1}, {}]])
 def test_edges(recs):
     pd.testing.assert_frame_equal(frame([Columns.from_dicts(recs)]), pd.DataFrame(recs))
+
+
+@SETTINGS
+@given(records_and_cuts(), records_and_cuts(), st.randoms(use_true_random=False))
+def test_rows_gathered_from_interleaved_chunks_are_the_frame_of_those_records(a, b, rnd):
+    """Collector (the assembly's): rows of two chunks, in any interleaving, some skipped, with plain records
+    between them (a sensitivity analysis's patients beside patients derived again), give the frame pandas gives
+    those records in that order."""
+    from mabseq.derive.value_columns import Collector, RowView
+    one, two = Columns.from_dicts(a[0]), Columns.from_dicts(b[0])
+    picks = [(one, i, r) for i, r in enumerate(a[0])] + [(two, i, r) for i, r in enumerate(b[0])]
+    rnd.shuffle(picks)
+    got, want = Collector(), []
+    for cols, i, rec in picks:
+        if rnd.random() < 0.3:
+            continue
+        if rnd.random() < 0.3:
+            got.records([rec], "p")  # a record derived again, held as a dict
+        else:
+            got.add(RowView(cols, i), "p")
+        want.append(rec)
+    pd.testing.assert_frame_equal(got.frame(), pd.DataFrame(want), check_exact=True)
+    assert got.ids == ["p"] * len(want)

@@ -243,7 +243,12 @@ class RowView(Mapping):
 
     def get(self, key: str, default=None):
         c = self._c.cols.get(key)
-        v = ABSENT if c is None else c.value(self._i)
+        if c is None:
+            return default
+        objs = c.objs  # Column.value, inlined: a re-derivation reads a dozen values of every patient
+        if objs is None:
+            objs = c.objs = c.objects()
+        v = objs[self._i]
         return default if v is ABSENT else v
 
     def __contains__(self, key) -> bool:
@@ -363,33 +368,43 @@ class RowsView(Sequence):
 
 
 class Collector:
-    """Records gathered in order from views into chunks (:class:`RowView`, :class:`RowsView`: consecutive rows of
-    one chunk become one piece, taken from it without a copy when it is the whole chunk) and from plain records
-    (dicts, or tuples under ``names``), for :func:`frame`; ``ids`` the patient of each row, in order."""
+    """Records gathered in order, from views into chunks (:class:`RowView`, :class:`RowsView`) and as plain
+    records (dicts, or tuples under ``names``), into one frame (:func:`frame`); ``ids`` the patient of each row.
+
+    The rows of one chunk become one piece however they interleave with others (a sensitivity analysis's
+    patients are every other patient of a chunk, beside patients derived again): pieces by source, one frame of
+    them, then the rows put back in the order they came. Row order changes no column's dtype (that is the union
+    of the kinds), and the column order is the one the rows in their order give."""
 
     def __init__(self, names: Sequence[str] | None = None):
         self.names = names
-        self._parts: list[Columns] = []
-        self._run: tuple | None = None  # (cols, start, stop)
+        self._sources: dict[int, tuple] = {}  # id(source) -> (number, source)
+        self._src: list[np.ndarray] = []  # each added block's source number, local rows
+        self._local: list[np.ndarray] = []
         self._plain: list = []
+        self._shapes: list = []  # for records without fixed names: (source number, shape id) of each block
         self.ids: list = []
+
+    def _number(self, source) -> int:
+        got = self._sources.get(id(source))
+        if got is None:
+            got = self._sources[id(source)] = (len(self._sources), source)
+        return got[0]
 
     def view(self, cols: Columns, start: int, stop: int, pid) -> None:
         if stop <= start:
             return
-        self._flush_plain()
-        r = self._run
-        if r is not None and r[0] is cols and r[2] == start:
-            self._run = (cols, r[1], stop)
-        else:
-            self._flush_run()
-            self._run = (cols, start, stop)
+        k = self._number(cols)
+        self._src.append(np.full(stop - start, k, np.int64))
+        self._local.append(np.arange(start, stop, dtype=np.int64))
         self.ids.extend([pid] * (stop - start))
 
     def records(self, recs: list, pid) -> None:
         if not recs:
             return
-        self._flush_run()
+        k = self._number(self._plain)
+        self._src.append(np.full(len(recs), k, np.int64))
+        self._local.append(np.arange(len(self._plain), len(self._plain) + len(recs), dtype=np.int64))
         self._plain.extend(recs)
         self.ids.extend([pid] * len(recs))
 
@@ -402,19 +417,33 @@ class Collector:
         else:
             self.records(rows, pid)
 
-    def _flush_run(self) -> None:
-        if self._run is not None:
-            cols, a, b = self._run
-            self._parts.append(cols.take(np.arange(a, b)))
-            self._run = None
-
-    def _flush_plain(self) -> None:
-        if self._plain:
-            self._parts.append(Columns.from_dicts(self._plain) if self.names is None else
-                               Columns.from_tuples(self.names, self._plain))
-            self._plain = []
-
     def frame(self) -> pd.DataFrame:
-        self._flush_run()
-        self._flush_plain()
-        return frame(self._parts, self.names)
+        if not self._src:
+            return frame([], self.names)
+        src, local = np.concatenate(self._src), np.concatenate(self._local)
+        plain = None
+        if self._plain:
+            plain = (Columns.from_dicts(self._plain) if self.names is None else
+                     Columns.from_tuples(self.names, self._plain))
+        parts, firsts = [], []
+        order = np.argsort(src, kind="stable")  # rows grouped by source, each source's rows in their order
+        bounds = np.flatnonzero(np.diff(src[order])) + 1
+        for rows in np.split(order, bounds):
+            k = int(src[rows[0]])
+            source = next(s for n, s in self._sources.values() if n == k)
+            cols = plain if source is self._plain else source
+            parts.append(cols.take(local[rows]))
+            firsts.append(rows)
+        if self.names is not None:
+            names = list(self.names)
+        else:  # each key where it first appears among the rows in their order
+            shapes = [sh for p in parts for sh in p.shapes]
+            offset = np.cumsum([0] + [len(p.shapes) for p in parts[:-1]])
+            of = np.empty(len(src), dtype=np.int64)
+            for p, rows, off in zip(parts, firsts, offset):
+                of[rows] = p.shape_of + off
+            names = _first_seen(shapes, of)
+        out = frame(parts, names)
+        if (order != np.arange(len(order))).any():  # back to the order the rows came in
+            out = out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+        return out
