@@ -85,9 +85,9 @@ class Column:
 
     __slots__ = ("kinds", "missing", "kind", "data", "cats", "objs", "n")
 
-    def __init__(self, values: list, kinds: frozenset | None = None):
+    def __init__(self, values: list):
         self.n = len(values)
-        self.kinds = _kinds_of(values) if kinds is None else kinds
+        self.kinds = _kinds_of(values)
         present = self.kinds - {"none", "absent"}
         self.missing = None
         if self.kinds & {"none", "absent"}:
@@ -108,13 +108,6 @@ class Column:
             self.data = np.array([d.toordinal() for d in vals], dtype=np.int64)
         else:
             self.data = np.array(vals, dtype=_DTYPE[self.kind])
-
-    def value(self, i: int):
-        """Row ``i``'s value as the record held it (ABSENT: the record had no such key). A column read a value at a
-        time is decoded whole once, and kept (a re-derivation reads a few columns of every patient)."""
-        if self.objs is None:
-            self.objs = self.objects()
-        return self.objs[i]
 
     def objects(self, start: int = 0, stop: int | None = None) -> list:
         """Rows ``start:stop``'s values as the records held them (ABSENT where one had no such key)."""
@@ -235,8 +228,7 @@ class RowView(Mapping):
         self._c, self._i = cols, i
 
     def __getitem__(self, key: str):
-        c = self._c.cols.get(key)
-        v = ABSENT if c is None else c.value(self._i)
+        v = self.get(key, ABSENT)
         if v is ABSENT:
             raise KeyError(key)
         return v
@@ -245,7 +237,7 @@ class RowView(Mapping):
         c = self._c.cols.get(key)
         if c is None:
             return default
-        objs = c.objs  # Column.value, inlined: a re-derivation reads a dozen values of every patient
+        objs = c.objs  # the column decoded whole once, and kept: a re-derivation reads a dozen values a patient
         if objs is None:
             objs = c.objs = c.objects()
         v = objs[self._i]
@@ -378,18 +370,19 @@ class Collector:
 
     def __init__(self, names: Sequence[str] | None = None):
         self.names = names
-        self._sources: dict[int, tuple] = {}  # id(source) -> (number, source)
+        self._number_of: dict[int, int] = {}  # id(source) -> its number, the index in _sources
+        self._sources: list = []  # each chunk read from, and the list of plain records
         self._src: list[np.ndarray] = []  # each added block's source number, local rows
         self._local: list[np.ndarray] = []
         self._plain: list = []
-        self._shapes: list = []  # for records without fixed names: (source number, shape id) of each block
         self.ids: list = []
 
     def _number(self, source) -> int:
-        got = self._sources.get(id(source))
-        if got is None:
-            got = self._sources[id(source)] = (len(self._sources), source)
-        return got[0]
+        k = self._number_of.get(id(source))
+        if k is None:
+            k = self._number_of[id(source)] = len(self._sources)
+            self._sources.append(source)
+        return k
 
     def view(self, cols: Columns, start: int, stop: int, pid) -> None:
         if stop <= start:
@@ -429,8 +422,7 @@ class Collector:
         order = np.argsort(src, kind="stable")  # rows grouped by source, each source's rows in their order
         bounds = np.flatnonzero(np.diff(src[order])) + 1
         for rows in np.split(order, bounds):
-            k = int(src[rows[0]])
-            source = next(s for n, s in self._sources.values() if n == k)
+            source = self._sources[int(src[rows[0]])]
             cols = plain if source is self._plain else source
             parts.append(cols.take(local[rows]))
             firsts.append(rows)
